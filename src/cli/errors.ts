@@ -1,0 +1,26 @@
+import { CommanderError } from 'commander';
+import { ExitCode, isLockstepError } from '../errors.js';
+
+/**
+ * Turns whatever ended a command into an exit status and stderr lines. Input errors are exactly one
+ * line; other known errors may add their details; only bugs show a stack, and only with LOCKSTEP_DEBUG.
+ */
+export function reportError(error: unknown, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+    // commander has already printed its message.
+    return ExitCode.badInput;
+  }
+  if (isLockstepError(error)) {
+    write(`lockstep: ${error.message}`);
+    if (error.code !== 'BAD_INPUT') {
+      for (const detail of error.details) write(`  ${detail}`);
+      if (error.hint) write(`  hint: ${error.hint}`);
+    }
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  write(`lockstep: internal error: ${message.split('\n')[0]}`);
+  if (process.env.LOCKSTEP_DEBUG && error instanceof Error && error.stack) write(error.stack);
+  return ExitCode.internal;
+}

@@ -1,0 +1,120 @@
+import { open } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { InputError } from '../errors.js';
+
+/** Locks and configs are small; anything near this is a mistake or an attack, refused before parsing. */
+export const defaultMaxBytes = 4 * 1024 * 1024;
+/** Caps alias expansion so a billion-laughs document is refused instead of eating memory. */
+const maxAliasCount = 64;
+
+export interface ReadDocumentOptions {
+  maxBytes?: number;
+}
+
+/** Reads a file without ever holding more than `maxBytes + 1` bytes of it. */
+export async function readBoundedText(file: string, options: ReadDocumentOptions = {}): Promise<string> {
+  const maxBytes = options.maxBytes ?? defaultMaxBytes;
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? 'error'})`;
+    throw new InputError(file, undefined, problem);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new InputError(file, undefined, 'is not a regular file');
+    if (info.size > maxBytes) throw new InputError(file, undefined, `is ${info.size} bytes, over the ${maxBytes}-byte limit`);
+    const buffer = Buffer.alloc(Math.min(info.size, maxBytes) + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > maxBytes) throw new InputError(file, undefined, `is over the ${maxBytes}-byte limit`);
+    return decodeUtf8(file, buffer.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
+export function decodeUtf8(file: string, bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    throw new InputError(file, undefined, `is not valid UTF-8 (first bad byte at offset ${offset})`);
+  }
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let low = 0;
+  let high = bytes.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    try {
+      decoder.decode(bytes.subarray(0, mid + 1));
+      low = mid + 1;
+    } catch {
+      high = mid;
+    }
+  }
+  return low;
+}
+
+/**
+ * Parses YAML (JSON is accepted: it is YAML) strictly: duplicate keys, syntax errors, several documents
+ * and alias bombs are input errors naming the file and the line.
+ */
+export function parseYamlText(file: string, text: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+  const problem = doc.errors[0];
+  if (problem) {
+    const where = problem.linePos?.[0];
+    const at = where ? `line ${where.line}` : undefined;
+    throw new InputError(file, at, yamlProblem(problem.code, problem.message));
+  }
+  try {
+    return doc.toJS({ maxAliasCount });
+  } catch (error) {
+    throw new InputError(file, undefined, `YAML aliases expand too far (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+function yamlProblem(code: string, message: string): string {
+  if (code === 'DUPLICATE_KEY') return 'duplicate key in a mapping';
+  if (code === 'MULTIPLE_DOCS') return 'holds several YAML documents; expected one';
+  return `invalid YAML: ${message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`;
+}
+
+/** Formats a zod path as `services.catalog.digest` (the field a user searches for in the file). */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`))
+    .join('');
+}
+
+/** Validates parsed data with a zod schema, turning the first issue into a one-line InputError. */
+export function validate<S extends z.ZodType>(file: string, schema: S, data: unknown): z.output<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  let path = [...issue.path];
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    path = [...path, issue.keys[0]!];
+    message = 'unknown field';
+  }
+  throw new InputError(file, fieldPath(path), message);
+}
+
+/** Reads, parses and validates a YAML or JSON document in one go. */
+export async function readDocument<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  options: ReadDocumentOptions = {},
+): Promise<z.output<S>> {
+  const text = await readBoundedText(file, options);
+  if (text.trim() === '') throw new InputError(file, undefined, 'is empty');
+  return validate(file, schema, parseYamlText(file, text));
+}
