@@ -66,12 +66,16 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
  * and alias bombs are input errors naming the file and the line.
  */
 export function parseYamlText(file: string, text: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, strict: true, version: '1.2' });
   const problem = doc.errors[0];
   if (problem) {
-    const where = problem.linePos?.[0];
-    const at = where ? `line ${where.line}` : undefined;
-    throw new InputError(file, at, yamlProblem(problem.code, problem.message));
+    const line = problem.linePos?.[0]?.line;
+    const at = line === undefined ? '' : ` (line ${line})`;
+    if (problem.code === 'DUPLICATE_KEY') {
+      const key = /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(text.split('\n')[(line ?? 1) - 1] ?? '')?.[1];
+      throw new InputError(file, key, `duplicate key${at}`);
+    }
+    throw new InputError(file, line === undefined ? undefined : `line ${line}`, yamlProblem(problem.code, problem.message));
   }
   try {
     return doc.toJS({ maxAliasCount });
@@ -81,7 +85,6 @@ export function parseYamlText(file: string, text: string): unknown {
 }
 
 function yamlProblem(code: string, message: string): string {
-  if (code === 'DUPLICATE_KEY') return 'duplicate key in a mapping';
   if (code === 'MULTIPLE_DOCS') return 'holds several YAML documents; expected one';
   return `invalid YAML: ${message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`;
 }
