@@ -25,6 +25,7 @@ export async function readBoundedText(file: string, options: ReadDocumentOptions
   }
   try {
     const info = await handle.stat();
+    if (info.isDirectory()) throw new InputError(file, undefined, 'is a directory, not a file');
     if (!info.isFile()) throw new InputError(file, undefined, 'is not a regular file');
     if (info.size > maxBytes) throw new InputError(file, undefined, `is ${info.size} bytes, over the ${maxBytes}-byte limit`);
     const buffer = Buffer.alloc(Math.min(info.size, maxBytes) + 1);

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const cliPath = join(repoRoot, 'bin', 'lockstep.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/**
+ * Runs the built CLI as a user would, with an argument array and a controlled environment.
+ * `maxOldSpaceMb` caps the heap, so an input that makes lockstep balloon crashes the run instead of
+ * passing unnoticed.
+ */
+export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; maxOldSpaceMb?: number }): Promise<CliResult> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const nodeArgs = options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : [];
+    const child = spawn(process.execPath, [...nodeArgs, cliPath, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, LOCKSTEP_DEBUG: '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, durationMs: performance.now() - started });
+    });
+  });
+}
+
+export async function scratchDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `lockstep-${prefix}-`));
+}
+
+/** Every file below a directory with its size and mtime: compared before and after to prove nothing was written. */
+export async function snapshotTree(dir: string): Promise<Map<string, string>> {
+  const result = new Map<string, string>();
+  async function walk(current: string): Promise<void> {
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else {
+        const info = await stat(path);
+        result.set(relative(dir, path), `${info.size}:${info.mtimeMs}`);
+      }
+    }
+  }
+  await walk(dir);
+  return result;
+}
