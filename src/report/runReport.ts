@@ -1,0 +1,48 @@
+import type { LockDiff } from '../lock/diff.js';
+import type { ReleaseLock } from '../lock/schema.js';
+
+export type StageStatus = 'passed' | 'failed' | 'skipped';
+
+export interface StageRecord {
+  name: string;
+  status: StageStatus;
+  startedAt: string;
+  durationMs: number;
+  /** One line on what the stage did or why it was skipped. */
+  summary: string;
+  /** The first line of the error, for failed stages. */
+  error?: string;
+  /** The command that reruns this stage alone, with the same inputs. */
+  rerun: string;
+}
+
+export interface TestCaseFailure {
+  name: string;
+  message: string;
+}
+
+export interface TestSuiteResult {
+  suite: string;
+  /** Where the tests ran: the pull-request stack, an environment... */
+  against: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  failures: TestCaseFailure[];
+  junitFile?: string;
+}
+
+export interface RunReport {
+  schema: 'lockstep/run-report/v1';
+  pipeline: string;
+  status: 'passed' | 'failed';
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  stages: StageRecord[];
+  locks: Array<{ label: string; lock: ReleaseLock }>;
+  diffs: Array<{ label: string; diff: LockDiff }>;
+  tests: TestSuiteResult[];
+  /** Files the run wrote (reports, locks, rendered PR bodies), relative to the working directory. */
+  artifacts: string[];
+}

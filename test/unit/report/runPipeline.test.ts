@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LockstepError } from '../../../src/errors.js';
+import { renderRunReportHtml } from '../../../src/report/html.js';
+import { createProgressDisplay } from '../../../src/run/progressDisplay.js';
+import { runPipeline, type PipelineStage } from '../../../src/run/runPipeline.js';
+import { failedRunReport } from '../../support/reportFixture.js';
+
+const quiet = createProgressDisplay(process.stderr, true);
+
+function stage(name: string, behaviour: 'pass' | 'fail', extra: Partial<PipelineStage> = {}, ran: string[] = []): PipelineStage {
+  return {
+    name,
+    rerun: `lockstep ${name}`,
+    ...extra,
+    async run() {
+      ran.push(name);
+      if (behaviour === 'fail') throw new LockstepError('UNHEALTHY', `${name} broke`, { details: ['first detail'] });
+      return { summary: `${name} ok` };
+    },
+  };
+}
+
+describe('runPipeline', () => {
+  it('runs every stage in order and reports success', async () => {
+    const ran: string[] = [];
+    const report = await runPipeline('demo', [stage('a', 'pass', {}, ran), stage('b', 'pass', {}, ran)], quiet);
+    assert.deepEqual(ran, ['a', 'b']);
+    assert.equal(report.status, 'passed');
+    assert.deepEqual(report.stages.map((s) => s.status), ['passed', 'passed']);
+  });
+
+  it('after a failure skips success stages with a reason, runs failure and always stages', async () => {
+    const ran: string[] = [];
+    const report = await runPipeline(
+      'promote',
+      [
+        stage('health', 'pass', {}, ran),
+        stage('deploy', 'fail', {}, ran),
+        stage('smoke', 'pass', {}, ran),
+        stage('rollback', 'pass', { when: 'failure' }, ran),
+        stage('teardown', 'pass', { when: 'always' }, ran),
+      ],
+      quiet,
+    );
+    assert.deepEqual(ran, ['health', 'deploy', 'rollback', 'teardown']);
+    assert.equal(report.status, 'failed');
+    const byName = Object.fromEntries(report.stages.map((s) => [s.name, s]));
+    assert.equal(byName.deploy!.error, 'deploy broke — first detail');
+    assert.equal(byName.deploy!.rerun, 'lockstep deploy');
+    assert.equal(byName.smoke!.status, 'skipped');
+    assert.match(byName.smoke!.summary, /earlier stage failed/);
+  });
+
+  it('skips failure-only stages when nothing failed, and honours an explicit skip', async () => {
+    const ran: string[] = [];
+    const report = await runPipeline('p', [stage('gate', 'pass', { skip: 'no GitHub here' }, ran), stage('rollback', 'pass', { when: 'failure' }, ran)], quiet);
+    assert.deepEqual(ran, []);
+    assert.deepEqual(report.stages.map((s) => s.summary), ['no GitHub here', 'not needed: nothing failed']);
+  });
+});
+
+describe('HTML run report', () => {
+  it('is self-contained and escapes everything it shows', () => {
+    const html = renderRunReportHtml(failedRunReport());
+    assert.doesNotMatch(html, /<script|<link|src=|href=|@import|url\(/i);
+    assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    assert.match(html, /lockstep deploy --env production --lock locks\/current.lock.yaml/);
+  });
+});
