@@ -1,0 +1,34 @@
+import { diffLocks } from '../lock/diff.js';
+import { lockId } from '../lock/integrity.js';
+import { lockHeadline, renderDiffMarkdown, renderLockMarkdown } from '../lock/render.js';
+import type { ReleaseLock } from '../lock/schema.js';
+import { stickyMarker } from './markers.js';
+import type { RemoteLock } from './remoteLock.js';
+
+export const lockCommentKey = 'lock-comment';
+
+export interface LockCommentInput {
+  lock: ReleaseLock;
+  /** The branch the pull request merges into. */
+  baseRef: string;
+  /** The lock now on that branch (or given with --base-lock). */
+  base: RemoteLock;
+}
+
+/** The sticky pull-request comment: the lock as a table and what it changes on the target branch. */
+export function renderLockComment({ lock, baseRef, base }: LockCommentInput): string {
+  const lines = [stickyMarker(lockCommentKey), `### Release lock \`${lockId(lock)}\``, '', lockHeadline(lock), ''];
+  if (lock.hotfix) {
+    lines.push(`**Hotfix** re-resolving ${lock.hotfix.services.map((name) => `\`${name}\``).join(', ')} on top of lock \`${lock.hotfix.baseIntegrity}\`.`, '');
+  }
+  lines.push(renderLockMarkdown(lock).trimEnd(), '', `#### Changes against \`${baseRef}\``, '');
+  if (base.state === 'valid') {
+    lines.push(base.lock.integrity === lock.integrity ? `_\`${baseRef}\` already carries this lock._` : renderDiffMarkdown(diffLocks(base.lock, lock)).trimEnd());
+  } else {
+    if (base.state === 'invalid') lines.push(`> **Warning:** \`${base.label}\` is not a valid lock (${base.problem}); it is ignored below.`, '');
+    else lines.push(`_\`${baseRef}\` has no lock yet (\`${base.label}\` is absent): this is the first one._`, '');
+    lines.push(renderDiffMarkdown(diffLocks(null, lock)).trimEnd());
+  }
+  lines.push('', '<sub>Kept up to date by lockstep: this comment is edited on every run, never duplicated.</sub>', '');
+  return lines.join('\n');
+}
