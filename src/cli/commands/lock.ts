@@ -1,22 +1,118 @@
-import type { Command } from 'commander';
-import { emit, type OutputOptions } from '../output.js';
+import { Option, type Command } from 'commander';
+import { commaList, positiveInt } from '../parse.js';
+import { emit, progress, type OutputOptions } from '../output.js';
+import type { GenerateLockInput } from '../../stages/lockGenerate.js';
 
-/** `lockstep lock ...`: generate, verify, compare and show release locks. */
+interface GlobalOptions extends OutputOptions {
+  config: string;
+}
+
+interface GenerateOptions {
+  ref: string;
+  repo: string;
+  out?: string;
+  pullRequest?: number;
+  base?: string;
+  only?: string[];
+  componentTags?: string;
+}
+
+/** `lockstep lock ...`: generate, verify, compare, show and export release locks. */
 export function registerLockCommands(program: Command): void {
-  const lock = program.command('lock').description('Generate, verify, compare and show release locks.');
+  const lock = program.command('lock').description('Generate, verify, compare, show and export release locks.');
+
+  lock
+    .command('generate')
+    .description('Pin every service: its submodule commit at the ref, its image tag and the digest the registry holds for it.')
+    .option('--ref <ref>', 'the orchestrator ref whose gitlinks are read', 'HEAD')
+    .option('--repo <dir>', 'the orchestrator repository', '.')
+    .option('--out <file>', 'write the lock to this file (atomically; JSON when it ends in .json) instead of stdout')
+    .option('--pull-request <n>', 'record the pull request the lock is generated for', positiveInt)
+    .option('--base <lock>', 'hotfix: start from this lock and re-resolve only the --only services')
+    .option('--only <services>', 'hotfix: the services to re-resolve, comma-separated', commaList)
+    .option('--component-tags <file>', "cross-check against component-tags.json published by the services' CI")
+    .action(async (options: GenerateOptions, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const { InputError } = await import('../../errors.js');
+      if (options.only && !options.base) throw new InputError('--only', undefined, 'needs --base <lock> (a hotfix starts from a lock)');
+      if (options.base && !options.only) throw new InputError('--base', undefined, 'needs --only <services> (which services the hotfix changes)');
+      const { loadConfig } = await import('../../config/load.js');
+      const { generateLock } = await import('../../stages/lockGenerate.js');
+      const { createRegistryClient } = await import('../../registry/client.js');
+      const { registryClientOptions, describeRetry } = await import('../../registry/fromConfig.js');
+      const config = await loadConfig(globals.config);
+      let hotfix: GenerateLockInput['hotfix'];
+      if (options.base && options.only) {
+        const { readLock } = await import('../../lock/read.js');
+        hotfix = { baseFile: options.base, base: await readLock(options.base), only: options.only };
+      }
+      let componentTags: GenerateLockInput['componentTags'];
+      if (options.componentTags) {
+        const { readDocument } = await import('../../io/readDocument.js');
+        const { componentTags: schema } = await import('../../lock/componentTags.js');
+        componentTags = { file: options.componentTags, tags: await readDocument(options.componentTags, schema) };
+      }
+      const registry = createRegistryClient(registryClientOptions(config.registry, (event) => progress(describeRetry(event))));
+      try {
+        const { lock: generated } = await generateLock(
+          {
+            configFile: globals.config,
+            services: config.services,
+            repository: config.repository,
+            repoDir: options.repo,
+            ref: options.ref,
+            pullRequest: options.pullRequest,
+            hotfix,
+            componentTags,
+            env: process.env,
+          },
+          { registry, progress },
+        );
+        const { lockId } = await import('../../lock/integrity.js');
+        const count = Object.keys(generated.services).length;
+        if (options.out && options.out !== '-') {
+          const { writeLock } = await import('../../lock/write.js');
+          await writeLock(options.out, generated);
+          const summary = { file: options.out, id: lockId(generated), integrity: generated.integrity, services: count, hotfix: generated.hotfix ?? null };
+          emit(globals, summary, () => `✔ wrote ${options.out} (lock ${summary.id}, ${count} service${count === 1 ? '' : 's'}${hotfix ? `, hotfix of ${hotfix.only.join(', ')}` : ''})`);
+        } else {
+          const { renderLockFile } = await import('../../lock/write.js');
+          process.stdout.write(renderLockFile(generated, globals.json ? 'json' : 'yaml'));
+          progress(`lock: ${lockId(generated)} (${count} service${count === 1 ? '' : 's'})`);
+        }
+      } finally {
+        registry.close();
+      }
+    });
 
   lock
     .command('verify')
     .description('Check a lock: schema and integrity (and with --registry, that every digest still exists).')
     .argument('<file>', 'the lock file (YAML or JSON)')
-    .action(async (file: string, _options: unknown, command: Command) => {
-      const output = command.optsWithGlobals<OutputOptions>();
-      const { readLock } = await import('../../lock/read.js');
+    .option('--registry', 'also check that the registry still holds every digest')
+    .action(async (file: string, options: { registry?: boolean }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const { verifyLockFile } = await import('../../stages/lockVerify.js');
       const { lockId } = await import('../../lock/integrity.js');
-      const verified = await readLock(file);
-      emit(output, { file, ok: true, id: lockId(verified), integrity: verified.integrity, services: Object.keys(verified.services).length }, () =>
-        `✔ ${file}: schema and integrity ok (lock ${lockId(verified)}, ${Object.keys(verified.services).length} services)`,
-      );
+      let registry;
+      if (options.registry) {
+        const { createRegistryClient } = await import('../../registry/client.js');
+        const { registryClientOptions, describeRetry } = await import('../../registry/fromConfig.js');
+        const settings = await registrySettings(globals.config, command.getOptionValueSourceWithGlobals('config') === 'default');
+        registry = createRegistryClient(registryClientOptions(settings, (event) => progress(describeRetry(event))));
+      }
+      try {
+        const verified = await verifyLockFile(file, registry ? { registry } : {});
+        const count = Object.keys(verified.lock.services).length;
+        const checks = verified.registry ? 'schema, integrity and registry digests' : 'schema and integrity';
+        emit(
+          globals,
+          { file, ok: true, id: lockId(verified.lock), integrity: verified.lock.integrity, services: count, ...(verified.registry ? { digestsChecked: verified.registry.checked } : {}) },
+          () => `✔ ${file}: ${checks} ok (lock ${lockId(verified.lock)}, ${count} services)`,
+        );
+      } finally {
+        registry?.close();
+      }
     });
 
   lock
@@ -46,4 +142,38 @@ export function registerLockCommands(program: Command): void {
       const shown = await readLock(file);
       emit(output, shown, () => (options.markdown ? renderLockMarkdown(shown) : renderLockText(shown)));
     });
+
+  lock
+    .command('export')
+    .description("Write a verified lock in another format (component-tags: the services' CI metadata format).")
+    .addOption(new Option('--format <format>', 'the output format').choices(['component-tags']).makeOptionMandatory())
+    .requiredOption('--lock <file>', 'the lock to export')
+    .option('--out <file>', 'write to this file (atomically) instead of stdout')
+    .action(async (options: { format: 'component-tags'; lock: string; out?: string }) => {
+      const { exportLock } = await import('../../stages/lockExport.js');
+      const content = await exportLock(options.lock, options.format);
+      if (options.out && options.out !== '-') {
+        const { writeAtomic } = await import('../../io/writeAtomic.js');
+        await writeAtomic(options.out, content);
+        progress(`✔ wrote ${options.out}`);
+      } else process.stdout.write(content);
+    });
+}
+
+/**
+ * Registry settings for commands that work without a config: the config's `registry` section when the
+ * file exists, the defaults when the default config file is simply absent.
+ */
+async function registrySettings(configFile: string, isDefault: boolean) {
+  const { loadConfig } = await import('../../config/load.js');
+  const { InputError } = await import('../../errors.js');
+  try {
+    return (await loadConfig(configFile)).registry;
+  } catch (error) {
+    if (isDefault && error instanceof InputError && error.problem === 'file not found') {
+      const { registryConfig } = await import('../../config/services.js');
+      return registryConfig.parse({});
+    }
+    throw error;
+  }
 }
