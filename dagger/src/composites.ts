@@ -242,34 +242,57 @@ export function validatePlan(plan: CompositePlan): void {
 
 export type StageStatus = 'passed' | 'failed' | 'skipped';
 
+/** One suite's results, as the CLI's run report records them. */
+export interface TestSuiteResult {
+  suite: string;
+  against: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  failures: Array<{ name: string; message: string }>;
+}
+
+/**
+ * One stage of a run. The first fields are those of the CLI's run report (src/report/runReport.ts),
+ * so one renderer reads both; the rest is what only a composite knows.
+ */
 export interface StageRecord {
-  stage: StageName;
+  name: StageName;
+  status: StageStatus;
+  startedAt: string;
+  durationMs: number;
+  /** One line on what the stage did, or why it was skipped. */
+  summary: string;
+  /** The line that says why it failed. */
+  error?: string;
+  /** The `dagger call` line that reruns this stage alone with the same inputs. */
+  rerun: string;
   /** The dagger function, as `dagger call` names it. */
   function: string;
   role: 'stage' | 'rollback';
-  status: StageStatus;
-  durationMs: number;
   exitCode?: number;
-  /** Why it was skipped, or the last lines of what it printed when it failed. */
+  /** The last lines the stage printed when it failed. */
   detail?: string;
   /** Report-relative paths of what it left behind. */
   outputs?: string[];
-  /** Set for failed and skipped-after-failure stages. */
-  rerun?: string;
 }
 
 export interface RunReport {
-  apiVersion: 'lockstep/v1';
-  kind: 'PipelineRun';
+  schema: 'lockstep/run-report/v1';
   pipeline: CompositeName;
   status: 'passed' | 'failed';
-  rolledBack: boolean;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
+  stages: StageRecord[];
+  /** The CLI's report embeds locks and diffs; a composite keeps them as files (lock.yaml) instead. */
+  locks: [];
+  diffs: [];
+  tests: TestSuiteResult[];
+  artifacts: string[];
+  rolledBack: boolean;
   /** Reruns the whole composite with the same inputs. */
   rerun: string;
-  stages: StageRecord[];
 }
 
 export interface StageExecution {
@@ -278,6 +301,7 @@ export interface StageExecution {
   stderr: string;
   /** Report-relative paths of the logs and outputs the executor stored. */
   outputs: string[];
+  tests?: TestSuiteResult[];
 }
 
 export interface PipelineHooks {
@@ -293,88 +317,107 @@ export async function runPipeline(plan: CompositePlan, settings: ModuleSettings,
   validatePlan(plan);
   const started = hooks.now();
   const records: StageRecord[] = [];
+  const tests: TestSuiteResult[] = [];
   const stdoutOf = new Map<StageName, string>();
   let failedAt: StageName | undefined;
   let rolledBack = false;
 
+  const skip = (step: CompositeStep, reason: string): StageRecord => ({
+    ...identity(step, 'stage', settings),
+    status: 'skipped',
+    startedAt: new Date(hooks.now()).toISOString(),
+    durationMs: 0,
+    summary: `skipped: ${reason}`,
+  });
+
   for (const step of plan.steps) {
-    const base = { stage: step.call.stage, function: kebab(step.call.stage), role: 'stage' as const };
     if (failedAt !== undefined) {
-      records.push({ ...base, status: 'skipped', durationMs: 0, detail: `skipped: ${kebab(failedAt)} failed`, rerun: stageRerunLine(step.call, settings) });
+      records.push(skip(step, `${kebab(failedAt)} failed`));
       continue;
     }
     if (step.requiresSourceFile && !(await hooks.sourceFileExists(step.requiresSourceFile.path))) {
-      records.push({ ...base, status: 'skipped', durationMs: 0, detail: `skipped: ${step.requiresSourceFile.reason}` });
+      records.push(skip(step, step.requiresSourceFile.reason));
       continue;
     }
     const earlier = step.skipIf ? stdoutOf.get(step.skipIf.stage) : undefined;
     const skipReason = step.skipIf && earlier !== undefined ? step.skipIf.reason(earlier) : undefined;
     if (skipReason !== undefined) {
-      records.push({ ...base, status: 'skipped', durationMs: 0, detail: `skipped: ${skipReason}` });
+      records.push(skip(step, skipReason));
       continue;
     }
-    const record = await runStep(step, base, settings, hooks);
-    records.push(record.record);
-    if (record.record.status === 'passed') stdoutOf.set(step.call.stage, record.stdout);
+    const outcome = await runStep(step, 'stage', settings, hooks);
+    records.push(outcome.record);
+    tests.push(...outcome.tests);
+    if (outcome.record.status === 'passed') stdoutOf.set(step.call.stage, outcome.stdout);
     else failedAt = step.call.stage;
   }
 
   if (failedAt !== undefined && plan.rollback?.on.includes(failedAt)) {
-    const step: CompositeStep = { call: plan.rollback.call };
-    const outcome = await runStep(step, { stage: step.call.stage, function: kebab(step.call.stage), role: 'rollback' }, settings, hooks);
+    const outcome = await runStep({ call: plan.rollback.call }, 'rollback', settings, hooks);
     records.push(outcome.record);
+    tests.push(...outcome.tests);
     rolledBack = outcome.record.status === 'passed';
   }
 
   const finished = hooks.now();
   return {
-    apiVersion: 'lockstep/v1',
-    kind: 'PipelineRun',
+    schema: 'lockstep/run-report/v1',
     pipeline: plan.pipeline,
     status: failedAt === undefined ? 'passed' : 'failed',
-    rolledBack,
     startedAt: new Date(started).toISOString(),
     finishedAt: new Date(finished).toISOString(),
     durationMs: finished - started,
-    rerun: compositeRerunLine(plan.pipeline, plan.inputs, settings, planNeeds(plan)),
     stages: records,
+    locks: [],
+    diffs: [],
+    tests,
+    artifacts: records.flatMap((record) => record.outputs ?? []),
+    rolledBack,
+    rerun: compositeRerunLine(plan.pipeline, plan.inputs, settings, planNeeds(plan)),
   };
+}
+
+function identity(step: CompositeStep, role: StageRecord['role'], settings: ModuleSettings): Pick<StageRecord, 'name' | 'function' | 'role' | 'rerun'> {
+  return { name: step.call.stage, function: kebab(step.call.stage), role, rerun: stageRerunLine(step.call, settings) };
 }
 
 async function runStep(
   step: CompositeStep,
-  base: Pick<StageRecord, 'stage' | 'function' | 'role'>,
+  role: StageRecord['role'],
   settings: ModuleSettings,
   hooks: PipelineHooks,
-): Promise<{ record: StageRecord; stdout: string }> {
+): Promise<{ record: StageRecord; stdout: string; tests: TestSuiteResult[] }> {
   const started = hooks.now();
+  const base = { ...identity(step, role, settings), startedAt: new Date(started).toISOString() };
   try {
     const execution = await hooks.execute(step);
     const durationMs = hooks.now() - started;
-    const passed = execution.exitCode === 0;
+    const outputs = execution.outputs.length > 0 ? { outputs: execution.outputs } : {};
+    if (execution.exitCode === 0) {
+      const summary = lastMeaningfulLine(execution.stdout) ?? 'done';
+      return { stdout: execution.stdout, tests: execution.tests ?? [], record: { ...base, status: 'passed', durationMs, summary, exitCode: 0, ...outputs } };
+    }
+    const detail = lastLines(execution.stderr.trim() === '' ? execution.stdout : execution.stderr, detailLines);
+    const error = lastMeaningfulLine(detail) ?? `exit ${execution.exitCode}`;
     return {
       stdout: execution.stdout,
-      record: {
-        ...base,
-        status: passed ? 'passed' : 'failed',
-        durationMs,
-        exitCode: execution.exitCode,
-        ...(execution.outputs.length > 0 ? { outputs: execution.outputs } : {}),
-        ...(passed ? {} : { detail: lastLines(execution.stderr.trim() === '' ? execution.stdout : execution.stderr, detailLines), rerun: stageRerunLine(step.call, settings) }),
-      },
+      tests: execution.tests ?? [],
+      record: { ...base, status: 'failed', durationMs, summary: `exit ${execution.exitCode}: ${error}`, error, exitCode: execution.exitCode, detail, ...outputs },
     };
   } catch (error) {
-    return {
-      stdout: '',
-      record: {
-        ...base,
-        status: 'failed',
-        durationMs: hooks.now() - started,
-        detail: lastLines(error instanceof Error ? error.message : String(error), detailLines),
-        rerun: stageRerunLine(step.call, settings),
-      },
-    };
+    const detail = lastLines(error instanceof Error ? error.message : String(error), detailLines);
+    const line = lastMeaningfulLine(detail) ?? 'the stage could not run';
+    return { stdout: '', tests: [], record: { ...base, status: 'failed', durationMs: hooks.now() - started, summary: line, error: line, detail } };
   }
+}
+
+function lastMeaningfulLine(text: string): string | undefined {
+  const line = text
+    .split('\n')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .at(-1);
+  return line === undefined ? undefined : line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
 export function lastLines(text: string, count: number): string {
@@ -382,25 +425,24 @@ export function lastLines(text: string, count: number): string {
   return lines.slice(Math.max(0, lines.length - count)).join('\n');
 }
 
-/** The report a person reads first: one row per stage, then how to rerun what failed. */
+/** The report a person reads first: one row per stage, then how to rerun what did not pass. */
 export function renderSummary(report: RunReport): string {
   const verdict = report.status === 'passed' ? 'passed' : report.rolledBack ? 'failed (rolled back)' : 'failed';
   const lines = [
     `# ${report.pipeline}: ${verdict}`,
     '',
-    '| stage | status | duration | detail |',
+    '| stage | status | duration | summary |',
     '| --- | --- | ---: | --- |',
     ...report.stages.map((stage) => {
       const name = stage.role === 'rollback' ? `${stage.function} (rollback)` : stage.function;
-      const detail = (stage.detail ?? '').split('\n').filter((line) => line.trim() !== '').at(-1) ?? '';
-      return `| ${name} | ${stage.status} | ${formatDuration(stage.durationMs)} | ${escapeCell(detail)} |`;
+      return `| ${name} | ${stage.status} | ${formatDuration(stage.durationMs)} | ${escapeCell(stage.summary)} |`;
     }),
     '',
   ];
-  const reruns = report.stages.filter((stage) => stage.rerun !== undefined);
+  const reruns = report.stages.filter((stage) => stage.status === 'failed' || (stage.status === 'skipped' && !report.rolledBack && / failed$/.test(stage.summary)));
   if (reruns.length > 0) {
     lines.push('## Rerun', '');
-    for (const stage of reruns) lines.push(`${stage.function} (${stage.status}):`, '', '```sh', stage.rerun!, '```', '');
+    for (const stage of reruns) lines.push(`${stage.function} (${stage.status}):`, '', '```sh', stage.rerun, '```', '');
   }
   lines.push('The whole run:', '', '```sh', report.rerun, '```', '');
   return lines.join('\n');

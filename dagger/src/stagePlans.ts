@@ -381,11 +381,10 @@ export function validateInputs(call: StageCall): void {
   if ('environment' in inputs && !dnsLabel.test(String(inputs.environment))) {
     throw new StageInputError('environment', `"${String(inputs.environment)}" is not an environment name (a DNS label)`);
   }
-  for (const key of ['version', 'to'] as const) {
-    const value = inputs[key];
-    if (typeof value === 'string' && !releaseVersion.test(value)) {
-      throw new StageInputError(key, `"${value}" is not a release version such as v1.4.2`);
-    }
+  // `to` is a release for rollback but a branch for openPromotion.
+  const [versionFlag, version] = call.stage === 'rollback' ? ['to', call.inputs.to] : ['version', inputs.version];
+  if (typeof version === 'string' && !releaseVersion.test(version)) {
+    throw new StageInputError(versionFlag, `"${version}" is not a release version such as v1.4.2`);
   }
   if (call.stage === 'lockGenerate') {
     for (const service of call.inputs.only ?? []) {
