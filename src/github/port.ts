@@ -115,3 +115,9 @@ export interface GitHubPort {
   uploadReleaseAsset(release: ReleaseInfo, input: { name: string; content: Buffer; contentType: string }): Promise<ReleaseAssetInfo>;
   deleteReleaseAsset(assetId: number): Promise<void>;
 }
+
+/** What a GitHub stage is given: the port, and where to say what it is doing. */
+export interface GitHubDeps {
+  github: GitHubPort;
+  progress?: (line: string) => void;
+}

@@ -3,6 +3,8 @@ import type { RemoteLock } from './remoteLock.js';
 export interface PromotedLockInput {
   /** The integrity in the promotion pull request's marker; null when the body has none. */
   marker: string | null;
+  /** Why the marker could not be read, when it was there but unusable. */
+  markerProblem?: string;
   /** The lock file at the pull request head (what merging brings to the target branch). */
   head: RemoteLock;
   /** The lock file on the target branch, when the caller has it (--lock). */
@@ -22,7 +24,8 @@ export interface PromotedLockCheck {
 export function checkPromotedLock(input: PromotedLockInput): PromotedLockCheck {
   const problems: string[] = [];
   const { marker, head, target } = input;
-  if (marker === null) problems.push('the pull request body has no lockstep lock marker (was it opened by `lockstep pr open-promotion`?)');
+  if (input.markerProblem) problems.push(input.markerProblem);
+  else if (marker === null) problems.push('the pull request body has no lockstep lock marker (was it opened by `lockstep pr open-promotion`?)');
   if (head.state === 'absent') problems.push(`the pull request carries no lock (${head.label} is absent)`);
   if (head.state === 'invalid') problems.push(`${head.label} is not a valid lock: ${head.problem}`);
   if (head.state === 'valid' && marker !== null && head.lock.integrity !== marker) {

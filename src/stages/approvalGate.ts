@@ -1,0 +1,55 @@
+import { evaluateApprovals, type ApprovalEvaluation } from '../github/approvals.js';
+import { readLockMarker } from '../github/markers.js';
+import type { GitHubDeps } from '../github/port.js';
+import { checkPromotedLock, type PromotedLockCheck } from '../github/promotedLock.js';
+import { readRemoteLock, type RemoteLock } from '../github/remoteLock.js';
+
+export interface ApprovalGateInput {
+  pullRequest: number;
+  required: number;
+  lockPath: string;
+  /** The lock file on the target branch (a checkout of main), read by the caller. */
+  targetLock?: RemoteLock;
+}
+
+export interface ApprovalGateResult {
+  passed: boolean;
+  pullRequest: number;
+  url: string;
+  author: string;
+  headSha: string;
+  approvals: ApprovalEvaluation;
+  lock: PromotedLockCheck;
+}
+
+/**
+ * The production gate: enough current approvals from people other than the author, and the lock that
+ * reaches the target branch is the very one the promotion was opened for. Returns the verdict with its
+ * reasons; the caller decides how to fail.
+ */
+export async function evaluateApprovalGate(input: ApprovalGateInput, deps: GitHubDeps): Promise<ApprovalGateResult> {
+  const { github } = deps;
+  const pull = await github.getPullRequest(input.pullRequest);
+  const reviews = await github.listReviews(pull.number);
+  const approvals = evaluateApprovals({ author: pull.author, headSha: pull.headSha, required: input.required, reviews });
+  const head = await readRemoteLock(github, input.lockPath, pull.headSha);
+  let marker: string | null;
+  let markerProblem: string | undefined;
+  try {
+    marker = readLockMarker(pull.body);
+  } catch (error) {
+    marker = null;
+    markerProblem = (error as Error).message;
+  }
+  const lock = checkPromotedLock({ marker, markerProblem, head, target: input.targetLock });
+  deps.progress?.(`gate approvals: #${pull.number} has ${approvals.approvals} of ${input.required} approvals on ${pull.headSha.slice(0, 7)}`);
+  return {
+    passed: approvals.passed && lock.ok,
+    pullRequest: pull.number,
+    url: pull.url,
+    author: pull.author,
+    headSha: pull.headSha,
+    approvals,
+    lock,
+  };
+}
