@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'GATE_REFUSED'
   | 'POLICY_VIOLATION'
-  | 'PROVENANCE';
+  | 'PROVENANCE'
+  | 'DRIFT';
 
 const exitFor: Record<ErrorCode, number> = {
   BAD_INPUT: ExitCode.badInput,
@@ -54,6 +55,7 @@ const exitFor: Record<ErrorCode, number> = {
   GATE_REFUSED: ExitCode.refused,
   POLICY_VIOLATION: ExitCode.refused,
   PROVENANCE: ExitCode.failure,
+  DRIFT: ExitCode.failure,
 };
 
 export interface LockstepErrorOptions {

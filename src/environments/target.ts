@@ -11,6 +11,12 @@ export interface LiveService {
   digest: string | null;
   /** Whatever the target knows about readiness; undefined when it cannot tell. */
   healthy?: boolean;
+  /** The local image id (compose), so a state that was never pinned can still be put back exactly. */
+  imageId?: string | null;
+  /** Integrity of the lock this service was labelled with, or null; differs from the state's when a service was changed alone. */
+  lockIntegrity?: string | null;
+  /** A short word for people: running, exited, restarting, missing... */
+  state?: string;
 }
 
 /** What an environment runs, read from the environment itself (labels, annotations, values file). */
@@ -51,13 +57,42 @@ export interface ProgressSink {
   (message: string): void;
 }
 
+/** A migration with its image resolved against the lock being deployed. */
+export interface MigrationRun {
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  passEnv: string[];
+  dependsOn: string[];
+  timeoutMs: number;
+}
+
 export interface DeployTarget {
   readonly kind: 'compose' | 'kubernetes' | 'helm-values';
+  /** One line naming where this is (`compose project shop-staging on unix:///var/run/docker.sock`). */
+  describe?(): string;
   /** Target-specific health-gate checks: API reachable, nodes, quotas. Never throws for a failed check. */
   healthChecks(): Promise<CheckResult[]>;
   readLive(): Promise<LiveState>;
+  /**
+   * Fetches what the rollout needs (pulls images) without changing what runs, so that a missing image
+   * aborts the deploy before the migration or anything else touched the environment.
+   */
+  prepare?(desired: DesiredState, progress: ProgressSink): Promise<void>;
   /** Rolls out the desired state and resolves once every service reports healthy; throws otherwise. */
   apply(desired: DesiredState, progress: ProgressSink): Promise<void>;
   acquireLease(holder: string, ttlMs: number, now?: Date): Promise<LeaseResult>;
   releaseLease(holder: string): Promise<void>;
+  /**
+   * Images the rollout would run that are not pinned by digest, besides the lock's own (services the
+   * lock does not cover). Protected environments refuse to deploy while this is not empty.
+   */
+  mutableReferences?(desired: DesiredState): Promise<string[]>;
+  /** Runs the migration to completion before anything is rolled out; throws when it fails. */
+  runMigration?(migration: MigrationRun, progress: ProgressSink): Promise<void>;
+  /**
+   * Puts back exactly what `previous` (read before the rollout) describes, including removing services
+   * that did not run then. Without it, the deploy stage can only restore a previously recorded lock.
+   */
+  restore?(previous: LiveState, services: string[], progress: ProgressSink): Promise<void>;
 }

@@ -1,0 +1,58 @@
+import { compareVersions, parseReleaseVersion, type ReleaseVersion } from './version.js';
+
+/** A lock archived under `locks/releases/<version>.lock.yaml`. */
+export interface ArchivedRelease {
+  version: string;
+  file: string;
+  integrity: string;
+}
+
+function sorted(releases: readonly ArchivedRelease[]): Array<ArchivedRelease & { parsed: ReleaseVersion }> {
+  return releases
+    .map((release) => ({ ...release, parsed: parseReleaseVersion(release.version) }))
+    .filter((release): release is ArchivedRelease & { parsed: ReleaseVersion } => release.parsed !== null)
+    .sort((a, b) => compareVersions(a.parsed, b.parsed));
+}
+
+/** The highest archived release below `version`, which release notes compare against. */
+export function previousRelease(releases: readonly ArchivedRelease[], version: string): ArchivedRelease | null {
+  const current = parseReleaseVersion(version);
+  if (!current) return null;
+  const below = sorted(releases).filter((release) => compareVersions(release.parsed, current) < 0);
+  return strip(below.at(-1));
+}
+
+export type RollbackChoice =
+  | { ok: true; release: ArchivedRelease; live: ArchivedRelease | null }
+  | { ok: false; problem: string };
+
+/**
+ * Which archived release `lockstep rollback` deploys. With `to`, that one. Otherwise the release
+ * before the one live (the newest version archived with the live lock): the highest version below it
+ * whose lock differs (the same lock under another version is the same deployment: no rollback at all).
+ */
+export function chooseRollback(releases: readonly ArchivedRelease[], liveIntegrity: string | null, to?: string): RollbackChoice {
+  const ordered = sorted(releases);
+  const liveReleases = ordered.filter((release) => release.integrity === liveIntegrity);
+  const live = strip(liveReleases.at(-1));
+  if (to !== undefined) {
+    const named = ordered.find((release) => release.version === to);
+    if (!named) {
+      const known = ordered.map((release) => release.version).join(', ') || 'none';
+      return { ok: false, problem: `release ${to} is not archived (archived: ${known})` };
+    }
+    return { ok: true, release: strip(named)!, live };
+  }
+  if (liveIntegrity === null) return { ok: false, problem: 'no lock is recorded as live, so there is no "previous" release; name one with --to' };
+  const newestLive = liveReleases.at(-1);
+  if (!newestLive) return { ok: false, problem: 'the live lock is not an archived release, so there is no "previous" one; name one with --to' };
+  const earlier = ordered.filter((release) => compareVersions(release.parsed, newestLive.parsed) < 0 && release.integrity !== liveIntegrity);
+  const target = earlier.at(-1);
+  if (!target) return { ok: false, problem: `no release is archived before ${newestLive.version}, the one live` };
+  return { ok: true, release: strip(target)!, live };
+}
+
+function strip(release: (ArchivedRelease & { parsed?: ReleaseVersion }) | undefined): ArchivedRelease | null {
+  if (!release) return null;
+  return { version: release.version, file: release.file, integrity: release.integrity };
+}

@@ -1,0 +1,334 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'yaml';
+import { detectCompose, runCompose } from '../../../compose/composeCommand.js';
+import type { ComposeTargetConfig, HealthConfig } from '../../../config/environments.js';
+import { LockstepError } from '../../../errors.js';
+import type { RunOptions, RunResult } from '../../../exec/run.js';
+import { planRestore } from '../../restorePlan.js';
+import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, MigrationRun, ProgressSink } from '../../target.js';
+import { projectContainers } from './containers.js';
+import { describeHost, docker, dockerEnv, resolveDockerHost, type DockerHost } from './dockerHost.js';
+import { localFreeDisk, localMemAvailable, mebibytes } from './hostResources.js';
+import { digestOf, labelsForLock, liveStateFromContainers } from './liveState.js';
+import { MarkerLease } from './markerLease.js';
+import { migrationService, renderMigrationOverride, renderServiceOverride, type ServiceOverride } from './override.js';
+import { assessRollout } from './rollout.js';
+
+export interface ComposeTargetOptions {
+  config: ComposeTargetConfig;
+  health: HealthConfig;
+  /** Absolute paths of the compose files, in override order. */
+  files: string[];
+  /** Where relative paths inside the compose files resolve from. */
+  projectDirectory: string;
+  pollIntervalMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+const mib = 1024 * 1024;
+
+/** An environment that is a compose project on a docker host. */
+export class ComposeTarget implements DeployTarget {
+  readonly kind = 'compose' as const;
+  private readonly host: DockerHost;
+  private readonly lease: MarkerLease;
+  private readonly pollIntervalMs: number;
+
+  constructor(private readonly options: ComposeTargetOptions) {
+    this.host = resolveDockerHost(options.config.dockerHost, options.env);
+    this.lease = new MarkerLease(this.host, options.config.project);
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+  }
+
+  describe(): string {
+    return `compose project ${this.options.config.project} on ${describeHost(this.host)}`;
+  }
+
+  async healthChecks(): Promise<CheckResult[]> {
+    const { health } = this.options;
+    const started = performance.now();
+    const info = await docker(this.host, ['info', '--format', '{{json .}}'], { allowFailure: true, timeoutMs: health.timeoutMs }).catch(
+      (error: unknown) => error as Error,
+    );
+    const elapsed = () => performance.now() - started;
+    const checks: CheckResult[] = [];
+    const parsed = info instanceof Error ? null : parseInfo(info);
+    if (parsed === null) {
+      const why = info instanceof Error ? info.message : (info.stderr.trim().split('\n').at(-1) ?? `exit ${info.exitCode}`);
+      checks.push({ name: 'docker API', ok: false, detail: `${describeHost(this.host)} does not answer: ${why}`, durationMs: elapsed() });
+      if (health.disk) checks.push({ name: 'disk', ok: false, detail: 'not measured: the docker API is unreachable', durationMs: 0 });
+      if (health.memory) checks.push({ name: 'memory', ok: false, detail: 'not measured: the docker API is unreachable', durationMs: 0 });
+      return checks;
+    }
+    checks.push({
+      name: 'docker API',
+      ok: true,
+      detail: `docker ${parsed.serverVersion} answers on ${describeHost(this.host)} (${parsed.running} containers running)`,
+      durationMs: elapsed(),
+    });
+    if (health.disk) checks.push(await this.measure('disk', health.disk.minFreeMb, () => localFreeDisk(parsed.rootDir), `free on ${parsed.rootDir}`));
+    if (health.memory) {
+      checks.push(
+        await this.measure('memory', health.memory.minAvailableMb, async () => (await localMemAvailable()) ?? Number.NaN, `available of ${mebibytes(parsed.memTotal)}`),
+      );
+    }
+    return checks;
+  }
+
+  private async measure(name: string, floorMb: number, read: () => Promise<number>, what: string): Promise<CheckResult> {
+    const started = performance.now();
+    if (!this.host.local) {
+      return {
+        name,
+        ok: false,
+        detail: `cannot be measured on ${describeHost(this.host)}: lockstep reads it from the daemon's own machine (run it there, or drop the floor)`,
+        durationMs: 0,
+      };
+    }
+    try {
+      const bytes = await read();
+      if (Number.isNaN(bytes)) return { name, ok: false, detail: `the host does not report it`, durationMs: performance.now() - started };
+      const ok = bytes >= floorMb * mib;
+      return { name, ok, detail: `${mebibytes(bytes)} ${what}; floor ${floorMb} MiB`, durationMs: performance.now() - started };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      return { name, ok: false, detail: `cannot be read (${code})`, durationMs: performance.now() - started };
+    }
+  }
+
+  async readLive(): Promise<LiveState> {
+    return liveStateFromContainers(await projectContainers(this.host, this.options.config.project));
+  }
+
+  /** Pulls what is not on the host yet, before anything changes: a missing image aborts with nothing touched. */
+  async prepare(desired: DesiredState, progress: ProgressSink): Promise<void> {
+    const wanted = [...new Set(Object.values(desired.images))].sort();
+    const missing: string[] = [];
+    // One inspect answers the usual case (everything present, e.g. a rollback) in a single round trip.
+    const all = await docker(this.host, ['image', 'inspect', '--format', '{{.Id}}', ...wanted], { allowFailure: true });
+    if (all.exitCode !== 0) {
+      for (const image of wanted) {
+        const present = await docker(this.host, ['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true });
+        if (present.exitCode !== 0) missing.push(image);
+      }
+    }
+    if (missing.length === 0) return;
+    progress(`pulling ${missing.length} image${missing.length === 1 ? '' : 's'} onto ${describeHost(this.host)}`);
+    const failures: string[] = [];
+    await Promise.all(
+      missing.map(async (image) => {
+        const pulled = await docker(this.host, ['pull', '--quiet', image], { allowFailure: true, timeoutMs: 600_000 });
+        if (pulled.exitCode !== 0) failures.push(`${image}: ${pulled.stderr.trim().split('\n').at(-1) ?? `exit ${pulled.exitCode}`}`);
+      }),
+    );
+    if (failures.length > 0) throw new LockstepError('DOCKER', `could not pull ${failures.length} image(s); nothing was changed`, { details: failures.sort() });
+  }
+
+  async apply(desired: DesiredState, progress: ProgressSink): Promise<void> {
+    await this.prepare(desired, progress);
+    const labels = labelsForLock(desired.lock);
+    const services: Record<string, ServiceOverride> = {};
+    for (const [service, image] of Object.entries(desired.images)) services[service] = { image, labels };
+    await this.withOverride(renderServiceOverride(services, await this.fileVersion()), (override) =>
+      this.compose(['up', '--detach', '--no-build'], override, progress, { timeoutMs: this.options.config.healthTimeoutMs + 60_000 }),
+    );
+    await this.waitHealthy(desired.images, progress);
+  }
+
+  async restore(previous: LiveState, services: string[], progress: ProgressSink): Promise<void> {
+    const current = await this.readLive();
+    const names = [...new Set([...services, ...Object.keys(previous.services), ...Object.keys(current.services)])];
+    const changed = names.filter((name) => differs(previous.services[name], current.services[name])).sort();
+    if (changed.length === 0) {
+      progress('nothing changed, nothing to restore');
+      return;
+    }
+    const plan = planRestore(previous, changed);
+    const restored = Object.keys(plan.images);
+    if (restored.length > 0) {
+      const labels = plan.lock ? labelsForLock(plan.lock) : undefined;
+      const overrides: Record<string, ServiceOverride> = {};
+      for (const service of restored) {
+        overrides[service] = { image: plan.images[service]!, ...(labels && plan.labelled.includes(service) ? { labels } : {}) };
+      }
+      progress(`restoring ${restored.join(', ')}`);
+      // --no-deps: only the changed services are put back; everything else still runs as it did.
+      await this.withOverride(renderServiceOverride(overrides, await this.fileVersion()), (override) =>
+        this.compose(['up', '--detach', '--no-build', '--no-deps', ...restored], override, progress, { timeoutMs: this.options.config.healthTimeoutMs + 60_000 }),
+      );
+    }
+    if (plan.remove.length > 0) {
+      progress(`removing ${plan.remove.join(', ')}, which did not run before`);
+      await this.compose(['rm', '--stop', '--force', ...plan.remove], null, progress);
+    }
+    const wasHealthy = Object.fromEntries(Object.entries(plan.images).filter(([service]) => previous.services[service]?.healthy !== false));
+    await this.waitHealthy(wasHealthy, progress);
+  }
+
+  async mutableReferences(desired: DesiredState): Promise<string[]> {
+    const result = await this.compose(['config'], null, () => undefined);
+    return unpinnedServices(parse(result.stdout) as unknown, Object.keys(desired.images));
+  }
+
+  async runMigration(migration: MigrationRun, progress: ProgressSink): Promise<void> {
+    const project = this.options.config.project;
+    const override = renderMigrationOverride(migration, await this.fileVersion());
+    progress(`running the migration in ${migration.image}`);
+    try {
+      const result = await this.withOverride(override, (file) =>
+        this.compose(['run', '--rm', '-T', migrationService], file, progress, {
+          allowFailure: true,
+          timeoutMs: migration.timeoutMs,
+          // Values of passEnv reach compose through its environment, never a file or an argument.
+          env: dockerEnv(this.host, this.options.config.env, this.options.env ?? process.env),
+        }),
+      );
+      if (result.exitCode !== 0) {
+        const tail = `${result.stdout}\n${result.stderr}`.split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-8);
+        throw new LockstepError('DEPLOY_FAILED', `the migration exited with ${result.exitCode}; nothing was rolled out`, { details: tail });
+      }
+    } catch (error) {
+      if (error instanceof LockstepError && error.code === 'COMPOSE') {
+        throw new LockstepError('DEPLOY_FAILED', `the migration did not finish (${error.message}); nothing was rolled out`, { details: error.details });
+      }
+      throw error;
+    } finally {
+      // A timed-out run leaves its container behind; it must not keep writing to the database.
+      const leftovers = await docker(this.host, [
+        'ps', '--all', '--quiet', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${migrationService}`,
+      ]);
+      const ids = leftovers.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+      if (ids.length > 0) await docker(this.host, ['rm', '--force', ...ids], { allowFailure: true });
+    }
+  }
+
+  acquireLease(holder: string, ttlMs: number, now?: Date): Promise<LeaseResult> {
+    return this.lease.acquire(holder, ttlMs, now);
+  }
+
+  async releaseLease(holder: string): Promise<void> {
+    await this.lease.release(holder);
+  }
+
+  /** Waits until every expected service runs its expected image, healthy; fails fast on a crash. */
+  private async waitHealthy(expected: Record<string, string>, progress: ProgressSink): Promise<void> {
+    if (Object.keys(expected).length === 0) return;
+    const { healthTimeoutMs, settleMs, project } = this.options.config;
+    const deadline = Date.now() + healthTimeoutMs;
+    let said = '';
+    for (;;) {
+      const containers = await projectContainers(this.host, project);
+      const assessment = assessRollout(containers, expected, Date.now(), settleMs);
+      if (assessment.failed.length > 0) {
+        const details: string[] = [];
+        for (const failure of assessment.failed) {
+          details.push(`${failure.service}: ${failure.why}`);
+          if (failure.container) details.push(...(await this.logTail(failure.container)).map((line) => `  ${failure.service} | ${line}`));
+        }
+        throw new LockstepError('DEPLOY_FAILED', `${assessment.failed.map((failure) => failure.service).join(', ')} did not come up healthy`, { details });
+      }
+      if (assessment.waiting.length === 0) {
+        progress(`healthy: ${assessment.ready.join(', ')}`);
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new LockstepError('DEPLOY_FAILED', `not healthy within ${healthTimeoutMs} ms`, {
+          details: assessment.waiting.map((entry) => `${entry.service}: ${entry.why}`),
+        });
+      }
+      const now = `waiting for ${assessment.waiting.map((entry) => entry.service).join(', ')}`;
+      if (now !== said) progress(now);
+      said = now;
+      await sleep(this.pollIntervalMs);
+    }
+  }
+
+  private async logTail(container: string): Promise<string[]> {
+    const logs = await docker(this.host, ['logs', '--tail', '5', container], { allowFailure: true, timeoutMs: 10_000 }).catch(() => null);
+    if (!logs) return [];
+    return `${logs.stdout}\n${logs.stderr}`.split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-5);
+  }
+
+  private async compose(args: string[], override: string | null, progress: ProgressSink, options: RunOptions = {}): Promise<RunResult> {
+    const compose = await detectCompose();
+    const { config, files, projectDirectory } = this.options;
+    return runCompose(
+      compose,
+      { project: config.project, files: override ? [...files, override] : files, args, projectDirectory },
+      {
+        timeoutMs: 300_000,
+        env: dockerEnv(this.host, config.env, this.options.env ?? process.env),
+        onOutput: (chunk) => {
+          for (const line of chunk.split(/\r?\n/)) if (line.trim()) progress(`  ${line.trim()}`);
+        },
+        ...options,
+      },
+    );
+  }
+
+  private async withOverride<T>(content: string, use: (file: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(tmpdir(), 'lockstep-compose-'));
+    try {
+      const file = join(dir, 'lockstep.override.yaml');
+      await writeFile(file, content, { mode: 0o600 });
+      return await use(file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async fileVersion(): Promise<string | undefined> {
+    const first = this.options.files[0];
+    if (!first) return undefined;
+    const document = parse(await readFile(first, 'utf8')) as { version?: unknown } | null;
+    return typeof document?.version === 'string' ? document.version : undefined;
+  }
+}
+
+interface DockerInfo {
+  serverVersion: string;
+  rootDir: string;
+  memTotal: number;
+  running: number;
+}
+
+function parseInfo(result: RunResult): DockerInfo | null {
+  if (result.exitCode !== 0) return null;
+  try {
+    const info = JSON.parse(result.stdout) as Record<string, unknown>;
+    if (typeof info.ServerVersion !== 'string' || info.ServerVersion === '') return null;
+    return {
+      serverVersion: info.ServerVersion,
+      rootDir: typeof info.DockerRootDir === 'string' ? info.DockerRootDir : '/var/lib/docker',
+      memTotal: typeof info.MemTotal === 'number' ? info.MemTotal : 0,
+      running: typeof info.ContainersRunning === 'number' ? info.ContainersRunning : 0,
+    };
+  } catch {
+    return null;
+  }
+}
+
+function differs(before: LiveService | undefined, now: LiveService | undefined): boolean {
+  if (!before || !now) return before !== now;
+  const identity = (service: LiveService) => service.imageId ?? service.image;
+  return identity(before) !== identity(now) || before.image !== now.image || (before.lockIntegrity ?? null) !== (now.lockIntegrity ?? null);
+}
+
+/**
+ * Services of a resolved compose configuration (`compose config`) that would run something not
+ * pinned by digest: the ones the lock does not cover, by tag or built from source.
+ */
+export function unpinnedServices(config: unknown, locked: readonly string[]): string[] {
+  const services = (config as { services?: Record<string, { image?: unknown; build?: unknown }> } | null)?.services ?? {};
+  const found: string[] = [];
+  for (const [name, service] of Object.entries(services).sort(([a], [b]) => a.localeCompare(b))) {
+    if (locked.includes(name)) continue;
+    const image = typeof service?.image === 'string' ? service.image : null;
+    if (image === null) found.push(`${name}: built from source, not an image pinned by digest`);
+    else if (digestOf(image) === null) found.push(`${name}: ${image} is not pinned by digest`);
+  }
+  return found;
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { LockstepError } from '../../../errors.js';
+import { docker, type DockerHost } from './dockerHost.js';
+
+export const composeLabels = {
+  project: 'com.docker.compose.project',
+  service: 'com.docker.compose.service',
+  oneOff: 'com.docker.compose.oneoff',
+} as const;
+
+/** The subset of `docker inspect` a deploy needs; everything else docker reports is ignored. */
+const inspected = z.looseObject({
+  Id: z.string(),
+  Name: z.string(),
+  Image: z.string(),
+  Config: z.looseObject({ Image: z.string(), Labels: z.record(z.string(), z.string()).nullable().optional() }),
+  State: z.looseObject({
+    Status: z.string(),
+    Running: z.boolean(),
+    Restarting: z.boolean().optional(),
+    ExitCode: z.number().optional(),
+    StartedAt: z.string().optional(),
+    Health: z.looseObject({ Status: z.string() }).nullable().optional(),
+  }),
+  RestartCount: z.number().optional(),
+});
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  /** The compose service, or null for a container compose did not create. */
+  service: string | null;
+  oneOff: boolean;
+  /** The reference the container was created from (`repo@sha256:...`, `repo:tag` or an image id). */
+  configImage: string;
+  imageId: string;
+  labels: Record<string, string>;
+  status: string;
+  running: boolean;
+  restarting: boolean;
+  exitCode: number;
+  startedAt: string | null;
+  /** healthy | unhealthy | starting, or null when the image defines no healthcheck. */
+  health: string | null;
+  restartCount: number;
+}
+
+export function toContainerInfo(raw: unknown): ContainerInfo {
+  const parsed = inspected.safeParse(raw);
+  if (!parsed.success) throw new LockstepError('DOCKER', `docker inspect returned an unexpected shape (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+  const item = parsed.data;
+  const labels = item.Config.Labels ?? {};
+  return {
+    id: item.Id,
+    name: item.Name.replace(/^\//, ''),
+    service: labels[composeLabels.service] ?? null,
+    oneOff: labels[composeLabels.oneOff] === 'True',
+    configImage: item.Config.Image,
+    imageId: item.Image,
+    labels,
+    status: item.State.Status,
+    running: item.State.Running,
+    restarting: item.State.Restarting ?? item.State.Status === 'restarting',
+    exitCode: item.State.ExitCode ?? 0,
+    startedAt: item.State.StartedAt && !item.State.StartedAt.startsWith('0001-') ? item.State.StartedAt : null,
+    health: item.State.Health?.Status ?? null,
+    restartCount: item.RestartCount ?? 0,
+  };
+}
+
+/** Every container of a compose project (running or not), one-off containers excluded. */
+export async function projectContainers(host: DockerHost, project: string): Promise<ContainerInfo[]> {
+  const listed = await docker(host, ['ps', '--all', '--no-trunc', '--quiet', '--filter', `label=${composeLabels.project}=${project}`]);
+  const ids = listed.stdout.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+  if (ids.length === 0) return [];
+  // A container removed between ps and inspect is simply gone; inspect reports the others.
+  const result = await docker(host, ['inspect', '--type', 'container', ...ids], { allowFailure: true });
+  const parsed = result.stdout.trim() === '' ? [] : (JSON.parse(result.stdout) as unknown[]);
+  if (result.exitCode !== 0 && parsed.length === 0) {
+    throw new LockstepError('DOCKER', 'docker inspect failed', { details: result.stderr.trim().split('\n').slice(-3) });
+  }
+  return parsed.map(toContainerInfo).filter((container) => !container.oneOff);
+}

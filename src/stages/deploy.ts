@@ -1,0 +1,185 @@
+import type { EnvironmentConfig } from '../config/environments.js';
+import { InputError, LockstepError } from '../errors.js';
+import { describeLease } from '../environments/lease/decideLease.js';
+import type { DeployTarget, DesiredState, Lease, LiveState, MigrationRun, ProgressSink } from '../environments/target.js';
+import { lockId } from '../lock/integrity.js';
+import type { ReleaseLock } from '../lock/schema.js';
+import type { RegistryClient } from '../registry/client.js';
+import { verifyLockDigests } from '../registry/verifyLockDigests.js';
+import { runHealthGate } from './health.js';
+
+export interface DeployInput {
+  environment: string;
+  config: EnvironmentConfig;
+  target: DeployTarget;
+  /** Already read with `readLock`: schema and integrity hold. */
+  lock: ReleaseLock;
+  registry: RegistryClient;
+  /** Who deploys, as a second run will read it in "held by ...". */
+  holder: string;
+  /** The config file, named in messages about the environment's settings. */
+  configFile: string;
+  progress: ProgressSink;
+  now?: () => Date;
+}
+
+export interface DeployResult {
+  environment: string;
+  lockId: string;
+  integrity: string;
+  /** What ran before: the recorded lock's integrity, or null when none was recorded. */
+  previousIntegrity: string | null;
+  services: Array<{ service: string; image: string }>;
+  migrated: boolean;
+  tookOverStaleLease: Lease | null;
+  durationMs: number;
+}
+
+export function desiredFromLock(lock: ReleaseLock): DesiredState {
+  const images: Record<string, string> = {};
+  for (const [service, locked] of Object.entries(lock.services)) images[service] = `${locked.image}@${locked.digest}`;
+  return { lock, images };
+}
+
+/**
+ * Deploys a lock to an environment so that it ends either fully on the new lock or back where it was:
+ * verify (registry, pinning), health gate, lease, record what runs, migrate, roll out, check, and on
+ * any failure after the rollout started, restore what was recorded. The lease is always released.
+ */
+export async function deployLock(input: DeployInput): Promise<DeployResult> {
+  const started = performance.now();
+  const now = input.now ?? (() => new Date());
+  const { target, lock, progress, environment } = input;
+  const id = lockId(lock);
+  const desired = desiredFromLock(lock);
+
+  progress(`verifying lock ${id}: ${Object.keys(lock.services).length} digests in the registry`);
+  await verifyDigests(lock, input.registry);
+  if (input.config.protected) await refuseMutable(input, desired);
+  const migration = input.config.migration ? resolveMigration(input, desired) : null;
+
+  progress(`health gate of ${environment}`);
+  const health = await runHealthGate({ environment, target, health: input.config.health });
+  if (!health.healthy) {
+    const failed = health.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);
+    throw new LockstepError('UNHEALTHY', `${environment} is unhealthy; nothing was deployed`, {
+      details: failed,
+      hint: `lockstep health --env ${environment} shows every check`,
+    });
+  }
+
+  const lease = await target.acquireLease(input.holder, input.config.lease.ttlMs, now());
+  if (!lease.acquired) {
+    throw new LockstepError('LEASE_HELD', `${environment} is being deployed by ${describeLease(lease.heldBy, now())}`, {
+      hint: 'wait for that run to finish; a lease left by a killed run expires by itself',
+    });
+  }
+  if (lease.tookOverStale) progress(`took over a stale lease of ${describeLease(lease.tookOverStale, now())}`);
+
+  let previous: LiveState | null = null;
+  try {
+    previous = await target.readLive();
+    progress(`${environment} runs ${describeLive(previous)}`);
+    await target.prepare?.(desired, progress);
+    if (migration) {
+      await target.runMigration!(migration, progress);
+      progress('migration done');
+    }
+    try {
+      progress(`rolling out lock ${id} to ${target.describe?.() ?? environment}`);
+      await target.apply(desired, progress);
+      await confirmLive(target, desired);
+    } catch (failure) {
+      await restoreAfter(input, previous, failure);
+    }
+  } finally {
+    await target.releaseLease(input.holder).catch((error: unknown) => progress(`could not release the lease: ${(error as Error).message}`));
+  }
+  progress(`${environment} runs lock ${id}`);
+  return {
+    environment,
+    lockId: id,
+    integrity: lock.integrity,
+    previousIntegrity: previous?.lockIntegrity ?? null,
+    services: Object.entries(desired.images)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([service, image]) => ({ service, image })),
+    migrated: migration !== null,
+    tookOverStaleLease: lease.tookOverStale ?? null,
+    durationMs: performance.now() - started,
+  };
+}
+
+async function verifyDigests(lock: ReleaseLock, registry: RegistryClient): Promise<void> {
+  const { missing } = await verifyLockDigests(lock, registry);
+  if (missing.length > 0) {
+    throw new LockstepError('NOT_FOUND', `${missing.length} digest(s) of lock ${lockId(lock)} are not in the registry; nothing was deployed`, {
+      details: missing.map((entry) => `${entry.service}: ${entry.image}@${entry.digest}`),
+    });
+  }
+}
+
+async function refuseMutable(input: DeployInput, desired: DesiredState): Promise<void> {
+  const mutable = (await input.target.mutableReferences?.(desired)) ?? [];
+  if (mutable.length > 0) {
+    throw new LockstepError('POLICY_VIOLATION', `${input.environment} is protected and would run images not pinned by digest; nothing was deployed`, {
+      details: mutable,
+      hint: 'pin them as repository@sha256:..., or put the services in the lock',
+    });
+  }
+}
+
+function resolveMigration(input: DeployInput, desired: DesiredState): MigrationRun {
+  const migration = input.config.migration!;
+  const field = `environments.${input.environment}.migration`;
+  if (!input.target.runMigration) throw new InputError(input.configFile, field, `the ${input.target.kind} target cannot run migrations`);
+  const inLock = migration.dependsOn.filter((service) => service in desired.images);
+  if (inLock.length > 0) {
+    throw new InputError(input.configFile, `${field}.dependsOn`, `names ${inLock.join(', ')}, which the lock rolls out; the migration runs before the rollout`);
+  }
+  let image = migration.image;
+  if (migration.service !== undefined) {
+    image = desired.images[migration.service];
+    if (image === undefined) throw new InputError(input.configFile, `${field}.service`, `${migration.service} is not in lock ${lockId(desired.lock)}`);
+  }
+  return { image: image!, command: migration.command, env: migration.env, passEnv: migration.passEnv, dependsOn: migration.dependsOn, timeoutMs: migration.timeoutMs };
+}
+
+/** After the rollout, what runs must be exactly the lock: every digest, every label. */
+async function confirmLive(target: DeployTarget, desired: DesiredState): Promise<void> {
+  const live = await target.readLive();
+  const wrong = Object.entries(desired.lock.services)
+    .filter(([service, locked]) => live.services[service]?.digest !== locked.digest)
+    .map(([service, locked]) => `${service}: runs ${live.services[service]?.image ?? 'nothing'}, expected ${locked.digest}`);
+  if (live.lockIntegrity !== desired.lock.integrity) wrong.push(`the environment records lock ${live.lockIntegrity ?? 'none'}`);
+  if (wrong.length > 0) throw new LockstepError('DEPLOY_FAILED', 'the rollout finished but the environment does not run the lock', { details: wrong });
+}
+
+async function restoreAfter(input: DeployInput, previous: LiveState, failure: unknown): Promise<never> {
+  const { target, progress, environment } = input;
+  const reason = failure instanceof Error ? failure.message : String(failure);
+  const reasonDetails = failure instanceof LockstepError ? failure.details : [];
+  progress(`rollout failed (${reason}); restoring what ran before: ${describeLive(previous)}`);
+  try {
+    if (target.restore) await target.restore(previous, Object.keys(input.lock.services), progress);
+    else if (previous.lock) await target.apply(desiredFromLock(previous.lock), progress);
+    else throw new LockstepError('DEPLOY_FAILED', `the ${target.kind} target can only restore a recorded lock, and none was recorded`);
+  } catch (restoreFailure) {
+    const restoreReason = restoreFailure instanceof Error ? restoreFailure.message : String(restoreFailure);
+    throw new LockstepError('DEPLOY_FAILED', `deploy of lock ${lockId(input.lock)} to ${environment} failed, and so did restoring what ran before`, {
+      details: [`rollout: ${reason}`, ...reasonDetails.map((line) => `  ${line}`), `restore: ${restoreReason}`],
+      hint: `the environment may run a mix: see lockstep status --env ${environment}`,
+      cause: restoreFailure,
+    });
+  }
+  throw new LockstepError('ROLLED_BACK', `deploy of lock ${lockId(input.lock)} to ${environment} failed and was rolled back to ${describeLive(previous)}`, {
+    details: [reason, ...reasonDetails],
+    cause: failure,
+  });
+}
+
+export function describeLive(live: LiveState): string {
+  if (live.lock) return `lock ${lockId(live.lock)}`;
+  const count = Object.keys(live.services).length;
+  return count === 0 ? 'nothing' : `${count} service${count === 1 ? '' : 's'} without a recorded lock`;
+}
