@@ -192,7 +192,7 @@ export function promoteProductionPlan(inputs: PromoteProductionInputs, settings:
       { call: { stage: 'healthCheck', inputs: { environment: 'production' } } },
       { call: { stage: 'deploy', inputs: { environment: 'production', lock } } },
       { call: { stage: 'smokeTest', inputs: { environment: 'production' } }, saveAs: 'smoke' },
-      { call: { stage: 'release', inputs: { lock, version: inputs.version } } },
+      { call: { stage: 'release', inputs: { lock, version: inputs.version } }, saveAs: 'releases' },
       { call: { stage: 'publishRelease', inputs: { version: inputs.version, lock } } },
     ],
     rollback: { on: ['smokeTest'], call: { stage: 'rollback', inputs: { environment: 'production' } } },

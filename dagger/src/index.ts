@@ -32,12 +32,16 @@ import {
   type CompositePlan,
   type CompositeStep,
   type StageExecution,
+  type TestSuiteResult,
 } from './composites.js';
 import { defaultLockPath } from './rerunLine.js';
 import {
   parseStackPlan,
   registryHostOf,
+  renderSuiteTable,
+  suiteEnvironment,
   suiteMountPath,
+  suiteSourcePath,
   summarizeTap,
   type StackPlan,
   type StackService,
@@ -68,6 +72,7 @@ interface StackRun {
   stdout: string;
   stderr: string;
   report: Directory;
+  tests: TestSuiteResult[];
 }
 
 /**
@@ -246,16 +251,19 @@ export class Lockstep {
     return this.directoryOf('smokeTest', await this.stage({ stage: 'smokeTest', inputs: { environment } }, {}));
   }
 
-  /** Tag the release and archive its lock, so that rolling back to it is one command. */
+  /**
+   * Archive the released lock as locks/releases/<version>.lock.yaml (append-only) and return the
+   * archive folder, to export into the repository and commit: rollback reads it.
+   */
   @func({ cache: 'never' })
   async release(
     /** The release version, v + semver (v1.4.0). */
     version: string,
     /** The lock that was deployed (default: the one committed at --lock-path). */
     lock?: File,
-  ): Promise<string> {
+  ): Promise<Directory> {
     const [path, files] = await this.lockInput(lock);
-    return (await this.stage({ stage: 'release', inputs: { lock: path, version } }, files)).stdout;
+    return this.directoryOf('release', await this.stage({ stage: 'release', inputs: { lock: path, version } }, files));
   }
 
   /**
@@ -497,8 +505,8 @@ export class Lockstep {
     return execution;
   }
 
-  /** The report directory a stage wrote (e2e, smoke). */
-  private directoryOf(stage: 'e2eTest' | 'smokeTest', execution: Execution): Directory {
+  /** The directory a stage wrote (e2e and smoke reports, the release archive). */
+  private directoryOf(stage: 'e2eTest' | 'smokeTest' | 'release', execution: Execution): Directory {
     const output = stages[stage].output;
     if (output.kind !== 'directory') throw new Error(`internal: ${stage} writes no directory`);
     return execution.container.directory(output.path);
@@ -507,7 +515,7 @@ export class Lockstep {
   /** Plans the stack with the CLI, then runs services and suites as Dagger containers. */
   private async runStackTest(call: StageCall & { stage: 'stackTest' }, files: Record<string, File>): Promise<StackRun> {
     const planned = await this.execute(call, files);
-    if (planned.exitCode !== 0) return { ...planned, report: dag.directory() };
+    if (planned.exitCode !== 0) return { ...planned, report: dag.directory(), tests: [] };
     const plan = parseStackPlan(planned.stdout);
     const suites = plan.suites.filter((suite) => call.inputs.suite === undefined || suite.name === call.inputs.suite);
     if (suites.length === 0) {
@@ -515,29 +523,34 @@ export class Lockstep {
       throw new StageInputError('suite', call.inputs.suite === undefined ? 'the config defines no stack suites' : `no suite named "${call.inputs.suite}" (known: ${known})`);
     }
     const services = this.stackServices(plan);
-    let report = dag.directory();
-    const results = [];
+    let report = dag.directory().withNewFile('plan.json', planned.stdout);
+    const results: Array<TestSuiteResult & { exitCode: number }> = [];
     for (const suite of suites) {
       let container = this.pull(dag.container(), suite.image);
-      if (suite.directory !== null) container = container.withMountedDirectory(suiteMountPath, this.source.directory(suite.directory)).withWorkdir(suiteMountPath);
-      for (const [name, value] of Object.entries(suite.env)) container = container.withEnvVariable(name, value);
+      if (suite.directory !== null) {
+        container = container.withMountedDirectory(suiteMountPath, this.source.directory(suiteSourcePath(this.config, suite.directory))).withWorkdir(suiteMountPath);
+      }
+      for (const [name, value] of Object.entries(suiteEnvironment(plan, suite))) container = container.withEnvVariable(name, value);
       for (const [name, service] of services) container = container.withServiceBinding(name, service);
       const ran = container.withExec(suite.command, { expect: ReturnType.Any });
       const [exitCode, tap, stderr] = await Promise.all([ran.exitCode(), ran.stdout(), ran.stderr()]);
       const counts = summarizeTap(tap);
-      results.push({ suite: suite.name, against: 'stack', exitCode, ...counts });
+      results.push({
+        suite: suite.name,
+        against: 'stack',
+        passed: counts.passed,
+        failed: counts.failed,
+        skipped: counts.skipped,
+        failures: counts.failures.map((name) => ({ name, message: 'not ok' })),
+        exitCode,
+      });
       report = report.withNewFile(`${suite.name}.tap`, tap).withNewFile(`${suite.name}.stderr.txt`, stderr);
     }
     const failed = results.filter((result) => result.exitCode !== 0 || result.failed > 0);
-    const summary = [
-      '| suite | passed | failed | skipped | exit |',
-      '| --- | ---: | ---: | ---: | ---: |',
-      ...results.map((result) => `| ${result.suite} | ${result.passed} | ${result.failed} | ${result.skipped} | ${result.exitCode} |`),
-      '',
-    ].join('\n');
+    const summary = renderSuiteTable(results);
     report = report.withNewFile('summary.md', summary).withNewFile('results.json', `${JSON.stringify(results, null, 2)}\n`);
-    const failures = failed.map((result) => `${result.suite}: ${result.failures.length > 0 ? result.failures.join('; ') : `exit ${result.exitCode}`}`);
-    return { exitCode: failed.length === 0 ? 0 : 1, stdout: summary, stderr: failures.join('\n'), report };
+    const failures = failed.map((result) => `${result.suite}: ${result.failures.length > 0 ? result.failures.map((failure) => failure.name).join('; ') : `exit ${result.exitCode}`}`);
+    return { exitCode: failed.length === 0 ? 0 : 1, stdout: summary, stderr: failures.join('\n'), report, tests: results.map(({ exitCode: _exitCode, ...result }) => result) };
   }
 
   /** One service per compose service, each bound to the services started before it, as on one network. */
@@ -604,7 +617,7 @@ export class Lockstep {
           report = report.withDirectory(step.saveAs, run.report);
           outputs.push(step.saveAs);
         }
-        return { exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, outputs };
+        return { exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, outputs, tests: run.tests };
       }
       const execution = await this.execute(step.call, stageFiles);
       report = report.withNewFile(outputs[0]!, `${execution.stdout}\n${execution.stderr}`);

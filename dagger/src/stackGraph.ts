@@ -34,14 +34,17 @@ export interface StackSuite {
   name: string;
   image: string;
   command: string[];
-  /** Repository-relative folder mounted read-only at /suite, the working directory; null for none. */
+  /** Folder relative to the config file's directory, mounted read-only at /suite (the working directory); null for none. */
   directory: string | null;
   env: Record<string, string>;
 }
 
+/** The parts of `lockstep stack plan --json` (src/stack/plan.ts) the module runs. */
 export interface StackPlan {
   /** In start order: dependencies first. */
   services: StackService[];
+  /** `<NAME>_HOST`, `<NAME>_PORT`, `<NAME>_URL` for every service with a port: what every suite gets. */
+  addresses: Record<string, string>;
   suites: StackSuite[];
 }
 
@@ -71,14 +74,12 @@ export function parseStackPlan(text: string): StackPlan {
     throw new StackPlanError('(document)', 'is not JSON: is the CLI older than the module?');
   }
   const doc = mapping(raw, '(document)');
-  const rawServices = doc.services;
-  const entries: Array<[string, unknown]> = Array.isArray(rawServices)
-    ? rawServices.map((service, index) => [stringField(mapping(service, `services[${index}]`), 'name', `services[${index}]`), service])
-    : Object.entries(mapping(rawServices, 'services'));
+  if (doc.kind !== 'StackPlan') throw new StackPlanError('kind', `must be StackPlan, not ${JSON.stringify(doc.kind)}`);
+  const entries = Object.entries(mapping(doc.services, 'services'));
   if (entries.length === 0) throw new StackPlanError('services', 'names no service');
   const byName = new Map(entries.map(([name, value]) => [name, readService(name, mapping(value, `services.${name}`))]));
-  const order = Array.isArray(doc.startOrder) ? doc.startOrder.map((name, index) => stringValue(name, `startOrder[${index}]`)) : startOrder(byName);
-  if (order.length !== byName.size || order.some((name) => !byName.has(name))) {
+  const order = doc.startOrder === undefined ? startOrder(byName) : list(doc.startOrder, 'startOrder').map((name, index) => stringValue(name, `startOrder[${index}]`));
+  if (order.length !== byName.size || new Set(order).size !== order.length || order.some((name) => !byName.has(name))) {
     throw new StackPlanError('startOrder', 'must list every service exactly once');
   }
   const services: StackService[] = [];
@@ -92,11 +93,31 @@ export function parseStackPlan(text: string): StackPlan {
     services.push({ ...service.spec, binds: [...started] });
   }
   const suites = doc.suites === undefined ? [] : list(doc.suites, 'suites').map((suite, index) => readSuite(mapping(suite, `suites[${index}]`), `suites[${index}]`));
-  return { services, suites };
+  return { services, addresses: stringRecord(doc.addresses, 'addresses'), suites };
+}
+
+/** Where a suite's folder is in the repository: plan paths are relative to the config file's directory. */
+export function suiteSourcePath(configFile: string | undefined, directory: string): string {
+  const configDir = configFile === undefined ? '' : configFile.split('/').slice(0, -1).join('/');
+  const parts: string[] = [];
+  for (const part of [...configDir.split('/'), ...directory.split('/')]) {
+    if (part === '' || part === '.') continue;
+    if (part !== '..') parts.push(part);
+    else if (parts.pop() === undefined) throw new StackPlanError('suites.directory', `${directory} leaves the repository`);
+  }
+  return parts.length === 0 ? '.' : parts.join('/');
+}
+
+/** What a suite container gets, in the precedence `stack test` uses: addresses, then the suite's own. */
+export function suiteEnvironment(plan: StackPlan, suite: StackSuite): Record<string, string> {
+  return { ...plan.addresses, STACK_PROJECT: 'dagger', ...suite.env };
 }
 
 function readService(name: string, value: Mapping): { spec: Omit<StackService, 'binds'>; dependsOn: string[] } {
   const at = `services.${name}`;
+  if (value.image === null || value.image === undefined) {
+    throw new StackPlanError(`${at}.image`, 'is missing: the lock does not pin this service and it has no pinned image (the engine builds nothing)');
+  }
   const image = stringField(value, 'image', at);
   if (!/@sha256:[0-9a-f]{64}$/.test(image)) throw new StackPlanError(`${at}.image`, `"${image}" is not pinned by digest`);
   const ports = new Set<number>();
@@ -150,9 +171,7 @@ function readSuite(value: Mapping, at: string): StackSuite {
   const command = list(value.command, `${at}.command`).map((word, index) => stringValue(word, `${at}.command[${index}]`));
   if (command.length === 0) throw new StackPlanError(`${at}.command`, 'is empty');
   const directory = optionalString(value.directory, `${at}.directory`);
-  if (directory !== null && (directory.startsWith('/') || directory.split('/').includes('..'))) {
-    throw new StackPlanError(`${at}.directory`, 'must be a folder inside the repository');
-  }
+  if (directory !== null && directory.startsWith('/')) throw new StackPlanError(`${at}.directory`, 'must be relative to the config file');
   return {
     name: stringField(value, 'name', at),
     image: stringField(value, 'image', at),
@@ -202,6 +221,16 @@ export function summarizeTap(tap: string): { passed: number; failed: number; ski
     }
   }
   return result;
+}
+
+/** The suite table of a stack-test report (summary.md). */
+export function renderSuiteTable(results: ReadonlyArray<{ suite: string; passed: number; failed: number; skipped: number; exitCode: number }>): string {
+  return [
+    '| suite | passed | failed | skipped | exit |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...results.map((result) => `| ${result.suite} | ${result.passed} | ${result.failed} | ${result.skipped} | ${result.exitCode} |`),
+    '',
+  ].join('\n');
 }
 
 function mapping(value: unknown, at: string): Mapping {

@@ -110,6 +110,9 @@ interface StageSpec<S extends StageName> {
 }
 
 const lockOut = `${runner.outputDir}/lock.yaml`;
+/** Where `release` (archive) and `rollback` keep released locks: their default, in the repository. */
+export const releaseArchiveDir = 'locks/releases';
+const releaseArchive = `${runner.workDir}/${releaseArchiveDir}`;
 const reportOut = `${runner.outputDir}/report`;
 
 export const stages: { [S in StageName]: StageSpec<S> } = {
@@ -175,20 +178,22 @@ export const stages: { [S in StageName]: StageSpec<S> } = {
     cacheNever: true,
     fileInputs: [],
     output: { kind: 'directory', path: reportOut },
-    command: (inputs) => ['e2e', '--env', inputs.environment, '--report', reportOut],
+    command: (inputs) => ['e2e', '--env', inputs.environment, '--report-dir', reportOut],
   },
   smokeTest: {
     needs: ['environment'],
     cacheNever: true,
     fileInputs: [],
     output: { kind: 'directory', path: reportOut },
-    command: (inputs) => ['smoke', '--env', inputs.environment, '--report', reportOut],
+    command: (inputs) => ['smoke', '--env', inputs.environment, '--report-dir', reportOut],
   },
   release: {
-    needs: ['github'],
+    needs: [],
     cacheNever: true,
     fileInputs: ['lock'],
-    output: { kind: 'stdout' },
+    // `release` archives into the working tree (append-only); the archive folder is the result, to be
+    // exported into the repository and committed.
+    output: { kind: 'directory', path: releaseArchive },
     command: (inputs, file) => ['release', '--lock', file('lock'), '--version', inputs.version],
   },
   rollback: {
