@@ -7,7 +7,8 @@ export interface AuthChallenge {
 }
 
 const tokenChars = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-const paramPattern = new RegExp(`^(${tokenChars})\\s*=\\s*(.*)$`, 's');
+// A value is a quoted string or a bare word; a bare "=" after a name is token68 padding, not a value.
+const paramPattern = new RegExp(`^(${tokenChars})\\s*=\\s*("(?:[^"\\\\]|\\\\.)*"?|[^\\s",=][^\\s",]*)\\s*$`, 's');
 const schemePattern = new RegExp(`^(${tokenChars})(?:\\s+(.*))?$`, 's');
 
 /**
