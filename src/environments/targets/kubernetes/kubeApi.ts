@@ -1,0 +1,207 @@
+import { isAbsolute, resolve } from 'node:path';
+import {
+  ApiException,
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  Health,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1ConfigMap,
+  type V1Deployment,
+  type V1Lease,
+  type V1Node,
+  type V1ResourceQuota,
+} from '@kubernetes/client-node';
+import { InputError, LockstepError } from '../../../errors.js';
+import { fieldManager } from './records.js';
+
+/**
+ * The thin I/O layer over @kubernetes/client-node: one method per API call lockstep makes, every
+ * failure turned into a LockstepError naming the call, and a timeout on each so a hung API server
+ * fails the deploy instead of stalling it. Writes ask for `fieldValidation=Strict`, so a field the
+ * server does not know is an error rather than silently dropped.
+ */
+
+export class KubeApiError extends LockstepError {
+  readonly status: number | null;
+  constructor(message: string, status: number | null, options: { details?: string[]; hint?: string; cause?: unknown } = {}) {
+    super('KUBERNETES', message, options);
+    this.status = status;
+  }
+}
+
+export interface KubeconfigSettings {
+  kubeconfig?: string;
+  context?: string;
+}
+
+export interface KubeconfigOrigin {
+  /** The lockstep config file, named in errors about these settings. */
+  configFile: string;
+  /** `environments.<env>.target` */
+  field: string;
+  /** Where a relative kubeconfig path is resolved from. */
+  baseDir: string;
+}
+
+export function loadKubeConfig(settings: KubeconfigSettings, origin: KubeconfigOrigin): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  const file = settings.kubeconfig === undefined ? undefined : isAbsolute(settings.kubeconfig) ? settings.kubeconfig : resolve(origin.baseDir, settings.kubeconfig);
+  try {
+    if (file) kubeConfig.loadFromFile(file);
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    throw new InputError(file ?? 'kubeconfig', undefined, `cannot be loaded: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (settings.context !== undefined) {
+    if (!kubeConfig.getContextObject(settings.context)) {
+      const known = kubeConfig.getContexts().map((context) => context.name);
+      throw new InputError(origin.configFile, `${origin.field}.context`, `no context ${settings.context} in ${file ?? 'the kubeconfig'} (it has ${known.join(', ') || 'none'})`);
+    }
+    kubeConfig.setCurrentContext(settings.context);
+  }
+  if (!kubeConfig.getCurrentCluster()) {
+    throw new InputError(origin.configFile, `${origin.field}.context`, `the kubeconfig ${file ?? ''} names no cluster for context ${kubeConfig.getCurrentContext() || '(none)'}`);
+  }
+  return kubeConfig;
+}
+
+const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+const writeOptions = { fieldManager, fieldValidation: 'Strict' };
+
+export class KubeApi {
+  readonly server: string;
+  readonly context: string;
+  private readonly apps: AppsV1Api;
+  private readonly core: CoreV1Api;
+  private readonly coordination: CoordinationV1Api;
+  private readonly health: Health;
+
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly timeoutMs: number = 30_000,
+  ) {
+    this.server = kubeConfig.getCurrentCluster()?.server ?? '(no server)';
+    this.context = kubeConfig.getCurrentContext();
+    this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.coordination = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.health = new Health(kubeConfig);
+  }
+
+  async readyz(): Promise<boolean> {
+    return this.call('GET /readyz', (signal) => this.health.readyz({ signal } as never));
+  }
+
+  readDeployment(namespace: string, name: string): Promise<V1Deployment | null> {
+    return this.orNull(this.call(`read deployment ${namespace}/${name}`, () => this.apps.readNamespacedDeployment({ name, namespace })));
+  }
+
+  patchDeployment(namespace: string, name: string, patch: object): Promise<V1Deployment> {
+    return this.call(`patch deployment ${namespace}/${name}`, () =>
+      this.apps.patchNamespacedDeployment({ name, namespace, body: patch, ...writeOptions }, strategicMerge),
+    );
+  }
+
+  async listNodes(): Promise<V1Node[]> {
+    return (await this.call('list nodes', () => this.core.listNode())).items;
+  }
+
+  async listResourceQuotas(namespace: string): Promise<V1ResourceQuota[]> {
+    return (await this.call(`list resourcequotas in ${namespace}`, () => this.core.listNamespacedResourceQuota({ namespace }))).items;
+  }
+
+  readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | null> {
+    return this.orNull(this.call(`read configmap ${namespace}/${name}`, () => this.core.readNamespacedConfigMap({ name, namespace })));
+  }
+
+  createConfigMap(namespace: string, body: V1ConfigMap): Promise<V1ConfigMap> {
+    return this.call(`create configmap ${namespace}/${body.metadata?.name}`, () => this.core.createNamespacedConfigMap({ namespace, body, ...writeOptions }));
+  }
+
+  replaceConfigMap(namespace: string, body: V1ConfigMap): Promise<V1ConfigMap> {
+    const name = body.metadata?.name ?? '';
+    return this.call(`replace configmap ${namespace}/${name}`, () => this.core.replaceNamespacedConfigMap({ name, namespace, body, ...writeOptions }));
+  }
+
+  async deleteConfigMap(namespace: string, name: string): Promise<void> {
+    await this.orNull(this.call(`delete configmap ${namespace}/${name}`, () => this.core.deleteNamespacedConfigMap({ name, namespace })));
+  }
+
+  readLease(namespace: string, name: string): Promise<V1Lease | null> {
+    return this.orNull(this.call(`read lease ${namespace}/${name}`, () => this.coordination.readNamespacedLease({ name, namespace })));
+  }
+
+  createLease(namespace: string, body: V1Lease): Promise<V1Lease> {
+    return this.call(`create lease ${namespace}/${body.metadata?.name}`, () => this.coordination.createNamespacedLease({ namespace, body, ...writeOptions }));
+  }
+
+  replaceLease(namespace: string, body: V1Lease): Promise<V1Lease> {
+    const name = body.metadata?.name ?? '';
+    return this.call(`replace lease ${namespace}/${name}`, () => this.coordination.replaceNamespacedLease({ name, namespace, body, ...writeOptions }));
+  }
+
+  /** Deletes only the version that was read: a lease someone else took in between stays. */
+  async deleteLease(namespace: string, name: string, resourceVersion: string): Promise<void> {
+    await this.call(`delete lease ${namespace}/${name}`, () =>
+      this.coordination.deleteNamespacedLease({ name, namespace, body: { preconditions: { resourceVersion } } }),
+    );
+  }
+
+  private async orNull<T>(promise: Promise<T>): Promise<T | null> {
+    try {
+      return await promise;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  private async call<T>(what: string, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new KubeApiError(`${what}: no answer from ${this.server} within ${this.timeoutMs} ms`, null));
+      }, this.timeoutMs);
+    });
+    try {
+      return await Promise.race([request(controller.signal), timeout]);
+    } catch (error) {
+      throw this.explain(what, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private explain(what: string, error: unknown): LockstepError {
+    if (error instanceof LockstepError) return error;
+    if (error instanceof ApiException) {
+      const status = statusBody(error.body);
+      const reason = status?.message ?? (typeof error.body === 'string' && error.body ? error.body.slice(0, 200) : error.message.split('\n')[0]);
+      const hint =
+        error.code === 401 || error.code === 403
+          ? 'lockstep needs get/list/patch on deployments, list on nodes and resourcequotas, and get/create/update/delete on configmaps and leases'
+          : undefined;
+      return new KubeApiError(`${what}: ${error.code}${status?.reason ? ` ${status.reason}` : ''}: ${reason}`, error.code, { hint, cause: error });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new KubeApiError(`${what}: cannot reach ${this.server}: ${message.split('\n')[0]}`, null, { cause: error });
+  }
+}
+
+function statusBody(body: unknown): { message?: string; reason?: string } | null {
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return null;
+    }
+  }
+  if (parsed && typeof parsed === 'object' && (parsed as { kind?: string }).kind === 'Status') return parsed as { message?: string; reason?: string };
+  return null;
+}
