@@ -6,6 +6,7 @@
  */
 import { compositeRerunLine, reportDir, stageRerunLine } from './rerunLine.js';
 import {
+  checkNeeds,
   kebab,
   stages,
   validateInputs,
@@ -230,10 +231,15 @@ export function planNeeds(plan: CompositePlan): Set<Need> {
   return new Set(calls.flatMap((call) => stages[call.stage].needs));
 }
 
-/** Fails before anything runs: a composite must not stop half-way over a typo. */
-export function validatePlan(plan: CompositePlan): void {
-  for (const step of plan.steps) validateInputs(step.call);
-  if (plan.rollback) validateInputs(plan.rollback.call);
+/**
+ * Fails before anything runs: a composite must not deploy staging and then stop at the promotion
+ * pull request over a typo or a missing token.
+ */
+export function validatePlan(plan: CompositePlan, settings: ModuleSettings): void {
+  for (const call of [...plan.steps.map((step) => step.call), ...(plan.rollback ? [plan.rollback.call] : [])]) {
+    validateInputs(call);
+    checkNeeds(call.stage, settings);
+  }
   if (plan.pipeline === 'hotfix') {
     const only = plan.steps[0]?.call.stage === 'lockGenerate' ? (plan.steps[0].call.inputs.only ?? []) : [];
     if (only.length === 0) throw new StageInputError('services', 'name at least one service to re-resolve');
@@ -314,7 +320,7 @@ export interface PipelineHooks {
 const detailLines = 20;
 
 export async function runPipeline(plan: CompositePlan, settings: ModuleSettings, hooks: PipelineHooks): Promise<RunReport> {
-  validatePlan(plan);
+  validatePlan(plan, settings);
   const started = hooks.now();
   const records: StageRecord[] = [];
   const tests: TestSuiteResult[] = [];

@@ -297,28 +297,16 @@ export function planStage(call: StageCall, settings: ModuleSettings, runId: stri
   const secretFiles: Record<string, SharedSecret> = {};
   let dockerSocket = false;
 
+  checkNeeds(call.stage, settings);
   for (const need of spec.needs) {
     if (need === 'github') {
-      if (!settings.provided.githubToken) {
-        throw new StageInputError('github-token', `${call.stage} talks to GitHub: pass --github-token env://GITHUB_TOKEN`);
-      }
       secretEnv.GITHUB_TOKEN = 'githubToken';
       if (settings.repository !== undefined) env.GITHUB_REPOSITORY = settings.repository;
       if (settings.githubApiUrl !== undefined) env.GITHUB_API_URL = settings.githubApiUrl;
     }
-    if (need === 'registry') {
-      const { registryUsername } = settings;
-      const hasPassword = settings.provided.registryAuth;
-      if ((registryUsername === undefined) !== !hasPassword) {
-        throw new StageInputError(
-          registryUsername === undefined ? 'registry-username' : 'registry-auth',
-          'registry credentials need both --registry-username and --registry-auth',
-        );
-      }
-      if (registryUsername !== undefined) {
-        env.LOCKSTEP_REGISTRY_USERNAME = registryUsername;
-        secretEnv.LOCKSTEP_REGISTRY_PASSWORD = 'registryAuth';
-      }
+    if (need === 'registry' && settings.registryUsername !== undefined) {
+      env.LOCKSTEP_REGISTRY_USERNAME = settings.registryUsername;
+      secretEnv.LOCKSTEP_REGISTRY_PASSWORD = 'registryAuth';
     }
     if (need === 'environment') {
       if (settings.provided.kubeconfig) {
@@ -346,6 +334,20 @@ export function planStage(call: StageCall, settings: ModuleSettings, runId: stri
     output: spec.output,
     cacheNever: spec.cacheNever,
   };
+}
+
+/** Refuses a stage whose credentials are missing or half given, before anything runs. */
+export function checkNeeds(stage: StageName, settings: ModuleSettings): void {
+  const needs = stages[stage].needs;
+  if (needs.includes('github') && !settings.provided.githubToken) {
+    throw new StageInputError('github-token', `${stage} talks to GitHub: pass --github-token env://GITHUB_TOKEN`);
+  }
+  if (needs.includes('registry') && (settings.registryUsername === undefined) !== !settings.provided.registryAuth) {
+    throw new StageInputError(
+      settings.registryUsername === undefined ? 'registry-username' : 'registry-auth',
+      'registry credentials need both --registry-username and --registry-auth',
+    );
+  }
 }
 
 function optional(flag: string, value: string | number | undefined): string[] {

@@ -220,6 +220,16 @@ describe('promoteStaging, rollback and hotfix', () => {
     assert.deepEqual(ran[3]!.call.inputs, { lock: '.lockstep/run/lock.yaml', from: 'staging', to: 'main' });
   });
 
+  it('refuses to start without the GitHub token its last stage needs, rather than deploy and stop there', async () => {
+    const { hooks, ran } = engine();
+    const noToken: ModuleSettings = { ...settings, provided: { ...settings.provided, githubToken: false } };
+    await assert.rejects(
+      runPipeline(promoteStagingPlan({ lockFromArgument: false }, noToken), noToken, hooks),
+      (error: unknown) => error instanceof StageInputError && error.flag === 'github-token' && /openPromotion/.test(error.message),
+    );
+    assert.equal(ran.length, 0);
+  });
+
   it('does not open the promotion when the end-to-end tests fail, and does not roll staging back', async () => {
     const { hooks, ran } = engine({ results: { e2eTest: { exitCode: 1 } } });
     const report = await runPipeline(promoteStagingPlan({ lockFromArgument: false }, settings), settings, hooks);
