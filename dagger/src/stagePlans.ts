@@ -197,7 +197,8 @@ export const stages: { [S in StageName]: StageSpec<S> } = {
     command: (inputs, file) => ['release', '--lock', file('lock'), '--version', inputs.version],
   },
   rollback: {
-    needs: ['environment', 'registry', 'github'],
+    // Reads the release archive in the repository (locks/releases), not GitHub.
+    needs: ['environment', 'registry'],
     cacheNever: true,
     fileInputs: [],
     output: { kind: 'stdout' },

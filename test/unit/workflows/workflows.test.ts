@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import {
+  hotfixPlan,
+  planNeeds,
+  prCheckPlan,
+  promoteProductionPlan,
+  promoteStagingPlan,
+  rollbackPlan,
+  type CompositePlan,
+} from '../../../dagger/src/composites.js';
+import { reportDir, secretSources } from '../../../dagger/src/rerunLine.js';
+import { kebab, type ModuleSettings } from '../../../dagger/src/stagePlans.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const dir = join(root, '.github', 'workflows');
+const files = readdirSync(dir).filter((file) => /\.ya?ml$/.test(file)).sort();
+
+/** The action and its pin: v8.4.1 of dagger/dagger-for-github, the commit its tag points at. */
+const daggerAction = 'dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77';
+
+type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string; shell?: string };
+type Job = { 'runs-on': string; permissions?: Record<string, string>; environment?: string; steps: Step[]; if?: string; 'timeout-minutes'?: number };
+type Workflow = { name: string; on: Record<string, unknown>; permissions?: unknown; concurrency?: { group: string; 'cancel-in-progress': boolean }; jobs: Record<string, Job> };
+
+function load(file: string): { text: string; workflow: Workflow } {
+  const text = readFileSync(join(dir, file), 'utf8');
+  const doc = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: true });
+  assert.deepEqual(doc.errors.map((error) => error.message), [], `${file} is valid YAML`);
+  return { text, workflow: doc.toJS({ maxAliasCount: 0 }) as Workflow };
+}
+
+const steps = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((job) => job.steps);
+const isDaggerCall = (step: Step) => (step.uses?.startsWith('dagger/dagger-for-github@') ?? false) || /\bdagger\s+call\b/.test(step.run ?? '');
+
+function daggerStep(workflow: Workflow): Step {
+  const found = steps(workflow).filter(isDaggerCall);
+  assert.equal(found.length, 1);
+  return found[0]!;
+}
+
+function callWords(step: Step): string[] {
+  return String(step.with?.call ?? '').trim().split(/\s+/);
+}
+
+const settings: ModuleSettings = {
+  lockPath: 'locks/current.lock.yaml',
+  registryUsername: 'u',
+  provided: { githubToken: true, registryAuth: true, kubeconfig: true, dockerSocket: false },
+};
+
+/** Which workflow runs which composite, on which event. */
+const expected: Record<string, { fn: string; plan: CompositePlan; events: string[]; environment?: string }> = {
+  'pr-check.yml': { fn: 'pr-check', plan: prCheckPlan({ pullRequest: 1, branch: 'dev' }, settings), events: ['pull_request'] },
+  'promote-staging.yml': { fn: 'promote-staging', plan: promoteStagingPlan({ lockFromArgument: false }, settings), events: ['push', 'workflow_dispatch'], environment: 'staging' },
+  'promote-production.yml': {
+    fn: 'promote-production',
+    plan: promoteProductionPlan({ pullRequest: 1, version: 'v1.0.0', lockFromArgument: false }, settings),
+    events: ['push', 'workflow_dispatch'],
+    environment: 'production',
+  },
+  'rollback.yml': { fn: 'rollback', plan: rollbackPlan({ environment: 'production', smoke: true }), events: ['workflow_dispatch'], environment: '${{ inputs.environment }}' },
+  'hotfix.yml': { fn: 'hotfix', plan: hotfixPlan({ pullRequest: 1, branch: 'hotfix/x', services: ['cart'] }, settings, false), events: ['workflow_dispatch'] },
+};
+
+describe('GitHub Actions workflows', () => {
+  it('are one file per trigger, nothing more or less', () => {
+    assert.deepEqual(files, Object.keys(expected).sort());
+  });
+
+  for (const file of files) {
+    describe(file, () => {
+      const { text, workflow } = load(file);
+      const want = expected[file]!;
+
+      it('runs on its trigger', () => {
+        assert.deepEqual(Object.keys(workflow.on).sort(), [...want.events].sort());
+        if (file === 'pr-check.yml') assert.deepEqual((workflow.on.pull_request as { branches: string[] }).branches, ['staging']);
+        if (file === 'promote-staging.yml') assert.deepEqual((workflow.on.push as { branches: string[] }).branches, ['staging']);
+        if (file === 'promote-production.yml') assert.deepEqual((workflow.on.push as { branches: string[] }).branches, ['main']);
+      });
+
+      it('has exactly one step running dagger call, through the pinned v8 action and the engine version', () => {
+        const step = daggerStep(workflow);
+        assert.equal(step.uses, daggerAction);
+        const line = text.split('\n').find((entry) => entry.includes(daggerAction))!;
+        assert.match(line, /# v8\.\d+\.\d+$/, 'the pin says which release it is');
+        const engine = (JSON.parse(readFileSync(join(root, 'dagger.json'), 'utf8')) as { engineVersion: string }).engineVersion;
+        assert.equal(`v${String(step.with?.version)}`, engine);
+        assert.equal(step.with?.verb ?? 'call', 'call');
+      });
+
+      it('pins every action by a full commit SHA, with the version beside it', () => {
+        for (const step of steps(workflow).filter((candidate) => candidate.uses !== undefined)) {
+          assert.match(step.uses!, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, step.uses);
+          const line = text.split('\n').find((entry) => entry.includes(`uses: ${step.uses}`))!;
+          assert.match(line, /# v\d+\.\d+\.\d+$/, step.uses);
+        }
+      });
+
+      it('declares least-privilege permissions: nothing for the workflow, read-only for its job token', () => {
+        assert.deepEqual(workflow.permissions, {});
+        for (const [name, job] of Object.entries(workflow.jobs)) {
+          assert.ok(job.permissions, `${name} declares its permissions`);
+          for (const [scope, level] of Object.entries(job.permissions)) assert.equal(level, 'read', `${name}: ${scope}`);
+        }
+      });
+
+      it('calls its composite with exactly the constructor flags the composite needs, secrets by env://', () => {
+        const step = daggerStep(workflow);
+        const words = callWords(step);
+        const fnAt = words.indexOf(want.fn);
+        assert.ok(fnAt > 0, `calls ${want.fn}`);
+        assert.equal(kebab(want.plan.pipeline), want.fn);
+        const constructor = words.slice(0, fnAt).filter((word) => word.startsWith('--'));
+        const needs = planNeeds(want.plan);
+        const wanted = [
+          ...(needs.has('github') ? ['--github-token', '--repository'] : []),
+          ...(needs.has('registry') ? ['--registry-username', '--registry-auth'] : []),
+          ...(needs.has('environment') ? ['--kubeconfig'] : []),
+        ];
+        assert.deepEqual(constructor.sort(), wanted.sort());
+        for (const [flag, source] of [
+          ['--github-token', secretSources.githubToken],
+          ['--registry-auth', secretSources.registryAuth],
+          ['--kubeconfig', secretSources.kubeconfig],
+        ] as const) {
+          if (!constructor.includes(flag)) continue;
+          assert.equal(words[words.indexOf(flag) + 1], source, `${flag} comes from the variable rerun lines name`);
+          const variable = source.replace('env://', '');
+          assert.ok(step.env?.[variable], `${variable} is set on the step`);
+          assert.match(step.env![variable]!, /^\$\{\{ (secrets\.\w+|steps\.app\.outputs\.token) \}\}$/, `${variable} is a secret`);
+        }
+      });
+
+      it('exports the report where rerun lines point, uploads it, and fails the job from it', () => {
+        const words = callWords(daggerStep(workflow));
+        assert.deepEqual(words.slice(-3), ['export', '--path', reportDir]);
+        const upload = steps(workflow).find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+        assert.equal(upload?.if, 'always()');
+        assert.equal(upload?.with?.path, reportDir);
+        assert.equal(upload?.with?.['include-hidden-files'], true);
+        const verdict = steps(workflow).at(-1)!;
+        assert.match(verdict.run ?? '', /jq -r \.status \.lockstep\/run\/run\.json\)" = passed/);
+      });
+
+      it('lets no untrusted text into the command line except through variables', () => {
+        const call = String(daggerStep(workflow).with?.call);
+        for (const expression of call.match(/\$\{\{[^}]*\}\}/g) ?? []) {
+          assert.match(expression, /^\$\{\{ (github\.repository|github\.event\.pull_request\.number|vars\.[A-Z_]+) \}\}$/, expression);
+        }
+        for (const step of steps(workflow).filter((candidate) => candidate.run !== undefined)) {
+          assert.doesNotMatch(step.run!, /\$\{\{/, 'run scripts read inputs from env, never from ${{ }}');
+        }
+      });
+
+      it('checks out without leaving a token in .git/config (the whole repository goes to the engine)', () => {
+        const checkouts = steps(workflow).filter((step) => step.uses?.startsWith('actions/checkout@'));
+        assert.equal(checkouts.length, 1);
+        assert.equal(checkouts[0]!.with?.['persist-credentials'], false);
+      });
+
+      it('serialises runs per environment or pull request', () => {
+        assert.ok(workflow.concurrency, 'has a concurrency group');
+        if (want.environment !== undefined) {
+          const job = Object.values(workflow.jobs)[0]!;
+          assert.equal(job.environment, want.environment);
+          assert.equal(workflow.concurrency['cancel-in-progress'], false, 'a deploy is never cancelled half-way');
+          assert.match(workflow.concurrency.group, want.environment.startsWith('${{') ? /\$\{\{ inputs\.environment \}\}/ : new RegExp(want.environment));
+        } else {
+          assert.match(workflow.concurrency.group, /pull_request/);
+        }
+      });
+    });
+  }
+
+  it('puts staging and production deploys in the same groups the manual rollback uses', () => {
+    const group = (file: string) => load(file).workflow.concurrency!.group;
+    assert.equal(group('promote-staging.yml'), group('rollback.yml').replace('${{ inputs.environment }}', 'staging'));
+    assert.equal(group('promote-production.yml'), group('rollback.yml').replace('${{ inputs.environment }}', 'production'));
+  });
+});
