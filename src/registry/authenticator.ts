@@ -85,6 +85,16 @@ export class RegistryAuthenticator {
     throw new LockstepError('REGISTRY', `${host} answered 401 without a Basic or Bearer challenge`);
   }
 
+  /** The error for a request still refused after `challenged` supplied what the host asked for. */
+  async denied(host: string, ref: string, sentAuthorization: string | undefined): Promise<LockstepError> {
+    const credentials = await this.credentialsFor(host);
+    if (credentials && sentAuthorization?.startsWith('Basic ')) {
+      return new LockstepError('REGISTRY', `${host} rejected the credentials from ${credentials.source}`, { hint: credentialsHint });
+    }
+    const who = credentials ? `the credentials from ${credentials.source} may not pull it` : 'it needs credentials';
+    return new LockstepError('REGISTRY', `${ref}: access denied by ${host} (no such repository, or ${who})`, { hint: credentialsHint });
+  }
+
   private credentialsFor(host: string): Promise<BasicCredentials | undefined> {
     let found = this.credentialCache.get(host);
     if (!found) {

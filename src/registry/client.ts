@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockstepError } from '../errors.js';
-import { RegistryAuthenticator, credentialsHint } from './authenticator.js';
+import { RegistryAuthenticator } from './authenticator.js';
 import { createConcurrencyLimit } from './concurrencyLimit.js';
 import { createCredentialLookup, type CredentialLookup } from './credentials.js';
 import { HttpTransport, TransportError, type HttpResponse } from './httpTransport.js';
@@ -216,11 +216,7 @@ class OciRegistryClient implements RegistryClient {
       await this.auth.challenged(location.host, scope, headerValue(first, 'www-authenticate'), sent);
       const retried = await this.auth.authorization(location.host, scope);
       const second = await this.send(method, url, requestHeaders(accept, retried), maxBytes);
-      if (second.status === 401 || second.status === 403) {
-        throw new LockstepError('REGISTRY', `${ref}: access denied by ${location.host} (no such repository, or the credentials may not pull it)`, {
-          hint: credentialsHint,
-        });
-      }
+      if (second.status === 401 || second.status === 403) throw await this.auth.denied(location.host, ref, retried);
       return second;
     });
   }
