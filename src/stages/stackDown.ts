@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ComposeCommand } from '../compose/composeCommand.js';
+import { runCompose } from '../compose/composeCommand.js';
+import { listLabelledResources, removeResources } from '../compose/projectResources.js';
+import { LockstepError } from '../errors.js';
+import { composeProjectLabel, suiteProjectLabel } from '../stack/project.js';
+
+export interface StackDownInput {
+  project: string;
+  /** The compose file (absolute), or null when the config cannot say: then only the label sweep runs. */
+  composeFile: string | null;
+  /** The project's work dir (`stack up`'s override lives there); removed at the end. */
+  workDir: string;
+  /** Seconds compose gives each container to stop before killing it. */
+  stopTimeoutSeconds?: number;
+}
+
+export interface StackDownDeps {
+  /** null when no compose is installed: the label sweep still removes everything. */
+  compose: ComposeCommand | null;
+  progress: (message: string) => void;
+}
+
+export interface StackDownResult {
+  project: string;
+  removed: { containers: number; networks: number; volumes: number };
+  durationMs: number;
+}
+
+/**
+ * `lockstep stack down`: compose down (containers, networks, volumes, orphans), then a sweep of
+ * anything still labelled with the project (suite containers, leftovers of an older compose file, a
+ * compose file that no longer parses), then a check that nothing is left. Safe to run when nothing runs.
+ */
+export async function stackDown(input: StackDownInput, deps: StackDownDeps): Promise<StackDownResult> {
+  const started = Date.now();
+  const labels = [`${composeProjectLabel}=${input.project}`, `${suiteProjectLabel}=${input.project}`];
+  const before = await listLabelledResources(labels);
+  const { composeFile, workDir } = input;
+  const override = join(workDir, 'compose.override.yaml');
+  if (before.containers.length + before.networks.length + before.volumes.length > 0 && deps.compose && composeFile && existsSync(composeFile)) {
+    deps.progress(`stack down: ${input.project}: stopping ${before.containers.length} containers`);
+    const files = existsSync(override) ? [composeFile, override] : [composeFile];
+    const downArgs = ['down', '--volumes', '--remove-orphans', '--timeout', String(input.stopTimeoutSeconds ?? 10)];
+    const result = await runCompose(deps.compose, { project: input.project, files, args: downArgs }, { allowFailure: true });
+    if (result.exitCode !== 0) deps.progress(`stack down: compose down failed (${result.stderr.trim().split('\n').at(-1) ?? result.exitCode}); removing by label`);
+  }
+  const problems = await removeResources(await listLabelledResources(labels));
+  const left = await listLabelledResources(labels);
+  await rm(workDir, { recursive: true, force: true });
+  const leftCount = left.containers.length + left.networks.length + left.volumes.length;
+  if (leftCount > 0) {
+    throw new LockstepError('DOCKER', `stack down: ${leftCount} resources of ${input.project} could not be removed`, {
+      details: [
+        ...left.containers.map((id) => `container ${id.slice(0, 12)}`),
+        ...left.networks.map((id) => `network ${id.slice(0, 12)}`),
+        ...left.volumes.map((name) => `volume ${name}`),
+        ...problems,
+      ],
+    });
+  }
+  return {
+    project: input.project,
+    removed: { containers: before.containers.length, networks: before.networks.length, volumes: before.volumes.length },
+    durationMs: Date.now() - started,
+  };
+}
