@@ -1,0 +1,312 @@
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HealthConfig, HelmValuesTargetConfig } from '../../../config/environments.js';
+import { InputError, LockstepError } from '../../../errors.js';
+import { parseYamlText, validate } from '../../../io/readDocument.js';
+import { lockId } from '../../../lock/integrity.js';
+import { checkIntegrity } from '../../../lock/read.js';
+import { releaseLock, type ReleaseLock } from '../../../lock/schema.js';
+import { serializeLock } from '../../../lock/serialize.js';
+import { isPinnedDigest } from '../../../policy/imageReference.js';
+import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, ProgressSink } from '../../target.js';
+import { createKubernetesTarget, type KubernetesTarget, type KubernetesTargetDeps } from '../kubernetes/kubernetesTarget.js';
+import { ConfigRepo } from './configRepo.js';
+import { GitRefLease } from './gitLease.js';
+import { commitMessage, movedServices, proposalBody, proposalBranch, proposalTitle, type HelmValuesProposal } from './proposal.js';
+import { readHelmValues, updateHelmValues, valuesMapping, type ValuesMapping } from './updateHelmValues.js';
+
+export interface HelmValuesEnvironment {
+  /** The environment name: fills {env} in file names, names the branch and the lease. */
+  name: string;
+  target: Omit<HelmValuesTargetConfig, 'type'>;
+  health?: Pick<HealthConfig, 'nodes' | 'quota' | 'timeoutMs'>;
+  /** Every service of the system (lockstep.config.yaml `services`). */
+  services: string[];
+  configFile?: string;
+  /** Where a relative repository path or kubeconfig is resolved from (the config file's directory). */
+  baseDir?: string;
+}
+
+export interface HelmValuesTargetDeps {
+  /** The private bare clone of the config repository; by default one per remote under the temp dir. */
+  workDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Passed to the kubernetes target that reads the cluster, when one is configured. */
+  kubernetes?: KubernetesTargetDeps;
+  /** How often the cluster is polled while waiting for the GitOps controller. */
+  pollIntervalMs?: number;
+}
+
+/**
+ * A GitOps environment: the lock's digests are written into `values-<env>.yaml` of a config repository
+ * and the lock itself next to it, then either proposed on a branch for a pull request (the default) or
+ * committed onto the branch the GitOps controller watches. What runs is read back from the repository,
+ * and from the cluster when one is configured.
+ */
+export class HelmValuesTarget implements DeployTarget {
+  readonly kind = 'helm-values' as const;
+  /** The proposal of the last apply, for the GitHub stage that opens the pull request. */
+  proposal: HelmValuesProposal | null = null;
+  readonly cluster: KubernetesTarget | null;
+  private repoPromise: Promise<ConfigRepo> | null = null;
+  private readonly valuesFile: string;
+  private readonly lockFile: string;
+  /** The base commit and the commit that replaced it, when apply committed onto the base branch. */
+  private directCommit: { before: string; after: string } | null = null;
+
+  constructor(
+    private readonly environment: HelmValuesEnvironment,
+    private readonly deps: HelmValuesTargetDeps = {},
+  ) {
+    const field = `environments.${environment.name}.target`;
+    const configFile = environment.configFile ?? 'lockstep.config.yaml';
+    this.valuesFile = repoPath(environment.target.valuesFile.replaceAll('{env}', environment.name), configFile, `${field}.valuesFile`);
+    this.lockFile = repoPath(environment.target.lockFile.replaceAll('{env}', environment.name), configFile, `${field}.lockFile`);
+    const cluster = environment.target.cluster;
+    this.cluster = cluster
+      ? createKubernetesTarget(
+          { name: environment.name, target: cluster, health: environment.health, services: environment.services, configFile, baseDir: environment.baseDir },
+          deps.kubernetes,
+        )
+      : null;
+  }
+
+  /** Pull-request mode: apply only proposes; the environment changes when the pull request is merged. */
+  get awaitsMerge(): boolean {
+    return this.environment.target.mode === 'pull-request';
+  }
+
+  describe(): string {
+    const where = `${this.valuesFile} on ${this.environment.target.branch} of ${this.environment.target.repository}`;
+    return this.cluster ? `${where}, running in ${this.cluster.describe()}` : where;
+  }
+
+  async healthChecks(): Promise<CheckResult[]> {
+    const started = performance.now();
+    const checks: CheckResult[] = [];
+    try {
+      const { base, values } = await this.readBase();
+      const live = readHelmValues(values, this.mapping([]), this.valuesFile);
+      const pinned = Object.values(live).filter((image) => isPinnedDigest(image.digest)).length;
+      checks.push({
+        name: 'config repository',
+        ok: true,
+        detail: `${this.environment.target.branch} at ${base.slice(0, 7)}; ${this.valuesFile} pins ${pinned} of ${Object.keys(live).length} services by digest`,
+        durationMs: performance.now() - started,
+      });
+    } catch (error) {
+      checks.push({ name: 'config repository', ok: false, detail: (error as Error).message, durationMs: performance.now() - started });
+    }
+    if (this.cluster) checks.push(...(await this.cluster.healthChecks()));
+    return checks;
+  }
+
+  async readLive(): Promise<LiveState> {
+    const { base, values } = await this.readBase();
+    const lock = await this.readRecordedLock(base);
+    const images = readHelmValues(values, this.mapping(Object.keys(lock?.services ?? {})), this.valuesFile);
+    const cluster = this.cluster ? await this.cluster.readLive() : null;
+    const services = Object.fromEntries(
+      Object.entries(images).map(([service, image]): [string, LiveService] => {
+        const digest = isPinnedDigest(image.digest) ? image.digest : null;
+        const reference = image.repository ? `${image.repository}${digest ? `@${digest}` : image.tag ? `:${image.tag}` : ''}` : digest;
+        const running = cluster?.services[service];
+        if (!running) return [service, { image: reference, digest, state: reference ? 'committed' : 'missing', ...(cluster ? { healthy: false } : {}) }];
+        const synced = running.digest !== null && running.digest === digest;
+        return [service, { image: reference, digest, healthy: synced && running.healthy === true, state: synced ? (running.state ?? 'running') : 'out of sync' }];
+      }),
+    );
+    return { lockIntegrity: lock?.integrity ?? null, lock, services };
+  }
+
+  /**
+   * Commits the lock's digests and the lock on top of the base branch: on `lockstep/<env>/<lock id>` in
+   * pull-request mode, onto the base branch itself in direct mode. Idempotent: when the base already
+   * holds this lock, or the proposal branch already holds this exact tree, nothing new is committed.
+   */
+  async propose(desired: DesiredState, progress: ProgressSink): Promise<HelmValuesProposal> {
+    const { target } = this.environment;
+    const repo = await this.repo();
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const { base, values } = await this.readBase();
+      const previous = await this.readRecordedLock(base).catch(() => null);
+      const lock = desired.lock;
+      const updated = updateHelmValues(values, lock, this.mapping(Object.keys(lock.services)), this.valuesFile);
+      const built = await repo.commitFiles(base, { [this.valuesFile]: updated, [this.lockFile]: serializeLock(lock) }, commitMessage(this.environment.name, lock, previous));
+      const proposal = (branch: string, commit: string, changed: boolean): HelmValuesProposal => ({
+        environment: this.environment.name,
+        repository: target.repository,
+        baseBranch: target.branch,
+        branch,
+        baseCommit: base,
+        commit,
+        changed,
+        valuesFile: this.valuesFile,
+        lockFile: this.lockFile,
+        services: movedServices(previous, lock),
+        title: proposalTitle(this.environment.name, lock),
+        body: proposalBody(this.environment.name, lock, previous, { valuesFile: this.valuesFile, lockFile: this.lockFile }),
+      });
+      if (!built.changed) {
+        progress(`${target.branch} of ${target.repository} already records lock ${lockId(lock)}; nothing to commit`);
+        return (this.proposal = proposal(target.branch, base, false));
+      }
+      if (target.mode === 'direct') {
+        if (await repo.pushExpecting(built.commit, `refs/heads/${target.branch}`, base)) {
+          this.directCommit = { before: base, after: built.commit };
+          progress(`committed ${built.commit.slice(0, 7)} onto ${target.branch} of ${target.repository}`);
+          return (this.proposal = proposal(target.branch, built.commit, true));
+        }
+        progress(`${target.branch} moved while committing; trying again on its new head`);
+        continue;
+      }
+      const branch = proposalBranch(this.environment.name, lock);
+      const ref = `refs/heads/${branch}`;
+      const existing = await repo.fetchRef(ref);
+      if (existing && (await repo.treeOf(existing)) === built.tree) {
+        progress(`branch ${branch} already holds this change (${existing.slice(0, 7)}); nothing new to push`);
+        return (this.proposal = proposal(branch, existing, true));
+      }
+      if (await repo.pushExpecting(built.commit, ref, existing)) {
+        progress(`pushed ${built.commit.slice(0, 7)} to ${branch} of ${target.repository}: open a pull request into ${target.branch}`);
+        return (this.proposal = proposal(branch, built.commit, true));
+      }
+      progress(`branch ${branch} moved while pushing; trying again`);
+    }
+    throw new LockstepError('CONFLICT', `${target.repository} kept moving while lock ${lockId(desired.lock)} was being committed`);
+  }
+
+  async apply(desired: DesiredState, progress: ProgressSink): Promise<void> {
+    const proposal = await this.propose(desired, progress);
+    if (this.awaitsMerge) {
+      if (proposal.changed) progress(`${this.environment.name} changes when ${proposal.branch} is merged into ${proposal.baseBranch}`);
+      return;
+    }
+    await this.waitForCluster(desired.images, progress);
+  }
+
+  /**
+   * Direct mode: commits back the files as they were before this run's commit, then waits for the
+   * cluster. In pull-request mode nothing reached the base branch, so there is nothing to undo.
+   */
+  async restore(previous: LiveState, services: string[], progress: ProgressSink): Promise<void> {
+    const done = this.directCommit;
+    if (!done) {
+      progress(`nothing was committed onto ${this.environment.target.branch}; nothing to restore`);
+      return;
+    }
+    const repo = await this.repo();
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const head = await repo.fetchBranch(this.environment.target.branch);
+      if (!head) throw new LockstepError('GIT', `branch ${this.environment.target.branch} disappeared from ${this.environment.target.repository}`);
+      const files: Record<string, string> = {};
+      const values = await repo.readFile(done.before, this.valuesFile);
+      if (values) files[this.valuesFile] = values.content;
+      const lockBefore = await repo.readFile(done.before, this.lockFile);
+      // Without a lock before, the record stays but says what runs now: the restored values are not a lock.
+      if (lockBefore) files[this.lockFile] = lockBefore.content;
+      const message = `Restore ${this.environment.name} to what ran before ${done.after.slice(0, 7)}\n\nThe rollout of that commit failed.\n`;
+      const built = await repo.commitFiles(head, files, message);
+      if (!built.changed || (await repo.pushExpecting(built.commit, `refs/heads/${this.environment.target.branch}`, head))) {
+        progress(built.changed ? `committed the restore ${built.commit.slice(0, 7)} onto ${this.environment.target.branch}` : 'the base branch already holds what ran before');
+        this.directCommit = null;
+        const images = Object.fromEntries(services.filter((service) => previous.services[service]?.image).map((service) => [service, previous.services[service]!.image!]));
+        await this.waitForCluster(images, progress);
+        return;
+      }
+    }
+    throw new LockstepError('CONFLICT', `${this.environment.target.branch} kept moving while the restore was being committed`);
+  }
+
+  async acquireLease(holder: string, ttlMs: number, now: Date = new Date()): Promise<LeaseResult> {
+    if (this.cluster) return this.cluster.acquireLease(holder, ttlMs, now);
+    return new GitRefLease(await this.repo(), this.environment.name).acquire(holder, ttlMs, now);
+  }
+
+  async releaseLease(holder: string): Promise<void> {
+    if (this.cluster) return this.cluster.releaseLease(holder);
+    return new GitRefLease(await this.repo(), this.environment.name).release(holder);
+  }
+
+  private mapping(extra: string[]): ValuesMapping {
+    const services = [...new Set([...this.environment.services, ...Object.keys(this.environment.target.keys), ...extra])].sort();
+    return valuesMapping(services, this.environment.target.keys);
+  }
+
+  private repo(): Promise<ConfigRepo> {
+    const baseDir = this.environment.baseDir ?? process.cwd();
+    this.repoPromise ??= ConfigRepo.open({
+      repository: this.environment.target.repository,
+      baseDir,
+      workDir: this.deps.workDir ?? defaultWorkDir(this.environment.target.repository, baseDir),
+      tokenEnv: this.environment.target.tokenEnv,
+      env: this.deps.env,
+    });
+    return this.repoPromise;
+  }
+
+  private async readBase(): Promise<{ base: string; values: string }> {
+    const { branch, repository } = this.environment.target;
+    const repo = await this.repo();
+    const base = await repo.fetchBranch(branch);
+    if (!base) throw new LockstepError('GIT', `${repository} has no branch ${branch}`, { hint: `set environments.${this.environment.name}.target.branch` });
+    const file = await repo.readFile(base, this.valuesFile);
+    if (!file) throw new InputError(`${repository}:${this.valuesFile}`, undefined, `not found on ${branch}; create the values file once, lockstep keeps its image keys up to date`);
+    return { base, values: file.content };
+  }
+
+  private async readRecordedLock(commit: string): Promise<ReleaseLock | null> {
+    const file = await (await this.repo()).readFile(commit, this.lockFile);
+    if (!file) return null;
+    const where = `${this.environment.target.repository}:${this.lockFile}`;
+    const lock = validate(where, releaseLock, parseYamlText(where, file.content));
+    checkIntegrity(where, lock);
+    return lock;
+  }
+
+  /** Waits until the cluster runs exactly `images` (by digest), healthy: the GitOps controller synced. */
+  private async waitForCluster(images: Record<string, string>, progress: ProgressSink): Promise<void> {
+    if (!this.cluster || Object.keys(images).length === 0) return;
+    const deadline = Date.now() + this.environment.target.syncTimeoutMs;
+    let said = '';
+    for (;;) {
+      const live = await this.cluster.readLive();
+      const waiting = Object.entries(images)
+        .filter(([service, image]) => live.services[service]?.image !== image || live.services[service]?.healthy !== true)
+        .map(([service]) => service)
+        .sort();
+      if (waiting.length === 0) {
+        progress(`the cluster runs the commit: ${Object.keys(images).length} services healthy`);
+        return;
+      }
+      const line = `waiting for the GitOps controller: ${waiting.join(', ')}`;
+      if (line !== said) progress(line);
+      said = line;
+      if (Date.now() >= deadline) {
+        throw new LockstepError('DEPLOY_FAILED', `the cluster did not run the commit within ${this.environment.target.syncTimeoutMs} ms`, {
+          details: waiting.map((service) => `${service}: runs ${live.services[service]?.image ?? 'nothing'}, expected ${images[service]}`),
+          hint: 'check the GitOps controller (Argo CD / Flux) for sync errors',
+        });
+      }
+      await sleep(Math.min(this.deps.pollIntervalMs ?? 2_000, Math.max(0, deadline - Date.now())));
+    }
+  }
+}
+
+export function createHelmValuesTarget(environment: HelmValuesEnvironment, deps: HelmValuesTargetDeps = {}): HelmValuesTarget {
+  return new HelmValuesTarget(environment, deps);
+}
+
+function repoPath(path: string, configFile: string, field: string): string {
+  if (path.startsWith('/') || path.split('/').some((part) => part === '..' || part === '') || path.startsWith('-')) {
+    throw new InputError(configFile, field, `"${path}" must be a relative path inside the config repository`);
+  }
+  return path;
+}
+
+function defaultWorkDir(repository: string, baseDir: string): string {
+  const key = createHash('sha256').update(`${baseDir}\0${repository}`).digest('hex').slice(0, 16);
+  return join(tmpdir(), 'lockstep-gitops', key);
+}
