@@ -34,7 +34,7 @@ import {
   type StageExecution,
   type TestSuiteResult,
 } from './composites.js';
-import { defaultLockPath } from './rerunLine.js';
+import { defaultLockPath, reportDir } from './rerunLine.js';
 import {
   parseStackPlan,
   registryHostOf,
@@ -597,7 +597,7 @@ export class Lockstep {
         file = this.source.file(seed.path);
       } else file = argumentFiles[seed.argument];
       if (file === undefined) throw new StageInputError(seed.reportName, 'is required');
-      files.set(`.lockstep/run/${seed.reportName}`, file);
+      files.set(`${reportDir}/${seed.reportName}`, file);
       report = report.withFile(seed.reportName, file);
     }
 
@@ -625,7 +625,7 @@ export class Lockstep {
       if (step.saveAs !== undefined && output.kind !== 'stdout' && (await execution.container.exists(output.path))) {
         if (output.kind === 'file') {
           const produced = execution.container.file(output.path);
-          if (execution.exitCode === 0) files.set(`.lockstep/run/${step.saveAs}`, produced);
+          if (execution.exitCode === 0) files.set(`${reportDir}/${step.saveAs}`, produced);
           report = report.withFile(step.saveAs, produced);
         } else report = report.withDirectory(step.saveAs, execution.container.directory(output.path));
         outputs.push(step.saveAs);
