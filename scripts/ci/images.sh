@@ -13,12 +13,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/env.sh" # image names, DOCKER_BUILDKIT=0
 
 label=lockstep.ci.recipe
-log() { printf '    images: %s\n' "$*"; }
+log() { printf '    images: %s\n' "$*" >&2; } # stdout is only the export lines: eval "$(images.sh)"
 recipe_of() { docker image inspect -f "{{index .Config.Labels \"$label\"}}" "$1" 2>/dev/null || true; }
 image_id() { docker image inspect -f '{{.Id}}' "$1"; }
+superseded=()
 up_to_date() {
   if [[ "$(recipe_of "$1")" == "$2" ]]; then log "$1 up to date (${2:0:12})"; return 0; fi
-  log "building $1 (recipe ${2:0:12})"; return 1
+  log "building $1 (recipe ${2:0:12})"
+  superseded=("$(docker image inspect -f '{{.Id}}' "$1" 2>/dev/null)" "${superseded[@]}")
+  return 1
 }
 
 work=$(mktemp -d /var/tmp/lockstep-images.XXXXXX)
@@ -47,11 +50,12 @@ fi
 base_id=$(image_id "$LOCKSTEP_BASE_IMAGE")
 
 # --- derived images: recipe = base image id + Dockerfile dir + the host files copied in ----------
+# (bump the "v1" salts to force rebuilds after changing how images are built)
 # build_derived NAME RECIPE_DIR HOST_FILE:CONTEXT_NAME...
 build_derived() {
   local name=$1 dir=$2 spec recipe ctx
   shift 2
-  recipe=$( { echo "$base_id"; tar -C "$dir" -c --sort=name --mtime=@0 --owner=0 --group=0 .
+  recipe=$( { echo "v1 $base_id"; tar -C "$dir" -c --sort=name --mtime=@0 --owner=0 --group=0 .
     for spec in "$@"; do tar -C "$(dirname "${spec%%:*}")" -c --sort=name --mtime=@0 \
       --owner=0 --group=0 "$(basename "${spec%%:*}")"; done; } | sha256sum | cut -c1-64)
   up_to_date "$name" "$recipe" && return 0
@@ -68,8 +72,9 @@ npm_dir=$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)
 build_derived "$LOCKSTEP_NODE_IMAGE" "$here/images/node" "$node_bin:node" "$npm_dir:npm"
 build_derived "$LOCKSTEP_REGISTRY_IMAGE" "$here/images/registry" "$(readlink -f /usr/bin/docker-registry):registry"
 
-# Superseded builds are left untagged; drop them so repeated runs do not pile up layers.
-docker image prune -f --filter "label=$label" >/dev/null
+# Drop the untagged images a rebuild replaced (derived ones first, their base last) so repeated
+# runs do not pile up layers; one still used by a container or another image stays.
+for id in "${superseded[@]}"; do [[ -z "$id" ]] || docker image rm "$id" >/dev/null 2>&1 || true; done
 
 node_version=$(docker run --rm "$LOCKSTEP_NODE_IMAGE" node -e 'console.log(process.version)')
 [[ "$node_version" == "$(node -v)" ]] || { echo "node image runs $node_version, host has $(node -v)" >&2; exit 1; }

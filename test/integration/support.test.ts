@@ -1,6 +1,9 @@
 // Proves the test-support helpers against a real registry container and the real docker daemon.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -72,7 +75,8 @@ test('test-support helpers against a real registry', { timeout: 600_000 }, async
     t.diagnostic(`pushed 500 tags in ${seconds.toFixed(1)} s`);
     assert.equal(new Set(pushed.map((p) => p.digest)).size, 500);
     assert.equal((await listTags(registry.host, 'bulk/app')).length, 500);
-    assert.ok(seconds < 60, `500 tags took ${seconds} s`);
+    // A few seconds on a quiet machine; the bound only catches a regression to per-tag slowness.
+    assert.ok(seconds < 120, `500 tags took ${seconds} s`);
   });
 
   await t.test('htpasswd registry: 401 without credentials, push with them, pause/unpause', async (t) => {
@@ -151,4 +155,55 @@ test('test-support helpers against a real registry', { timeout: 600_000 }, async
     await removeProjectResources(project);
     assert.deepEqual(await projectResources(project), { containers: [], networks: [], volumes: [] });
   });
+});
+
+// No token-auth registry image is available offline, so a minimal fake exercises the Bearer dance.
+test('pushImage answers a Bearer token challenge', async (t) => {
+  const basic = `Basic ${Buffer.from('robot:token-pw').toString('base64')}`;
+  const scopes: string[] = [];
+  const manifests = new Map<string, Buffer>();
+  const readBody = async (req: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  };
+  const server = createServer((req, res) => {
+    void readBody(req).then((body) => {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      if (url.pathname === '/token') {
+        scopes.push(url.searchParams.get('scope') ?? '');
+        if (req.headers.authorization !== basic) return res.writeHead(401).end();
+        return res.writeHead(200, { 'content-type': 'application/json' }).end('{"token":"T0K"}');
+      }
+      if (req.headers.authorization !== 'Bearer T0K') {
+        const { port } = server.address() as AddressInfo;
+        return res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="fake"` }).end();
+      }
+      if (req.method === 'POST') return res.writeHead(202, { location: '/upload/1?_state=abc' }).end();
+      if (req.method === 'PUT' && url.pathname.startsWith('/upload/')) {
+        const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+        return res.writeHead(url.searchParams.get('digest') === digest ? 201 : 400).end();
+      }
+      const manifest = /^\/v2\/(.+)\/manifests\/(.+)$/.exec(url.pathname);
+      if (manifest && req.method === 'PUT') {
+        manifests.set(manifest[2]!, body);
+        return res.writeHead(201).end();
+      }
+      if (manifest && req.method === 'GET' && manifests.has(manifest[2]!)) {
+        return res.writeHead(200, { 'content-type': req.headers['content-type'] ?? '' }).end(manifests.get(manifest[2]!));
+      }
+      return res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  await assert.rejects(pushImage(host, { repository: 'acme/app', tag: 'v1', auth: { username: 'robot', password: 'wrong' } }), /token from .*HTTP 401/);
+  const pushed = await pushImage(host, { repository: 'acme/app', tag: 'v1', auth: { username: 'robot', password: 'token-pw' } });
+  assert.ok(scopes.includes('repository:acme/app:pull,push'), scopes.join(' '));
+  assert.equal(
+    `sha256:${createHash('sha256').update(manifests.get('v1') ?? '').digest('hex')}`,
+    pushed.digest,
+  );
 });

@@ -58,6 +58,17 @@ const sha256 = (data: Buffer | string) => `sha256:${createHash('sha256').update(
 /** Pushes one image (or index) and tags it. */
 export async function pushImage(registryHost: string, options: PushImageOptions): Promise<PushedImage> {
   const client = new RegistryClient(registryHost, options.auth);
+  try {
+    return await pushWith(client, options);
+  } catch (error) {
+    // The shared-layer cache is stale when a registry lost its storage (restart, new one on a reused port).
+    if (!(error instanceof Error) || !error.message.includes('BLOB_UNKNOWN')) throw error;
+    client.forgetBlobs();
+    return pushWith(client, options);
+  }
+}
+
+async function pushWith(client: RegistryClient, options: PushImageOptions): Promise<PushedImage> {
   const types = MEDIA_TYPES[options.mediaType ?? 'oci'];
   const platforms = options.index ? (['amd64', 'arm64'] as const) : (['amd64'] as const);
   const images = await Promise.all(platforms.map((architecture) => pushPlatformImage(client, options, architecture)));
@@ -242,6 +253,10 @@ class RegistryClient {
   ) {
     // Test registries are plain HTTP on localhost; pass a URL with https:// for anything else.
     this.base = registryHost.includes('://') ? registryHost.replace(/\/+$/, '') : `http://${registryHost}`;
+  }
+
+  forgetBlobs(): void {
+    for (const key of knownBlobs.keys()) if (key.startsWith(`${this.base}|`)) knownBlobs.delete(key);
   }
 
   uploadBlob(repository: string, digest: string, data: Buffer): Promise<void> {

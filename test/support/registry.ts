@@ -15,6 +15,11 @@ export interface StartRegistryOptions {
   auth?: RegistryAuth;
   /** Defaults to LOCKSTEP_REGISTRY_IMAGE, else the public `registry:2`. */
   image?: string;
+  /**
+   * Keep storage on a volume so it survives `container.restart()`. By default it is a tmpfs:
+   * faster, and a volume of a few thousand small files takes seconds to remove on CI.
+   */
+  persistentStorage?: boolean;
 }
 
 export interface StartedRegistry {
@@ -36,17 +41,16 @@ const HTPASSWD_PATH = '/auth/htpasswd';
 export async function startRegistry(options: StartRegistryOptions = {}): Promise<StartedRegistry> {
   const image = options.image ?? testImages().registry;
   // Deletes are off in the public image's config; tests that clean up tags need them either way.
-  // Access logs and disk-backed storage cost noticeable time when tests push hundreds of tags
-  // (removing a volume of a few thousand small files takes seconds on CI); storage is throwaway.
+  // Access logs cost noticeable time when tests push hundreds of tags.
   let definition = new GenericContainer(image)
     .withExposedPorts(5000)
-    .withTmpFs({ '/var/lib/registry': 'rw' })
     .withEnvironment({ REGISTRY_STORAGE_DELETE_ENABLED: 'true', REGISTRY_LOG_ACCESSLOG_DISABLED: 'true' })
     .withWaitStrategy(
       Wait.forHttp('/v2/', 5000)
         .forStatusCodeMatching((status) => status === 200 || status === 401)
         .withStartupTimeout(60_000),
     );
+  if (!options.persistentStorage) definition = definition.withTmpFs({ '/var/lib/registry': 'rw' });
   if (options.auth) {
     definition = definition
       .withEnvironment({
