@@ -1,13 +1,15 @@
 import { Command } from 'commander';
+import { registerGateCommands } from './commands/gate.js';
 import { registerLockCommands } from './commands/lock.js';
 import { registerPolicyCommands } from './commands/policy.js';
+import { registerPrCommands } from './commands/pr.js';
 import { registerStackCommands } from './commands/stack.js';
 
 /**
  * The command tree. Each group module only declares commands and flags; the code that does the work is
  * imported inside the action, so `lockstep --help` and every command load only what they use.
  */
-const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerStackCommands];
+const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerStackCommands, registerPrCommands, registerGateCommands];
 
 export function buildProgram(version: string): Command {
   const program = new Command('lockstep')
