@@ -13,8 +13,8 @@ export interface GitHubClientOptions {
   apiUrl?: string;
   requests: GithubRequestsConfig;
   userAgent: string;
-  /** Told about every wait (rate limits), so a job log shows why it pauses. */
-  onWait?: (message: string) => void;
+  /** Told about every wait (rate limits) and API deprecation, so a job log shows why it pauses. */
+  onNotice?: (message: string) => void;
 }
 
 /**
@@ -27,20 +27,23 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const spaced = (minTime: number) => new Bottleneck.Group({ maxConcurrent: 1, minTime });
   const shouldWait = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
     if (retryCount >= requests.retries) {
-      options.onWait?.(`GitHub ${kind} on ${request.method} ${request.url}: giving up after ${retryCount} retries`);
+      options.onNotice?.(`GitHub ${kind} on ${request.method} ${request.url}: giving up after ${retryCount} retries`);
       return false;
     }
     if (retryAfter > requests.maxRateLimitWaitSeconds) {
-      options.onWait?.(`GitHub ${kind} on ${request.method} ${request.url}: asks to wait ${retryAfter}s, over the ${requests.maxRateLimitWaitSeconds}s bound`);
+      options.onNotice?.(`GitHub ${kind} on ${request.method} ${request.url}: asks to wait ${retryAfter}s, over the ${requests.maxRateLimitWaitSeconds}s bound`);
       return false;
     }
-    options.onWait?.(`GitHub ${kind} on ${request.method} ${request.url}: waiting ${retryAfter}s (retry ${retryCount + 1} of ${requests.retries})`);
+    options.onNotice?.(`GitHub ${kind} on ${request.method} ${request.url}: waiting ${retryAfter}s (retry ${retryCount + 1} of ${requests.retries})`);
     return true;
   };
   return new LockstepOctokit({
     auth: options.token,
     ...(options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {}),
     userAgent: options.userAgent,
+    // Octokit logs every 4xx as an error, yet a 404 is often the answer we asked for (no such label yet);
+    // failures reach the user through githubFailure instead. Deprecation warnings still show.
+    log: { debug: ignore, info: ignore, warn: (message: string) => options.onNotice?.(message), error: ignore },
     request: { fetch: fetchWithTimeout(requests.timeoutMs) },
     // Rate-limit answers (403/429) belong to the throttling plugin, which reads retry-after and the reset time.
     retry: { retries: requests.retries, retryAfterBaseValue: requests.retryDelayMs, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451] },
@@ -53,6 +56,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     },
   });
 }
+
+function ignore(): void {}
 
 function fetchWithTimeout(timeoutMs: number): typeof fetch {
   return (input, init) => {

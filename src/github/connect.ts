@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { githubConfig, type GithubConfig } from '../config/github.js';
-import { loadConfig } from '../config/load.js';
+import type { GithubConfig } from '../config/github.js';
 import { InputError } from '../errors.js';
 import { createGitHubClient } from './client.js';
 import { octokitPort } from './octokitPort.js';
-import type { GitHubPort, RepositoryName } from './port.js';
+import type { GitHubPort } from './port.js';
+import { resolveApiUrl, resolveRepository } from './settings.js';
 
 export interface ConnectOptions {
   /** The environment variable holding the token (never the token itself). */
@@ -15,44 +14,7 @@ export interface ConnectOptions {
   /** Where the repository setting came from, for the error message. */
   configFile: string;
   env?: NodeJS.ProcessEnv;
-  onWait?: (message: string) => void;
-}
-
-/**
- * The `github` section of the config. GitHub commands also run where no config file exists (a job that
- * only comments): the default file may be missing, a file named with --config may not.
- */
-export async function loadGithubConfig(file: string, explicit: boolean): Promise<GithubConfig> {
-  if (!explicit) {
-    try {
-      await access(file);
-    } catch {
-      return githubConfig.parse({});
-    }
-  }
-  return (await loadConfig(file)).github;
-}
-
-export function resolveRepository(config: GithubConfig, configFile: string, env: NodeJS.ProcessEnv = process.env): RepositoryName {
-  const value = config.repository ?? env.GITHUB_REPOSITORY;
-  if (!value) throw new InputError(configFile, 'github.repository', 'is not set and GITHUB_REPOSITORY is empty: lockstep needs owner/name');
-  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value);
-  if (!match) throw new InputError('environment', 'GITHUB_REPOSITORY', 'must be owner/name');
-  return { owner: match[1]!, repo: match[2]! };
-}
-
-export function resolveApiUrl(flag: string | undefined, config: GithubConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const [source, value] =
-    flag !== undefined ? ['--api-url', flag] : env.GITHUB_API_URL ? ['GITHUB_API_URL', env.GITHUB_API_URL] : ['github.apiUrl', config.apiUrl];
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InputError(source, undefined, 'must be an http(s) URL such as https://github.example.com/api/v3');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InputError(source, undefined, 'must be an http(s) URL');
-  return value;
+  onNotice?: (message: string) => void;
 }
 
 function userAgent(): string {
@@ -69,6 +31,6 @@ export function connectGitHub(options: ConnectOptions): GitHubPort {
   }
   const repository = resolveRepository(options.config, options.configFile, env);
   const apiUrl = resolveApiUrl(options.apiUrl, options.config, env);
-  const client = createGitHubClient({ token, apiUrl, requests: options.config.requests, userAgent: userAgent(), onWait: options.onWait });
+  const client = createGitHubClient({ token, apiUrl, requests: options.config.requests, userAgent: userAgent(), onNotice: options.onNotice });
   return octokitPort(client, repository);
 }

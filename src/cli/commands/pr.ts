@@ -47,10 +47,11 @@ export function configChoice(command: Command): { file: string; explicit: boolea
 
 /** Loads the `github` config section and connects; imported lazily so `--help` stays fast. */
 export async function gitHubContext(command: Command, flags: GitHubFlags) {
-  const { loadGithubConfig, connectGitHub } = await import('../../github/connect.js');
+  const { loadGithubConfig } = await import('../../github/settings.js');
+  const { connectGitHub } = await import('../../github/connect.js');
   const choice = configChoice(command);
   const config = await loadGithubConfig(choice.file, choice.explicit);
-  const github = connectGitHub({ tokenEnv: flags.tokenEnv, apiUrl: flags.apiUrl, config, configFile: choice.file, onWait: progress });
+  const github = connectGitHub({ tokenEnv: flags.tokenEnv, apiUrl: flags.apiUrl, config, configFile: choice.file, onNotice: progress });
   return { config, github, deps: { github, progress } };
 }
 
@@ -82,7 +83,7 @@ export function registerPrCommands(program: Command): void {
 
       if (options.dryRun || options.out !== undefined) {
         const { renderLockComment } = await import('../../github/lockComment.js');
-        const { loadGithubConfig } = await import('../../github/connect.js');
+        const { loadGithubConfig } = await import('../../github/settings.js');
         const { appendFile } = await import('node:fs/promises');
         const choice = configChoice(command);
         const { lockPath } = await loadGithubConfig(choice.file, choice.explicit);
