@@ -37,6 +37,8 @@ export interface CompositeStep {
   requiresSourceFile?: { path: string; reason: string };
   /** Skip when an earlier stage's stdout says so (the lock commit when the lock did not change). */
   skipIf?: { stage: StageName; reason: (stdout: string) => string | undefined };
+  /** File inputs (report paths) left out of the call when an earlier stage did not write them. */
+  optionalFiles?: string[];
 }
 
 /** Where a report file starts from before the first stage: the repository, or a File argument. */
@@ -146,6 +148,8 @@ export function lockDiffUnchanged(stdout: string): boolean {
 export interface PromoteStagingInputs {
   /** True when the caller passed --lock; otherwise the lock committed in the repository is used. */
   lockFromArgument: boolean;
+  /** The CI run, linked from the promotion pull request. */
+  runUrl?: string;
 }
 
 /** Push to staging: health gate, deploy exactly the lock, end-to-end tests, then the staging -> main PR. */
@@ -153,13 +157,17 @@ export function promoteStagingPlan(inputs: PromoteStagingInputs, settings: Modul
   const lock = inReport(reportFiles.lock);
   return {
     pipeline: 'promoteStaging',
-    inputs: { lock: inputs.lockFromArgument ? lock : undefined },
+    inputs: { lock: inputs.lockFromArgument ? lock : undefined, runUrl: inputs.runUrl },
     seeds: [lockSeed(inputs.lockFromArgument, settings)],
     steps: [
       { call: { stage: 'healthCheck', inputs: { environment: 'staging' } } },
       { call: { stage: 'deploy', inputs: { environment: 'staging', lock } } },
       { call: { stage: 'e2eTest', inputs: { environment: 'staging' } }, saveAs: 'e2e' },
-      { call: { stage: 'openPromotion', inputs: { lock, from: 'staging', to: 'main' } } },
+      {
+        // Reviewers of the promotion see the end-to-end results and the run that produced them.
+        call: { stage: 'openPromotion', inputs: { lock, from: 'staging', to: 'main', e2eSummary: inReport('e2e/summary.md'), runUrl: inputs.runUrl } },
+        optionalFiles: ['e2eSummary'],
+      },
     ],
   };
 }
@@ -168,6 +176,8 @@ export interface PromoteProductionInputs {
   pullRequest: number;
   version: string;
   required?: number;
+  /** The commit being released (the push's); tagged instead of whatever main points at by then. */
+  commit?: string;
   lockFromArgument: boolean;
 }
 
@@ -185,6 +195,7 @@ export function promoteProductionPlan(inputs: PromoteProductionInputs, settings:
       pullRequest: inputs.pullRequest,
       version: inputs.version,
       required: inputs.required,
+      commit: inputs.commit,
       lock: inputs.lockFromArgument ? lock : undefined,
     },
     seeds: [lockSeed(inputs.lockFromArgument, settings)],
@@ -194,7 +205,7 @@ export function promoteProductionPlan(inputs: PromoteProductionInputs, settings:
       { call: { stage: 'deploy', inputs: { environment: 'production', lock } } },
       { call: { stage: 'smokeTest', inputs: { environment: 'production' } }, saveAs: 'smoke' },
       { call: { stage: 'release', inputs: { lock, version: inputs.version } }, saveAs: 'releases' },
-      { call: { stage: 'publishRelease', inputs: { version: inputs.version, lock } } },
+      { call: { stage: 'publishRelease', inputs: { version: inputs.version, lock, target: inputs.commit } } },
     ],
     rollback: { on: ['smokeTest'], call: { stage: 'rollback', inputs: { environment: 'production' } } },
   };
@@ -314,6 +325,8 @@ export interface PipelineHooks {
   /** Runs one stage; throws only when the stage could not be run at all (engine, image pull). */
   execute(step: CompositeStep): Promise<StageExecution>;
   sourceFileExists(path: string): Promise<boolean>;
+  /** Whether a report path (`.lockstep/run/...`) holds a file by now. */
+  reportFileExists(path: string): Promise<boolean>;
   now(): number;
 }
 
@@ -351,7 +364,7 @@ export async function runPipeline(plan: CompositePlan, settings: ModuleSettings,
       records.push(skip(step, skipReason));
       continue;
     }
-    const outcome = await runStep(step, 'stage', settings, hooks);
+    const outcome = await runStep(await withoutMissingFiles(step, hooks), 'stage', settings, hooks);
     records.push(outcome.record);
     tests.push(...outcome.tests);
     if (outcome.record.status === 'passed') stdoutOf.set(step.call.stage, outcome.stdout);
@@ -381,6 +394,17 @@ export async function runPipeline(plan: CompositePlan, settings: ModuleSettings,
     rolledBack,
     rerun: compositeRerunLine(plan.pipeline, plan.inputs, settings, planNeeds(plan)),
   };
+}
+
+/** Drops optional file inputs no earlier stage wrote, so the rerun line names what really ran. */
+async function withoutMissingFiles(step: CompositeStep, hooks: PipelineHooks): Promise<CompositeStep> {
+  if (!step.optionalFiles) return step;
+  const inputs = { ...(step.call.inputs as Record<string, unknown>) };
+  for (const name of step.optionalFiles) {
+    const path = inputs[name];
+    if (typeof path === 'string' && !(await hooks.reportFileExists(path))) delete inputs[name];
+  }
+  return { ...step, call: { ...step.call, inputs } as StageCall };
 }
 
 function identity(step: CompositeStep, role: StageRecord['role'], settings: ModuleSettings): Pick<StageRecord, 'name' | 'function' | 'role' | 'rerun'> {

@@ -319,9 +319,15 @@ export class Lockstep {
     from: string = 'staging',
     /** The branch promoted to. */
     to: string = 'main',
+    /** A markdown summary of the end-to-end run on --from, quoted in the pull request. */
+    e2eSummary?: File,
+    /** A link to the run that tested the lock. */
+    runUrl?: string,
   ): Promise<string> {
     const [path, files] = await this.lockInput(lock);
-    return (await this.stage({ stage: 'openPromotion', inputs: { lock: path, from, to } }, files)).stdout;
+    const summary = e2eSummary ? `e2e/${await e2eSummary.name()}` : undefined;
+    if (e2eSummary && summary) files[summary] = e2eSummary;
+    return (await this.stage({ stage: 'openPromotion', inputs: { lock: path, from, to, e2eSummary: summary, runUrl } }, files)).stdout;
   }
 
   /** Refuse unless the pull request has the required approvals on its final commit (and carries this lock). */
@@ -338,16 +344,18 @@ export class Lockstep {
     return (await this.stage({ stage: 'approvalGate', inputs: { pullRequest, required, lock: path } }, files)).stdout;
   }
 
-  /** Publish the GitHub release of a version with its lock attached. */
+  /** Tag the released commit and publish the GitHub release of a version with its lock attached. */
   @func({ cache: 'never' })
   async publishRelease(
     /** The release version (v1.4.0). */
     version: string,
     /** The lock of the release (default: the one committed at --lock-path). */
     lock?: File,
+    /** The commit to tag (default: the head of main). */
+    target?: string,
   ): Promise<string> {
     const [path, files] = await this.lockInput(lock);
-    return (await this.stage({ stage: 'publishRelease', inputs: { version, lock: path } }, files)).stdout;
+    return (await this.stage({ stage: 'publishRelease', inputs: { version, lock: path, target } }, files)).stdout;
   }
 
   /**
@@ -378,10 +386,12 @@ export class Lockstep {
   async promoteStaging(
     /** The lock to promote (default: the one committed at --lock-path). */
     lock?: File,
+    /** The CI run, linked from the promotion pull request. */
+    runUrl?: string,
     /** Fail the call when a stage fails (no report is returned then; the error carries the summary). */
     strict: boolean = false,
   ): Promise<Directory> {
-    return this.composite(promoteStagingPlan({ lockFromArgument: lock !== undefined }, this.settings()), { lock }, strict);
+    return this.composite(promoteStagingPlan({ lockFromArgument: lock !== undefined, runUrl }, this.settings()), { lock }, strict);
   }
 
   /**
@@ -396,12 +406,14 @@ export class Lockstep {
     version: string,
     /** Approvals required. */
     required: number = defaultRequiredApprovals,
+    /** The commit being released, which the tag points at (default: the head of main when tagging). */
+    commit?: string,
     /** The lock to release (default: the one committed at --lock-path). */
     lock?: File,
     /** Fail the call when a stage fails (no report is returned then; the error carries the summary). */
     strict: boolean = false,
   ): Promise<Directory> {
-    const plan = promoteProductionPlan({ pullRequest, version, required, lockFromArgument: lock !== undefined }, this.settings());
+    const plan = promoteProductionPlan({ pullRequest, version, required, commit, lockFromArgument: lock !== undefined }, this.settings());
     return this.composite(plan, { lock }, strict);
   }
 
@@ -589,7 +601,12 @@ export class Lockstep {
   private async composite(plan: CompositePlan, argumentFiles: Record<string, File | undefined>, strict: boolean): Promise<Directory> {
     const settings = this.settings();
     let report = dag.directory();
-    const files = new Map<string, File>();
+    // Report paths (.lockstep/run/...) name files of the report being built; others, repository files.
+    const inReport = (path: string) => (path.startsWith(`${reportDir}/`) ? path.slice(reportDir.length + 1) : undefined);
+    const fileFor = (path: string): File => {
+      const relative = inReport(path);
+      return relative === undefined ? this.source.file(path) : report.file(relative);
+    };
     for (const seed of plan.seeds) {
       let file: File | undefined;
       if (seed.from === 'source') {
@@ -597,7 +614,6 @@ export class Lockstep {
         file = this.source.file(seed.path);
       } else file = argumentFiles[seed.argument];
       if (file === undefined) throw new StageInputError(seed.reportName, 'is required');
-      files.set(`${reportDir}/${seed.reportName}`, file);
       report = report.withFile(seed.reportName, file);
     }
 
@@ -606,7 +622,7 @@ export class Lockstep {
       const stageFiles: Record<string, File> = {};
       for (const name of stages[step.call.stage].fileInputs) {
         const host = inputs[name];
-        if (typeof host === 'string') stageFiles[host] = files.get(host) ?? this.source.file(host);
+        if (typeof host === 'string') stageFiles[host] = fileFor(host);
       }
       const fn = kebab(step.call.stage);
       const outputs = [`logs/${fn}.log`];
@@ -623,17 +639,22 @@ export class Lockstep {
       report = report.withNewFile(outputs[0]!, `${execution.stdout}\n${execution.stderr}`);
       const output = stages[step.call.stage].output;
       if (step.saveAs !== undefined && output.kind !== 'stdout' && (await execution.container.exists(output.path))) {
-        if (output.kind === 'file') {
-          const produced = execution.container.file(output.path);
-          if (execution.exitCode === 0) files.set(`${reportDir}/${step.saveAs}`, produced);
-          report = report.withFile(step.saveAs, produced);
-        } else report = report.withDirectory(step.saveAs, execution.container.directory(output.path));
+        if (output.kind === 'file') report = report.withFile(step.saveAs, execution.container.file(output.path));
+        else report = report.withDirectory(step.saveAs, execution.container.directory(output.path));
         outputs.push(step.saveAs);
       }
       return { exitCode: execution.exitCode, stdout: execution.stdout, stderr: execution.stderr, outputs };
     };
 
-    const run = await runPipeline(plan, settings, { execute, sourceFileExists: (path) => this.source.exists(path), now: () => Date.now() });
+    const run = await runPipeline(plan, settings, {
+      execute,
+      sourceFileExists: (path) => this.source.exists(path),
+      reportFileExists: async (path) => {
+        const relative = inReport(path);
+        return relative !== undefined && (await report.exists(relative));
+      },
+      now: () => Date.now(),
+    });
     const summary = renderSummary(run);
     report = report.withNewFile(reportFiles.run, `${JSON.stringify(run, null, 2)}\n`).withNewFile(reportFiles.summary, summary);
     if (strict && run.status === 'failed') throw new Error(summary);

@@ -63,9 +63,9 @@ export interface StageInputs {
   rollback: { environment: string; to?: string };
   prComment: { pullRequest: number; lock: string };
   commitLock: { branch: string; lock: string; pullRequest?: number };
-  openPromotion: { lock: string; from?: string; to?: string };
+  openPromotion: { lock: string; from?: string; to?: string; e2eSummary?: string; runUrl?: string };
   approvalGate: { pullRequest: number; required?: number; lock?: string };
-  publishRelease: { version: string; lock: string };
+  publishRelease: { version: string; lock: string; target?: string };
 }
 
 export type StageName = keyof StageInputs;
@@ -221,7 +221,7 @@ export const stages: { [S in StageName]: StageSpec<S> } = {
   openPromotion: {
     needs: ['github'],
     cacheNever: true,
-    fileInputs: ['lock'],
+    fileInputs: ['lock', 'e2eSummary'],
     output: { kind: 'stdout' },
     command: (inputs, file) => [
       'pr',
@@ -232,6 +232,8 @@ export const stages: { [S in StageName]: StageSpec<S> } = {
       inputs.to ?? 'main',
       '--lock',
       file('lock'),
+      ...(inputs.e2eSummary === undefined ? [] : ['--e2e-summary', file('e2eSummary')]),
+      ...optional('--run-url', inputs.runUrl),
     ],
   },
   approvalGate: {
@@ -254,7 +256,7 @@ export const stages: { [S in StageName]: StageSpec<S> } = {
     cacheNever: true,
     fileInputs: ['lock'],
     output: { kind: 'stdout' },
-    command: (inputs, file) => ['release', 'publish', '--version', inputs.version, '--lock', file('lock')],
+    command: (inputs, file) => ['release', 'publish', '--version', inputs.version, '--lock', file('lock'), ...optional('--target', inputs.target)],
   },
 };
 
@@ -356,7 +358,7 @@ function optional(flag: string, value: string | number | undefined): string[] {
 }
 
 function extensionOf(path: string): string {
-  const match = /\.(ya?ml|json)$/i.exec(path);
+  const match = /\.(ya?ml|json|md)$/i.exec(path);
   return match ? `.${match[1]!.toLowerCase()}` : '';
 }
 
@@ -413,6 +415,12 @@ export function validateInputs(call: StageCall): void {
       const value = call.inputs[key];
       if (value !== undefined && !isBranchName(value)) throw new StageInputError(key, `"${value}" is not a branch name`);
     }
+    if (call.inputs.runUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(call.inputs.runUrl)) {
+      throw new StageInputError('run-url', `"${call.inputs.runUrl}" is not an http(s) URL`);
+    }
+  }
+  if (call.stage === 'publishRelease' && call.inputs.target !== undefined && !/^[0-9a-f]{40}$/.test(call.inputs.target)) {
+    throw new StageInputError('target', `"${call.inputs.target}" is not a full 40-hex-digit commit`);
   }
 }
 

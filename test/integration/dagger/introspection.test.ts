@@ -189,12 +189,12 @@ describe('the Dagger module as the engine registers it (SDK introspector)', () =
         'rollback(environment: String, to?: String, smoke?: Boolean = false, strict?: Boolean = false): Directory',
         'prComment(pullRequest: Integer, lock?: File): String',
         'commitLock(branch: String, pullRequest?: Integer, lock?: File): String',
-        'openPromotion(lock?: File, from?: String = "staging", to?: String = "main"): String',
+        'openPromotion(lock?: File, from?: String = "staging", to?: String = "main", e2eSummary?: File, runUrl?: String): String',
         'approvalGate(pullRequest: Integer, required?: Integer = 4, lock?: File): String',
-        'publishRelease(version: String, lock?: File): String',
+        'publishRelease(version: String, lock?: File, target?: String): String',
         'prCheck(pullRequest: Integer, branch: String, ref?: String, suite?: String, strict?: Boolean = false): Directory',
-        'promoteStaging(lock?: File, strict?: Boolean = false): Directory',
-        'promoteProduction(pullRequest: Integer, version: String, required?: Integer = 4, lock?: File, strict?: Boolean = false): Directory',
+        'promoteStaging(lock?: File, runUrl?: String, strict?: Boolean = false): Directory',
+        'promoteProduction(pullRequest: Integer, version: String, required?: Integer = 4, commit?: String, lock?: File, strict?: Boolean = false): Directory',
         'hotfix(pullRequest: Integer, branch: String, services: [String], base?: File, ref?: String, suite?: String, strict?: Boolean = false): Directory',
       ],
     );
@@ -211,8 +211,8 @@ describe('the Dagger module as the engine registers it (SDK introspector)', () =
     const settings = { lockPath: 'locks/current.lock.yaml', provided: { githubToken: true, registryAuth: false, kubeconfig: false, dockerSocket: false } };
     const plans = [
       prCheckPlan({ pullRequest: 1, branch: 'dev', ref: 'HEAD', suite: 'api' }, settings),
-      promoteStagingPlan({ lockFromArgument: true }, settings),
-      promoteProductionPlan({ pullRequest: 1, version: 'v1.0.0', required: 4, lockFromArgument: true }, settings),
+      promoteStagingPlan({ lockFromArgument: true, runUrl: 'https://ci.example.com/1' }, settings),
+      promoteProductionPlan({ pullRequest: 1, version: 'v1.0.0', required: 4, commit: 'a'.repeat(40), lockFromArgument: true }, settings),
       hotfixPlan({ pullRequest: 1, branch: 'hotfix/x', services: ['cart'], ref: 'HEAD', suite: 'api' }, settings, true),
       rollbackPlan({ environment: 'production', to: 'v1.0.0', smoke: true }),
     ];

@@ -28,6 +28,8 @@ const unchangedDiff = JSON.stringify({ from: 'sha256:a', to: 'sha256:b', service
 const changedDiff = JSON.stringify({ from: 'sha256:a', to: 'sha256:b', services: [], summary: { added: 0, removed: 0, changed: 1, unchanged: 3 } });
 
 interface Script {
+  /** Report files earlier stages left behind. */
+  reportFiles?: string[];
   /** Per stage: exit code, stdout, stderr; a string makes the executor throw. */
   results?: Partial<Record<StageName, Partial<StageExecution> | string>>;
   committedLock?: boolean;
@@ -42,6 +44,7 @@ function engine(script: Script = {}) {
   const hooks: PipelineHooks = {
     now: () => clock,
     sourceFileExists: async (path) => path === settings.lockPath && (script.committedLock ?? true),
+    reportFileExists: async (path) => (script.reportFiles ?? []).includes(path),
     execute: async (step) => {
       ran.push(step);
       clock += script.took?.[step.call.stage] ?? 1000;
@@ -151,6 +154,14 @@ describe('prCheck', () => {
 describe('promoteProduction', () => {
   const plan = promoteProductionPlan({ pullRequest: 12, version: 'v1.4.0', lockFromArgument: false }, settings);
 
+  it('tags the commit the push released, not whatever main points at by then', async () => {
+    const commit = 'e'.repeat(40);
+    const { hooks, ran } = engine();
+    const report = await runPipeline(promoteProductionPlan({ pullRequest: 12, version: 'v1.4.0', commit, lockFromArgument: false }, settings), settings, hooks);
+    assert.deepEqual(ran.at(-1)!.call, { stage: 'publishRelease', inputs: { version: 'v1.4.0', lock: '.lockstep/run/lock.yaml', target: commit } });
+    assert.match(report.rerun, new RegExp(`--commit ${commit}$`));
+  });
+
   it('runs gate, health, deploy, smoke, release and publish in that order on the committed lock', async () => {
     const { hooks, ran } = engine();
     const report = await runPipeline(plan, settings, hooks);
@@ -217,7 +228,21 @@ describe('promoteStaging, rollback and hotfix', () => {
       ['e2eTest', 'staging'],
       ['openPromotion', undefined],
     ]);
-    assert.deepEqual(ran[3]!.call.inputs, { lock: '.lockstep/run/lock.yaml', from: 'staging', to: 'main' });
+    assert.deepEqual(ran[3]!.call.inputs, { lock: '.lockstep/run/lock.yaml', from: 'staging', to: 'main', runUrl: undefined });
+  });
+
+  it('quotes the end-to-end summary and links the run in the promotion when the e2e stage wrote one', async () => {
+    const runUrl = 'https://github.example.com/acme/shop/actions/runs/77';
+    const plan = promoteStagingPlan({ lockFromArgument: false, runUrl }, settings);
+    const written = engine({ reportFiles: ['.lockstep/run/e2e/summary.md'] });
+    const report = await runPipeline(plan, settings, written.hooks);
+    assert.deepEqual(written.ran[3]!.call.inputs, { lock: '.lockstep/run/lock.yaml', from: 'staging', to: 'main', e2eSummary: '.lockstep/run/e2e/summary.md', runUrl });
+    assert.match(report.stages[3]!.rerun, /open-promotion --lock .lockstep\/run\/lock.yaml --from staging --to main --e2e-summary .lockstep\/run\/e2e\/summary.md --run-url https:/);
+    assert.match(report.rerun, /promote-staging --run-url https:\/\/github.example.com\/acme\/shop\/actions\/runs\/77$/);
+    const missing = engine();
+    const without = await runPipeline(plan, settings, missing.hooks);
+    assert.equal('e2eSummary' in missing.ran[3]!.call.inputs, false);
+    assert.doesNotMatch(without.stages[3]!.rerun, /e2e-summary/);
   });
 
   it('refuses to start without the GitHub token its last stage needs, rather than deploy and stop there', async () => {

@@ -41,9 +41,9 @@ const sampleCalls: StageCall[] = [
   { stage: 'rollback', inputs: { environment: 'production', to: 'v1.3.0' } },
   { stage: 'prComment', inputs: { pullRequest: 7, lock: 'lock.yaml' } },
   { stage: 'commitLock', inputs: { branch: 'dev', lock: 'lock.yaml', pullRequest: 7 } },
-  { stage: 'openPromotion', inputs: { lock: 'lock.yaml', from: 'staging', to: 'main' } },
+  { stage: 'openPromotion', inputs: { lock: 'lock.yaml', from: 'staging', to: 'main', e2eSummary: '.lockstep/run/e2e/summary.md', runUrl: 'https://github.example.com/acme/shop/actions/runs/9' } },
   { stage: 'approvalGate', inputs: { pullRequest: 12, required: 4, lock: 'lock.yaml' } },
-  { stage: 'publishRelease', inputs: { version: 'v1.4.0', lock: 'lock.yaml' } },
+  { stage: 'publishRelease', inputs: { version: 'v1.4.0', lock: 'lock.yaml', target: 'b'.repeat(40) } },
 ];
 
 /** The argv after `node bin/lockstep.js` and the global options. */
@@ -74,9 +74,22 @@ describe('stage plans: the CLI each stage runs', () => {
       rollback: ['rollback', '--env', 'production', '--to', 'v1.3.0'],
       prComment: ['pr', 'comment', '--pr', '7', '--lock', '/lockstep/in/lock.yaml'],
       commitLock: ['pr', 'commit-lock', '--branch', 'dev', '--lock', '/lockstep/in/lock.yaml', '--pr', '7'],
-      openPromotion: ['pr', 'open-promotion', '--from', 'staging', '--to', 'main', '--lock', '/lockstep/in/lock.yaml'],
+      openPromotion: [
+        'pr',
+        'open-promotion',
+        '--from',
+        'staging',
+        '--to',
+        'main',
+        '--lock',
+        '/lockstep/in/lock.yaml',
+        '--e2e-summary',
+        '/lockstep/in/e2e-summary.md',
+        '--run-url',
+        'https://github.example.com/acme/shop/actions/runs/9',
+      ],
       approvalGate: ['gate', 'approvals', '--pr', '12', '--required', '4', '--lock', '/lockstep/in/lock.yaml'],
-      publishRelease: ['release', 'publish', '--version', 'v1.4.0', '--lock', '/lockstep/in/lock.yaml'],
+      publishRelease: ['release', 'publish', '--version', 'v1.4.0', '--lock', '/lockstep/in/lock.yaml', '--target', 'b'.repeat(40)],
     };
     for (const call of sampleCalls) assert.deepEqual(commandOf(call), expected[call.stage], call.stage);
   });
@@ -176,6 +189,8 @@ describe('stage plans: inputs checked before anything runs', () => {
     [{ stage: 'commitLock', inputs: { branch: 'feature/../main', lock: 'l.yaml' } }, /--branch: .* is not a branch name/],
     [{ stage: 'openPromotion', inputs: { lock: 'l.yaml', from: 'staging', to: 'main.lock' } }, /--to: "main.lock" is not a branch name/],
     [{ stage: 'lockDiff', inputs: { before: 'a', after: 'b', format: 'html' as never } }, /--format: must be one of text, markdown, json/],
+    [{ stage: 'openPromotion', inputs: { lock: 'l.yaml', runUrl: 'javascript:alert(1)' } }, /--run-url: .* is not an http\(s\) URL/],
+    [{ stage: 'publishRelease', inputs: { version: 'v1.0.0', lock: 'l.yaml', target: 'main' } }, /--target: "main" is not a full 40-hex-digit commit/],
     [{ stage: 'deploy', inputs: { environment: 'staging', lock: 'l.yaml\nx' } }, /--lock: must be a single line/],
   ];
   for (const [call, message] of refused) {

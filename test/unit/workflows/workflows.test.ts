@@ -151,7 +151,8 @@ describe('GitHub Actions workflows', () => {
       it('lets no untrusted text into the command line except through variables', () => {
         const call = String(daggerStep(workflow).with?.call);
         for (const expression of call.match(/\$\{\{[^}]*\}\}/g) ?? []) {
-          assert.match(expression, /^\$\{\{ (github\.repository|github\.event\.pull_request\.number|vars\.[A-Z_]+) \}\}$/, expression);
+          // Values GitHub itself computes (numbers, hex, the repository's own name, admin-set variables).
+          assert.match(expression, /^\$\{\{ (github\.(repository|sha|run_id|server_url)|github\.event\.pull_request\.number|vars\.[A-Z_]+) \}\}$/, expression);
         }
         for (const step of steps(workflow).filter((candidate) => candidate.run !== undefined)) {
           assert.doesNotMatch(step.run!, /\$\{\{/, 'run scripts read inputs from env, never from ${{ }}');
