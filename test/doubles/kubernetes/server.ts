@@ -92,6 +92,8 @@ export class KubernetesDouble {
   readonly violations: string[] = [];
   url = '';
   ready = true;
+  /** While true, no rollout completes, whatever the clock says: tests observe the waiting deterministically. */
+  holdRollouts = false;
   private readonly api: KubernetesOpenApi = kubernetesOpenApi();
   private readonly objects = new Map<string, Json>();
   private readonly rollouts = new Map<string, Rollout>();
@@ -275,7 +277,7 @@ export class KubernetesDouble {
     const stamp = time(new Date(rollout.changedAt || Date.now()));
     const conditions: Json[] = [];
     let status: Json;
-    if (rollout.broken || elapsed < this.rolloutDelayMs) {
+    if (rollout.broken || elapsed < this.rolloutDelayMs || (this.holdRollouts && rollout.changedAt > 0)) {
       const exceeded = rollout.broken && elapsed > deadlineMs;
       status = { observedGeneration: generation, replicas: replicas + 1, updatedReplicas: 1, readyReplicas: replicas, availableReplicas: replicas, unavailableReplicas: 1 };
       conditions.push({ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: stamp, lastTransitionTime: stamp });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { computeStatus } from '../../../src/environments/drift.js';
 import { createKubernetesTarget, type KubernetesEnvironment, type KubernetesTarget } from '../../../src/environments/targets/kubernetes/kubernetesTarget.js';
@@ -68,10 +69,17 @@ describe('kubernetes target against a Kubernetes API double validated against th
   it('deploy sets image@digest with a strategic merge patch, waits for the rollout and records the lock', async () => {
     const lock = lockWith('a');
     const lines: string[] = [];
-    const started = performance.now();
-    await target().apply(desiredFrom(lock), (line) => lines.push(line));
-    assert.ok(performance.now() - started >= rolloutDelayMs, 'apply returned before the replicas were available');
-    assert.ok(lines.some((line) => line.startsWith('catalog: progressing')), lines.join('\n'));
+    double.holdRollouts = true;
+    let finished = false;
+    const applying = target()
+      .apply(desiredFrom(lock), (line) => lines.push(line))
+      .finally(() => (finished = true));
+    while (!finished && !lines.some((line) => line.startsWith('catalog: progressing'))) await sleep(20);
+    await sleep(200);
+    assert.equal(finished, false, 'apply must wait while the replicas are not available');
+    assert.equal(double.object('configmaps', namespace, 'lockstep-staging-lock'), undefined, 'nothing is recorded before the rollout is done');
+    double.holdRollouts = false;
+    await applying;
     assert.ok(lines.some((line) => line.startsWith('catalog: rolled out')), lines.join('\n'));
 
     const catalog = double.object('deployments', namespace, 'catalog') as { metadata: { annotations: Record<string, string>; generation: number }; spec: { template: { spec: { containers: Array<{ name: string; image: string }> } } } };
