@@ -137,7 +137,7 @@ class GraphReader {
   }
 
   private fail(path: Path, problem: string): never {
-    throw new InputError(this.file, fieldPath(path), problem);
+    throw new InputError(this.file, path.length === 0 ? undefined : fieldPath(path), problem);
   }
 
   private readTopLevelNetworks(value: unknown): void {

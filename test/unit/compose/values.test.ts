@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { mergeTimestampedLogs, parseContainerInspect } from '../../../src/compose/containers.js';
+import { parseComposeDuration } from '../../../src/compose/duration.js';
+import { interpolateString } from '../../../src/compose/interpolate.js';
+import { renderImageOverride } from '../../../src/compose/override.js';
+import { shellWords } from '../../../src/compose/shellWords.js';
+
+describe('interpolation', () => {
+  const env = { SET: 'value', EMPTY: '' };
+  const cases: Array<[string, string]> = [
+    ['plain', 'plain'],
+    ['$SET/${SET}', 'value/value'],
+    ['${UNSET}', ''],
+    ['${UNSET:-default}', 'default'],
+    ['${EMPTY:-default}', 'default'],
+    ['${EMPTY-default}', ''],
+    ['${UNSET-default}', 'default'],
+    ['${SET:+alt}', 'alt'],
+    ['${EMPTY:+alt}', ''],
+    ['${EMPTY+alt}', 'alt'],
+    ['${UNSET+alt}', ''],
+    ['$$SET costs $$5', '$SET costs $5'],
+    ['${UNSET:-${SET}-x}', 'value-x'],
+    ['${SET:?never}', 'value'],
+  ];
+  for (const [input, expected] of cases) {
+    it(`${input} -> ${JSON.stringify(expected)}`, () => assert.equal(interpolateString(input, env), expected));
+  }
+
+  it('fails on required variables that are unset or empty, with the message given', () => {
+    assert.throws(() => interpolateString('${UNSET:?set it}', env), /required variable UNSET is not set: set it/);
+    assert.throws(() => interpolateString('${EMPTY:?}', env), /required variable EMPTY is empty/);
+    assert.equal(interpolateString('${EMPTY?}', env), '');
+    assert.throws(() => interpolateString('${UNSET?}', env), /required variable UNSET is not set/);
+  });
+
+  it('fails on malformed references', () => {
+    assert.throws(() => interpolateString('${1BAD}', env), /invalid variable/);
+    assert.throws(() => interpolateString('${SET!x}', env), /invalid variable/);
+    assert.throws(() => interpolateString('${SET', env), /unterminated/);
+    assert.throws(() => interpolateString('100$', env), /write "\$\$"/);
+  });
+});
+
+describe('shell words', () => {
+  const cases: Array<[string, string[]]> = [
+    ['node server.mjs', ['node', 'server.mjs']],
+    ['  spaced\t\tout \n', ['spaced', 'out']],
+    [`sh -c 'echo "$HOME" && exit 1'`, ['sh', '-c', 'echo "$HOME" && exit 1']],
+    ['echo "a \\"quoted\\" \\$word" \\\\', ['echo', 'a "quoted" $word', '\\']],
+    ['a\\ b c""d \'\'', ['a b', 'cd', '']],
+    ['"keep \\n as is"', ['keep \\n as is']],
+  ];
+  for (const [input, expected] of cases) it(JSON.stringify(input), () => assert.deepEqual(shellWords(input), expected));
+
+  it('refuses unterminated quotes and a trailing backslash', () => {
+    assert.throws(() => shellWords("echo 'open"), /unterminated single quote/);
+    assert.throws(() => shellWords('echo "open'), /unterminated double quote/);
+    assert.throws(() => shellWords('echo \\'), /trailing backslash/);
+  });
+});
+
+describe('durations', () => {
+  const cases: Array<[string, number | null]> = [
+    ['10s', 10_000],
+    ['1m30s', 90_000],
+    ['1h', 3_600_000],
+    ['1.5s', 1500],
+    ['500ms', 500],
+    ['10us', 1],
+    ['0s', 0],
+    ['0', 0],
+    ['10', null],
+    ['1x', null],
+    ['s', null],
+    ['', null],
+  ];
+  for (const [input, expected] of cases) it(`${JSON.stringify(input)} -> ${expected}`, () => assert.equal(parseComposeDuration(input), expected));
+});
+
+describe('image override', () => {
+  it('renders only image and labels per service, sorted, under a comment header', () => {
+    const text = renderImageOverride(
+      {
+        web: { reference: 'localhost:5000/shop/web@sha256:' + 'b'.repeat(64), labels: { 'z.last': '1', 'a.first': '2' } },
+        api: { reference: 'localhost:5000/shop/api@sha256:' + 'a'.repeat(64), labels: {} },
+      },
+      ['Generated; do not edit.'],
+    );
+    assert.ok(text.startsWith('# Generated; do not edit.\n'));
+    assert.deepEqual(parse(text), {
+      services: {
+        api: { image: 'localhost:5000/shop/api@sha256:' + 'a'.repeat(64) },
+        web: { image: 'localhost:5000/shop/web@sha256:' + 'b'.repeat(64), labels: { 'a.first': '2', 'z.last': '1' } },
+      },
+    });
+    assert.ok(text.indexOf('api:') < text.indexOf('web:'));
+    assert.ok(text.indexOf('a.first') < text.indexOf('z.last'));
+  });
+});
+
+describe('container inspection', () => {
+  const inspected = JSON.stringify([
+    {
+      Id: 'c1',
+      Name: '/shop_cart_1',
+      RestartCount: 0,
+      State: { Status: 'running', ExitCode: 0, Health: { Status: 'unhealthy', Log: [{ Output: 'first' }, { Output: 'connect ECONNREFUSED\n' }] } },
+      Config: { Image: 'localhost:5000/shop/cart@sha256:abc', Labels: { 'com.docker.compose.service': 'cart' } },
+      NetworkSettings: { Ports: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '32768' }], '9090/tcp': null } },
+    },
+    {
+      Id: 'c2',
+      Name: '/shop_redis_1',
+      RestartCount: 2,
+      State: { Status: 'restarting', ExitCode: 1 },
+      Config: { Image: 'redis', Labels: null },
+    },
+  ]);
+
+  it('reduces docker inspect JSON to the states readiness needs', () => {
+    const [cart, redis] = parseContainerInspect(inspected);
+    assert.deepEqual(cart, {
+      id: 'c1',
+      name: 'shop_cart_1',
+      service: 'cart',
+      status: 'running',
+      exitCode: 0,
+      health: 'unhealthy',
+      lastHealthOutput: 'connect ECONNREFUSED',
+      restartCount: 0,
+      image: 'localhost:5000/shop/cart@sha256:abc',
+      published: { '8080/tcp': ['127.0.0.1:32768'] },
+    });
+    assert.equal(redis!.health, null);
+    assert.equal(redis!.service, '');
+    assert.equal(redis!.restartCount, 2);
+    assert.deepEqual(parseContainerInspect('  \n'), []);
+  });
+
+  it('merges stdout and stderr log lines by timestamp and keeps the last ones', () => {
+    const stdout = ['2026-01-01T00:00:01.000000000Z listening', '2026-01-01T00:00:03.000000000Z request 1', ''].join('\n');
+    const stderr = ['2026-01-01T00:00:02.000000000Z warning: slow', '2026-01-01T00:00:04.000000000Z fatal: boom'].join('\n');
+    assert.deepEqual(mergeTimestampedLogs(stdout, stderr, 10), ['listening', 'warning: slow', 'request 1', 'fatal: boom']);
+    assert.deepEqual(mergeTimestampedLogs(stdout, stderr, 2), ['request 1', 'fatal: boom']);
+  });
+});
