@@ -478,8 +478,9 @@ export class Lockstep {
 
   /** The runner with the repository mounted as the working directory and the plan's inputs applied. */
   private prepare(plan: StagePlan, files: Record<string, File>): Container {
+    // A copy, not a mount: what the CLI writes there (the release archive) must be readable afterwards.
     let container = this.runner()
-      .withMountedDirectory(runner.workDir, this.source)
+      .withDirectory(runner.workDir, this.source)
       .withWorkdir(runner.workDir)
       .withDirectory(runner.outputDir, dag.directory());
     for (const [name, value] of Object.entries(plan.env)) container = container.withEnvVariable(name, value);
