@@ -1071,7 +1071,8 @@ function faultReply(fault: Fault): Reply {
     };
   }
   if (fault.kind === 'rate-limit-429') {
-    const reset = Math.ceil(Date.now() / 1000) + (fault.retryAfterSeconds ?? 1);
+    // Octokit waits until one second after the reset, so the reset comes a second before retry-after.
+    const reset = Math.floor(Date.now() / 1000) + (fault.retryAfterSeconds ?? 1) - 1;
     return {
       status: 429,
       headers: { 'retry-after': String(fault.retryAfterSeconds ?? 1), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },

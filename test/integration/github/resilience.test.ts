@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
+import { parseReleaseVersion } from '../../../src/environments/releases/version.js';
 import { LockstepError } from '../../../src/errors.js';
 import { createGitHubClient } from '../../../src/github/client.js';
 import type { GitHubPort } from '../../../src/github/port.js';
@@ -7,6 +8,7 @@ import { serializeLock } from '../../../src/lock/serialize.js';
 import { commitLockToBranch } from '../../../src/stages/commitLock.js';
 import { openPromotion } from '../../../src/stages/openPromotion.js';
 import { commentLockOnPullRequest } from '../../../src/stages/prComment.js';
+import { publishRelease } from '../../../src/stages/publishRelease.js';
 import { fastRequests, portFor } from '../../doubles/github/connect.js';
 import { OpenApiContract } from '../../doubles/github/openapi.js';
 import { startGitHubDouble, type GitHubDouble } from '../../doubles/github/server.js';
@@ -91,6 +93,34 @@ describe('retries and rate limits against the OpenAPI-validated GitHub double', 
     await assert.rejects(github.getBranchHead('staging'), githubError(/rate limit still refuses the request \(403/));
     assert.ok(Date.now() - started < 5000);
     assert.match(notices.join('\n'), /asks to wait 600s, over the 2s bound/);
+  });
+});
+
+describe('reruns after a failure against the OpenAPI-validated GitHub double', () => {
+  it('release publish fails after tagging, and the rerun finishes without a second tag or release', async () => {
+    const { gh, github } = await double();
+    gh.commit('main', { [lockPath]: serializeLock(lock) });
+    const input = { version: parseReleaseVersion('v2.0.0')!, lock, branch: 'main', lockPath, archiveDir: 'locks/releases' };
+    gh.inject({ kind: 'status', status: 503, match: (_method, operationId) => operationId === 'repos/create-release' }, fastRequests.retries + 1);
+    await assert.rejects(publishRelease(input, { github }), githubError(/creating the release v2\.0\.0: GitHub failed \(503/));
+    assert.equal(gh.git.refs.get('tags/v2.0.0'), gh.head('main'), 'the tag was made before the failure');
+    assert.equal(gh.releases.length, 0);
+
+    const rerun = await publishRelease(input, { github });
+    assert.deepEqual([rerun.tagAction, rerun.releaseAction, rerun.assetAction], ['exists', 'created', 'uploaded']);
+    assert.equal(gh.releases.length, 1);
+    assert.equal(gh.releases[0]!.assets.length, 1);
+  });
+
+  it('open-promotion fails while labelling, and the rerun labels the same pull request', async () => {
+    const { gh, github } = await double();
+    gh.inject({ kind: 'status', status: 500, match: (_method, operationId) => operationId === 'issues/add-labels' }, fastRequests.retries + 1);
+    await assert.rejects(openPromotion({ from: 'staging', to: 'main', lock, lockPath, labels, runUrls: [] }, { github }), githubError(/labelling #1/));
+    assert.deepEqual(gh.pulls.get(1)!.labels, []);
+    const rerun = await openPromotion({ from: 'staging', to: 'main', lock, lockPath, labels, runUrls: [] }, { github });
+    assert.deepEqual([rerun.action, rerun.number], ['unchanged', 1]);
+    assert.deepEqual(gh.pulls.get(1)!.labels, ['automation:release-bump']);
+    assert.equal(gh.pulls.size, 1);
   });
 });
 
