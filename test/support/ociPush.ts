@@ -281,7 +281,7 @@ class RegistryClient {
     await expectStatus(started, [202], `start upload ${repository}`);
     const location = new URL(started.headers.get('location') ?? '', `${this.base}/`);
     location.searchParams.set('digest', digest);
-    const done = await this.request('PUT', location.pathname + location.search, {
+    const done = await this.request('PUT', location.href, {
       headers: { 'content-type': 'application/octet-stream' },
       body: data,
     });
@@ -303,11 +303,11 @@ class RegistryClient {
   /** A request that answers the registry's 401 challenge (Basic or Bearer token) once and retries. */
   async request(
     method: string,
-    path: string,
+    pathOrUrl: string,
     init: { headers?: Record<string, string>; body?: Buffer } = {},
   ): Promise<Response> {
-    const url = `${this.base}${path}`;
-    const scope = scopeFor(path, method);
+    const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.base}${pathOrUrl}`;
+    const scope = scopeFor(new URL(url).pathname, method);
     const cacheKey = `${this.base}|${this.auth?.username ?? ''}:${this.auth?.password ?? ''}|${scope}`;
     const send = (authorization: string | undefined) =>
       fetch(url, {
