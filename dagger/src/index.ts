@@ -476,7 +476,7 @@ export class Lockstep {
     return [this.lockPath, { [this.lockPath]: this.source.file(this.lockPath) }];
   }
 
-  /** The runner with the repository mounted as the working directory and the plan's inputs applied. */
+  /** The runner with a copy of the repository as the working directory and the plan's inputs applied. */
   private prepare(plan: StagePlan, files: Record<string, File>): Container {
     // A copy, not a mount: what the CLI writes there (the release archive) must be readable afterwards.
     let container = this.runner()
