@@ -243,6 +243,19 @@ describe('kubernetes target against a Kubernetes API double validated against th
     assert.deepEqual(found, ['deployment/catalog container proxy: localhost:5000/acme/proxy:1.2']);
   });
 
+  it('reads a kubeconfig under ~/ from the home directory and a relative one from the config directory', async () => {
+    const home = process.env.HOME;
+    process.env.HOME = dir;
+    try {
+      const fromHome = target({ target: { kubeconfig: '~/kubeconfig.yaml', namespace, services: {}, rolloutTimeoutMs: 1000 } });
+      assert.equal((await fromHome.healthChecks())[0]!.ok, true);
+    } finally {
+      process.env.HOME = home;
+    }
+    const relative = target({ target: { kubeconfig: 'kubeconfig.yaml', namespace, services: {}, rolloutTimeoutMs: 1000 }, baseDir: dir });
+    assert.match(relative.describe(), /context staging-cluster at https:\/\/127\.0\.0\.1:\d+/);
+  });
+
   it('an unknown context is a one-line input error naming the config field', () => {
     assert.throws(
       () => createKubernetesTarget({ name: 'staging', target: { kubeconfig, context: 'nope', namespace, services: {}, rolloutTimeoutMs: 1000 }, services: [], configFile: 'lockstep.config.yaml' }),

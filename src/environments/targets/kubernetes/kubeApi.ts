@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import {
   ApiException,
   AppsV1Api,
@@ -48,7 +49,7 @@ export interface KubeconfigOrigin {
 
 export function loadKubeConfig(settings: KubeconfigSettings, origin: KubeconfigOrigin): KubeConfig {
   const kubeConfig = new KubeConfig();
-  const file = settings.kubeconfig === undefined ? undefined : isAbsolute(settings.kubeconfig) ? settings.kubeconfig : resolve(origin.baseDir, settings.kubeconfig);
+  const file = kubeconfigPath(settings.kubeconfig, origin.baseDir);
   try {
     if (file) kubeConfig.loadFromFile(file);
     else kubeConfig.loadFromDefault();
@@ -66,6 +67,13 @@ export function loadKubeConfig(settings: KubeconfigSettings, origin: KubeconfigO
     throw new InputError(origin.configFile, `${origin.field}.context`, `the kubeconfig ${file ?? ''} names no cluster for context ${kubeConfig.getCurrentContext() || '(none)'}`);
   }
   return kubeConfig;
+}
+
+/** `~/` is the home directory as in a shell; other relative paths are relative to the config file. */
+function kubeconfigPath(path: string | undefined, baseDir: string): string | undefined {
+  if (path === undefined) return undefined;
+  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+  return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
 const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
@@ -92,7 +100,7 @@ export class KubeApi {
   }
 
   async readyz(): Promise<boolean> {
-    return this.call('GET /readyz', (signal) => this.health.readyz({ signal } as never));
+    return this.call('GET /readyz', (signal) => this.health.readyz({ signal }));
   }
 
   readDeployment(namespace: string, name: string): Promise<V1Deployment | null> {
