@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LockstepError } from '../../../src/errors.js';
+import { githubConfig } from '../../../src/config/github.js';
+import { InputError, LockstepError } from '../../../src/errors.js';
 import { acceptedPermissions, githubFailure } from '../../../src/github/failure.js';
 import { decideLockCommit, lockCommitMessage } from '../../../src/github/lockCommit.js';
 import { previousRelease } from '../../../src/github/previousRelease.js';
 import { checkPromotedLock } from '../../../src/github/promotedLock.js';
 import { classifyLockBytes } from '../../../src/github/remoteLock.js';
+import { resolveApiUrl, resolveRepository } from '../../../src/github/settings.js';
 import { parseReleaseVersion } from '../../../src/environments/releases/version.js';
 import { lockId } from '../../../src/lock/integrity.js';
 import { serializeLock } from '../../../src/lock/serialize.js';
@@ -103,5 +105,34 @@ describe('GitHub failures', () => {
     assert.match(fail(502, {}, 'Bad Gateway').message, /GitHub failed \(502: Bad Gateway\) and kept failing after retries/);
     assert.match(fail(500, {}, 'connect ECONNREFUSED 127.0.0.1:9', false).message, /could not be reached \(connect ECONNREFUSED/);
     assert.match(fail(422, {}, 'Validation Failed').message, /rejected the request \(422: Validation Failed\)/);
+  });
+});
+
+describe('GitHub settings', () => {
+  const defaults = githubConfig.parse({});
+
+  it('has the documented defaults and refuses paths outside the repository', () => {
+    assert.equal(defaults.lockPath, 'locks/current.lock.yaml');
+    assert.deepEqual(defaults.labels, { release: 'automation:release-bump', hotfix: 'automation:hotfix' });
+    assert.equal(defaults.requests.writeIntervalMs, 1000);
+    assert.equal(githubConfig.safeParse({ lockPath: '../secrets.yaml' }).success, false);
+    assert.equal(githubConfig.safeParse({ apiUrl: 'ftp://ghe.example' }).success, false);
+  });
+
+  it('takes the repository from the config, else GITHUB_REPOSITORY, and names the field when neither is set', () => {
+    assert.deepEqual(resolveRepository({ ...defaults, repository: 'acme/orch' }, 'c.yaml', { GITHUB_REPOSITORY: 'other/repo' }), { owner: 'acme', repo: 'orch' });
+    assert.deepEqual(resolveRepository(defaults, 'c.yaml', { GITHUB_REPOSITORY: 'other/repo' }), { owner: 'other', repo: 'repo' });
+    assert.throws(() => resolveRepository(defaults, 'c.yaml', {}), (error: unknown) => error instanceof InputError && /^c\.yaml: github\.repository: is not set/.test(error.message));
+    assert.throws(() => resolveRepository(defaults, 'c.yaml', { GITHUB_REPOSITORY: 'no-slash' }), InputError);
+  });
+
+  it('prefers --api-url, then GITHUB_API_URL, then the config, and refuses what is not an http(s) URL', () => {
+    const config = { ...defaults, apiUrl: 'https://config.example/api/v3' };
+    assert.equal(resolveApiUrl('https://flag.example/api/v3', config, { GITHUB_API_URL: 'https://env.example' }), 'https://flag.example/api/v3');
+    assert.equal(resolveApiUrl(undefined, config, { GITHUB_API_URL: 'https://env.example' }), 'https://env.example');
+    assert.equal(resolveApiUrl(undefined, config, {}), 'https://config.example/api/v3');
+    assert.equal(resolveApiUrl(undefined, defaults, {}), undefined);
+    assert.throws(() => resolveApiUrl('not a url', defaults, {}), (error: unknown) => error instanceof InputError && error.message.startsWith('--api-url: '));
+    assert.throws(() => resolveApiUrl(undefined, defaults, { GITHUB_API_URL: 'file:///etc/passwd' }), /GITHUB_API_URL: must be an http\(s\) URL/);
   });
 });
