@@ -1,0 +1,147 @@
+// Benchmark: `lockstep lock generate` (one CLI process, start-up included) against what a CI script
+// would otherwise do, one `skopeo inspect` per image, run one after the other, for the same tags.
+//
+//   npx tsx bench/lock-generate/run.ts [N...]       (default: 10 100 500)
+//
+// Needs docker (a local registry container) and skopeo. Goals: N=100 at most 0.2x, N=500 at most
+// 0.1x of skopeo's time.
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { pushImages } from '../../test/support/ociPush.js';
+import { startRegistry } from '../../test/support/registry.js';
+
+const execFileAsync = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const goals: Record<number, number> = { 100: 0.2, 500: 0.1 };
+const lockstepRuns = 3;
+
+interface Exit {
+  code: number;
+  stderr: string;
+}
+
+/** Spawns a program with an argument array (no shell) and returns its exit status and stderr. */
+function spawnQuiet(program: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 128, stderr }));
+  });
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = process.hrtime.bigint();
+  const value = await work();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+}
+
+/** An orchestrator repo with N submodule gitlinks, made with update-index: no clones needed. */
+async function orchestratorWithGitlinks(dir: string, commits: string[]): Promise<void> {
+  const git = (...args: string[]) =>
+    execFileAsync('git', ['-C', dir, '-c', 'user.name=bench', '-c', 'user.email=bench@lockstep.invalid', ...args], { maxBuffer: 64 * 1024 * 1024 });
+  await git('init', '-q', '-b', 'main');
+  const modules = commits.map((_, index) => `[submodule "svc-${index}"]\n\tpath = services/svc-${index}\n\turl = ../svc-${index}.git\n`).join('');
+  await writeFile(join(dir, '.gitmodules'), modules);
+  await git('add', '.gitmodules');
+  const batch = 200;
+  for (let start = 0; start < commits.length; start += batch) {
+    const args = commits.slice(start, start + batch).flatMap((commit, offset) => ['--cacheinfo', `160000,${commit},services/svc-${start + offset}`]);
+    await git('update-index', '--add', ...args);
+  }
+  await git('commit', '-q', '-m', `pin ${commits.length} services`);
+}
+
+async function benchmark(registryHost: string, n: number, work: string) {
+  const dir = join(work, `n${n}`);
+  await mkdir(dir, { recursive: true });
+  const commits = Array.from({ length: n }, () => randomBytes(20).toString('hex'));
+  const tags = commits.map((commit) => `sha-${commit.slice(0, 7)}`);
+  process.stderr.write(`N=${n}: pushing ${n} images…\n`);
+  const pushed = await pushImages(
+    registryHost,
+    commits.map((commit, index) => ({
+      repository: `bench${n}/svc-${index}`,
+      tag: tags[index]!,
+      labels: { 'org.opencontainers.image.revision': commit },
+      created: new Date(Date.UTC(2026, 0, 1, 0, 0, index)),
+    })),
+    { concurrency: 8 },
+  );
+  await orchestratorWithGitlinks(dir, commits);
+  const config = join(dir, 'lockstep.config.yaml');
+  const services = Object.fromEntries(commits.map((_, index) => [`svc-${index}`, { path: `services/svc-${index}`, image: `${registryHost}/bench${n}/svc-${index}` }]));
+  await writeFile(config, JSON.stringify({ apiVersion: 'lockstep/v1', kind: 'Config', services }));
+
+  const out = join(dir, 'release.lock.yaml');
+  const env = { ...process.env, LOCKSTEP_QUIET: '1' };
+  const runs: number[] = [];
+  for (let run = 0; run < lockstepRuns; run += 1) {
+    await rm(out, { force: true });
+    const { ms, value } = await timed(() => spawnQuiet(process.execPath, [join(repoRoot, 'bin', 'lockstep.js'), '-c', config, 'lock', 'generate', '--repo', dir, '--out', out], env));
+    if (value.code !== 0) throw new Error(`lockstep lock generate failed (N=${n}):\n${value.stderr}`);
+    runs.push(ms);
+  }
+  // The benchmark only counts if the lock is right.
+  const lock = parse(await readFile(out, 'utf8')) as { services: Record<string, { digest: string; commit: string }> };
+  pushed.forEach((image, index) => {
+    const entry = lock.services[`svc-${index}`];
+    if (entry?.digest !== image.digest || entry.commit !== commits[index]) throw new Error(`svc-${index}: the lock does not match what was pushed`);
+  });
+
+  process.stderr.write(`N=${n}: ${n} × skopeo inspect…\n`);
+  const skopeo = await timed(async () => {
+    for (const [index, tag] of tags.entries()) {
+      const result = await spawnQuiet('skopeo', ['inspect', '--tls-verify=false', `docker://${registryHost}/bench${n}/svc-${index}:${tag}`]);
+      if (result.code !== 0) throw new Error(`skopeo inspect failed: ${result.stderr}`);
+    }
+  });
+  runs.sort((a, b) => a - b);
+  return { n, lockstepMs: runs[Math.floor(runs.length / 2)]!, lockstepRuns: runs, skopeoMs: skopeo.ms };
+}
+
+async function main() {
+  const chosen = sizes.length > 0 ? sizes : [10, 100, 500];
+  await execFileAsync('skopeo', ['--version']).catch(() => {
+    throw new Error('skopeo is not installed (apt-get install skopeo)');
+  });
+  const work = await mkdtemp(join(tmpdir(), 'lockstep-bench-'));
+  const registry = await startRegistry();
+  const results = [];
+  try {
+    for (const n of chosen) results.push(await benchmark(registry.host, n, work));
+  } finally {
+    await registry.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+  const rows = results.map((result) => {
+    const ratio = result.lockstepMs / result.skopeoMs;
+    const goal = goals[result.n];
+    return [
+      String(result.n),
+      `${result.lockstepMs.toFixed(0)} ms`,
+      result.lockstepRuns.map((ms) => ms.toFixed(0)).join('/'),
+      `${result.skopeoMs.toFixed(0)} ms`,
+      `${ratio.toFixed(3)}×`,
+      goal === undefined ? '—' : `≤ ${goal}× ${ratio <= goal ? 'met' : 'MISSED'}`,
+    ];
+  });
+  const headers = ['N', 'lockstep (median)', 'runs', 'skopeo loop', 'ratio', 'goal'];
+  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
+  for (const line of [headers, widths.map((width) => '-'.repeat(width)), ...rows]) {
+    console.log(line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  }
+  const resultsDir = join(repoRoot, 'bench', 'results');
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(join(resultsDir, 'lock-generate.json'), `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
+}
+
+await main();
