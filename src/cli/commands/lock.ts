@@ -90,10 +90,17 @@ export function registerLockCommands(program: Command): void {
     .description('Check a lock: schema and integrity (and with --registry, that every digest still exists).')
     .argument('<file>', 'the lock file (YAML or JSON)')
     .option('--registry', 'also check that the registry still holds every digest')
+    .addHelpText('after', '\nWith -c/--config named on the command line, the lock must also pin exactly the services of that config.')
     .action(async (file: string, options: { registry?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const { verifyLockFile } = await import('../../stages/lockVerify.js');
       const { lockId } = await import('../../lock/integrity.js');
+      const configNamed = command.getOptionValueSourceWithGlobals('config') === 'cli';
+      let expected: { configFile: string; services: string[] } | undefined;
+      if (configNamed) {
+        const { loadConfig } = await import('../../config/load.js');
+        expected = { configFile: globals.config, services: Object.keys((await loadConfig(globals.config)).services) };
+      }
       let registry;
       if (options.registry) {
         const { createRegistryClient } = await import('../../registry/client.js');
@@ -102,13 +109,13 @@ export function registerLockCommands(program: Command): void {
         registry = createRegistryClient(registryClientOptions(settings, (event) => progress(describeRetry(event))));
       }
       try {
-        const verified = await verifyLockFile(file, registry ? { registry } : {});
+        const verified = await verifyLockFile(file, { ...(registry ? { registry } : {}), ...(expected ? { expected } : {}) });
         const count = Object.keys(verified.lock.services).length;
         const checks = verified.registry ? 'schema, integrity and registry digests' : 'schema and integrity';
         emit(
           globals,
           { file, ok: true, id: lockId(verified.lock), integrity: verified.lock.integrity, services: count, ...(verified.registry ? { digestsChecked: verified.registry.checked } : {}) },
-          () => `✔ ${file}: ${checks} ok (lock ${lockId(verified.lock)}, ${count} services)`,
+          () => `✔ ${file}: ${checks} ok (lock ${lockId(verified.lock)}, ${count} services${expected ? `, exactly those of ${expected.configFile}` : ''})`,
         );
       } finally {
         registry?.close();
