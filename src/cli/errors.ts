@@ -2,6 +2,19 @@ import { CommanderError } from 'commander';
 import { ExitCode, isLockstepError } from '../errors.js';
 
 /**
+ * commander prints its own parse errors (unknown command, bad flag value), sometimes over several lines
+ * ("Did you mean ...?"). Bad input is one line on stderr, so those are joined, in lockstep's voice.
+ */
+export function commanderErrorLine(text: string): string {
+  const joined = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .join(' ');
+  return `${joined.replace(/^error: /, 'lockstep: ')}\n`;
+}
+
+/**
  * Turns whatever ended a command into an exit status and stderr lines. Input errors are exactly one
  * line; other known errors may add their details; only bugs show a stack, and only with LOCKSTEP_DEBUG.
  */

@@ -4,6 +4,7 @@ import { registerLockCommands } from './commands/lock.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerPrCommands } from './commands/pr.js';
 import { registerStackCommands } from './commands/stack.js';
+import { commanderErrorLine } from './errors.js';
 
 /**
  * The command tree. Each group module only declares commands and flags; the code that does the work is
@@ -17,6 +18,7 @@ export function buildProgram(version: string): Command {
     .version(version, '-V, --version')
     .option('-c, --config <file>', 'the lockstep config file', 'lockstep.config.yaml')
     .option('--json', 'print machine-readable JSON instead of tables')
+    .configureOutput({ outputError: (text, write) => write(commanderErrorLine(text)) })
     .exitOverride();
   for (const register of groups) register(program);
   applyToAll(program, (command) => command.exitOverride());
