@@ -94,7 +94,7 @@ export function registerPrCommands(program: Command): void {
           await writeAtomic(options.out, body);
           emit(output, { dryRun: true, out: options.out, bytes: Buffer.byteLength(body) }, () => `✔ rendered the lock comment to ${options.out}`);
         } else {
-          process.stdout.write(body);
+          emit(output, { dryRun: true, body }, () => body);
         }
         return;
       }
