@@ -1,8 +1,11 @@
-import { Command } from 'commander';
+import { Command, type Option } from 'commander';
+import { registerEnvironmentCommands } from './commands/env.js';
 import { registerGateCommands } from './commands/gate.js';
 import { registerLockCommands } from './commands/lock.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerPrCommands } from './commands/pr.js';
+import { registerReleaseCommands } from './commands/release.js';
+import { registerRunCommands } from './commands/run.js';
 import { registerStackCommands } from './commands/stack.js';
 import { commanderErrorLine } from './errors.js';
 
@@ -10,7 +13,7 @@ import { commanderErrorLine } from './errors.js';
  * The command tree. Each group module only declares commands and flags; the code that does the work is
  * imported inside the action, so `lockstep --help` and every command load only what they use.
  */
-const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerStackCommands, registerPrCommands, registerGateCommands];
+const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerEnvironmentCommands, registerReleaseCommands, registerStackCommands, registerPrCommands, registerGateCommands, registerRunCommands];
 
 export function buildProgram(version: string): Command {
   const program = new Command('lockstep')
@@ -22,7 +25,30 @@ export function buildProgram(version: string): Command {
     .exitOverride();
   for (const register of groups) register(program);
   applyToAll(program, (command) => command.exitOverride());
+  versionFlagBeforeSubcommandsOnly(program);
   return program;
+}
+
+/**
+ * `release --version vX.Y.Z` is the subcommand's option, but commander lets a program option match
+ * anywhere on the line, so the program's own --version would print the version instead. It counts
+ * only when no subcommand is named.
+ */
+function versionFlagBeforeSubcommandsOnly(program: Command): void {
+  const options = program.options as Option[];
+  const versionOption = options.find((option) => option.long === '--version');
+  if (!versionOption) return;
+  const parseOptions = program.parseOptions.bind(program);
+  program.parseOptions = (args: string[]) => {
+    if (!args.some((arg) => program.commands.some((command) => command.name() === arg))) return parseOptions(args);
+    const position = options.indexOf(versionOption);
+    options.splice(position, 1);
+    try {
+      return parseOptions(args);
+    } finally {
+      options.splice(position, 0, versionOption);
+    }
+  };
 }
 
 function applyToAll(command: Command, apply: (command: Command) => void): void {

@@ -18,6 +18,8 @@ export interface PipelineStage {
   rerun: string;
   /** success (default): only while everything passed; failure: only after a failure (rollback); always: teardown. */
   when?: 'success' | 'failure' | 'always';
+  /** With `when: 'failure'`: run only when one of these stages failed (smoke tests, not a deploy that restored itself). */
+  failureOf?: string[];
   /** A visible reason to skip the stage (for example: the approval gate without GitHub). */
   skip?: string;
   run(note: (message: string) => void): Promise<StageOutcome>;
@@ -44,12 +46,21 @@ export async function runPipeline(pipeline: string, stages: PipelineStage[], dis
     artifacts: [],
   };
   let failed = false;
+  const failedStages = new Set<string>();
   for (const [position, stage] of stages.entries()) {
     const index = position + 1;
     const when = stage.when ?? 'success';
     const record: StageRecord = { name: stage.name, status: 'skipped', startedAt: new Date().toISOString(), durationMs: 0, summary: '', rerun: stage.rerun };
+    const neededAfterFailure = failed && (!stage.failureOf || stage.failureOf.some((name) => failedStages.has(name)));
     const skipReason =
-      stage.skip ?? (when === 'success' && failed ? 'not run: an earlier stage failed' : when === 'failure' && !failed ? 'not needed: nothing failed' : undefined);
+      stage.skip ??
+      (when === 'success' && failed
+        ? 'not run: an earlier stage failed'
+        : when === 'failure' && !neededAfterFailure
+          ? failed
+            ? `not needed: ${stage.failureOf?.join(', ')} did not fail`
+            : 'not needed: nothing failed'
+          : undefined);
     if (skipReason) {
       record.summary = skipReason;
       display.finish(index, stages.length, stage.name, 'skipped', 0, skipReason);
@@ -68,6 +79,7 @@ export async function runPipeline(pipeline: string, stages: PipelineStage[], dis
       report.artifacts.push(...(outcome.artifacts ?? []));
     } catch (error) {
       failed = true;
+      failedStages.add(stage.name);
       record.status = 'failed';
       record.error = describeError(error);
       record.summary = record.error;

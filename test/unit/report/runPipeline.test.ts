@@ -68,3 +68,18 @@ describe('HTML run report', () => {
     assert.match(html, /lockstep deploy --env production --lock locks\/current.lock.yaml/);
   });
 });
+
+describe('runPipeline failure-only stages', () => {
+  it('runs a rollback only after the stage it guards failed', async () => {
+    const ran: string[] = [];
+    const afterDeployFailure = await runPipeline(
+      'p',
+      [stage('deploy', 'fail', {}, ran), stage('rollback', 'pass', { when: 'failure', failureOf: ['smoke'] }, ran)],
+      quiet,
+    );
+    assert.deepEqual(ran, ['deploy']);
+    assert.match(afterDeployFailure.stages[1]!.summary, /smoke did not fail/);
+    const afterSmokeFailure = await runPipeline('p', [stage('smoke', 'fail', {}, ran), stage('rollback', 'pass', { when: 'failure', failureOf: ['smoke'] }, ran)], quiet);
+    assert.equal(afterSmokeFailure.stages[1]!.status, 'passed');
+  });
+});

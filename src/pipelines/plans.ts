@@ -1,0 +1,167 @@
+/**
+ * The composite pipelines, one per trigger, as data: which CLI stages run in which order. The same
+ * sequences as the Dagger module's composites (dagger/src/composites.ts), run here as `lockstep`
+ * commands so that `lockstep run promote-staging` on a laptop runs exactly the commands CI runs, and
+ * every stage's rerun line is the command itself.
+ */
+
+export interface CliStage {
+  name: string;
+  /** lockstep arguments, without the program name. */
+  args: string[];
+  when?: 'success' | 'failure' | 'always';
+  failureOf?: string[];
+  /** A visible reason not to run it (GitHub stages without GitHub). */
+  skip?: string;
+  /** What the stage leaves behind for the run report. */
+  collect?: {
+    /** A folder of JUnit XML files, and what the tests ran against. */
+    junitDir?: { dir: string; against: string };
+    /** A lock file to show, with its label. */
+    lock?: { file: string; label: string };
+    /** Locks to diff, after the stage: a missing `before` means a first release. */
+    diff?: { before?: string; after: string; label: string };
+    /** Files to list as written. */
+    artifacts?: string[];
+  };
+}
+
+export interface PipelineSettings {
+  /** The config file, passed on to every stage. */
+  config: string;
+  /** Where the run report and the stages' reports go. */
+  reportDir: string;
+  /** False: no GitHub here; GitHub writes are rendered to files or skipped, visibly. */
+  github: boolean;
+  /** The lock committed on the target branch, when there is one (for diffs and PR comments). */
+  currentLock?: string;
+}
+
+export interface PrCheckInputs {
+  ref: string;
+  pullRequest?: number;
+  project: string;
+}
+
+const withConfig = (settings: PipelineSettings, args: string[]) => ['--config', settings.config, ...args];
+
+/** dev -> staging pull request: the lock, the whole stack with its suites, the sticky comment. */
+export function prCheckStages(settings: PipelineSettings, inputs: PrCheckInputs & { base?: string; only?: string[] }): CliStage[] {
+  const lock = `${settings.reportDir}/lock.yaml`;
+  const stackReport = `${settings.reportDir}/stack`;
+  const generate = ['lock', 'generate', '--ref', inputs.ref, '--out', lock];
+  if (inputs.pullRequest !== undefined) generate.push('--pull-request', String(inputs.pullRequest));
+  if (inputs.base) generate.push('--base', inputs.base, '--only', (inputs.only ?? []).join(','));
+  const comment = settings.github
+    ? ['pr', 'comment', '--pr', String(inputs.pullRequest ?? 0), '--lock', lock]
+    : ['pr', 'comment', '--lock', lock, '--out', `${settings.reportDir}/pr-comment.md`, ...(settings.currentLock ? ['--base-lock', settings.currentLock] : [])];
+  return [
+    {
+      name: inputs.base ? 'hotfix lock' : 'lock generate',
+      args: withConfig(settings, generate),
+      collect: {
+        lock: { file: lock, label: 'Lock generated' },
+        diff: { before: settings.currentLock, after: lock, label: settings.currentLock ? 'Changes against the committed lock' : 'First lock: every service is new' },
+        artifacts: [lock],
+      },
+    },
+    { name: 'stack up', args: withConfig(settings, ['stack', 'up', '--lock', lock, '--project', inputs.project]) },
+    {
+      name: 'stack test',
+      args: withConfig(settings, ['stack', 'test', '--project', inputs.project, '--report', stackReport]),
+      collect: { junitDir: { dir: stackReport, against: 'pull-request stack' }, artifacts: [`${stackReport}/summary.md`] },
+    },
+    { name: 'stack down', args: withConfig(settings, ['stack', 'down', '--project', inputs.project]), when: 'always' },
+    {
+      name: settings.github ? 'pr comment' : 'pr comment (rendered)',
+      args: withConfig(settings, comment),
+      ...(settings.github && inputs.pullRequest === undefined ? { skip: 'skipped: no pull request number given' } : {}),
+      collect: settings.github ? {} : { artifacts: [`${settings.reportDir}/pr-comment.md`] },
+    },
+  ];
+}
+
+/** After the merge into staging: health gate, deploy exactly the lock, E2E, the promotion pull request. */
+export function promoteStagingStages(settings: PipelineSettings, inputs: { lock: string; environment?: string; runUrl?: string }): CliStage[] {
+  const environment = inputs.environment ?? 'staging';
+  const e2eDir = `${settings.reportDir}/${environment}/e2e`;
+  const promotion = settings.github
+    ? ['pr', 'open-promotion', '--from', 'staging', '--to', 'main', '--lock', inputs.lock, '--e2e-summary', `${e2eDir}/summary.md`, ...(inputs.runUrl ? ['--run-url', inputs.runUrl] : [])]
+    : ['pr', 'open-promotion', '--from', 'staging', '--to', 'main', '--lock', inputs.lock, '--e2e-summary', `${e2eDir}/summary.md`, '--out', `${settings.reportDir}/promotion-pr.md`];
+  return [
+    { name: 'health', args: withConfig(settings, ['health', '--env', environment]) },
+    { name: 'deploy', args: withConfig(settings, ['deploy', '--env', environment, '--lock', inputs.lock]), collect: { lock: { file: inputs.lock, label: `Deployed to ${environment}` } } },
+    { name: 'e2e', args: withConfig(settings, ['e2e', '--env', environment, '--report-dir', e2eDir]), collect: { junitDir: { dir: e2eDir, against: environment }, artifacts: [`${e2eDir}/summary.md`] } },
+    {
+      name: settings.github ? 'open promotion' : 'open promotion (rendered)',
+      args: withConfig(settings, promotion),
+      collect: settings.github ? {} : { artifacts: [`${settings.reportDir}/promotion-pr.md`] },
+    },
+  ];
+}
+
+export interface PromoteProductionInputs {
+  lock: string;
+  version: string;
+  pullRequest?: number;
+  required?: number;
+  environment?: string;
+  releasesDir?: string;
+  /** The release before this one, for the release diff. */
+  previousRelease?: string;
+}
+
+/** After the merge into main: the approval gate, health, deploy, smoke, then archive and publish the release. */
+export function promoteProductionStages(settings: PipelineSettings, inputs: PromoteProductionInputs): CliStage[] {
+  const environment = inputs.environment ?? 'production';
+  const smokeDir = `${settings.reportDir}/${environment}/smoke`;
+  const releasesDir = inputs.releasesDir ?? 'locks/releases';
+  const archived = `${releasesDir}/${inputs.version}.lock.yaml`;
+  const gateSkip = !settings.github
+    ? 'skipped: no GitHub here; in CI `lockstep gate approvals` requires 4 approvals'
+    : inputs.pullRequest === undefined
+      ? 'skipped: no pull request number given'
+      : undefined;
+  return [
+    {
+      name: 'approval gate',
+      args: withConfig(settings, ['gate', 'approvals', '--pr', String(inputs.pullRequest ?? 0), '--required', String(inputs.required ?? 4), '--lock', inputs.lock]),
+      ...(gateSkip ? { skip: gateSkip } : {}),
+    },
+    { name: 'health', args: withConfig(settings, ['health', '--env', environment]) },
+    { name: 'deploy', args: withConfig(settings, ['deploy', '--env', environment, '--lock', inputs.lock]), collect: { lock: { file: inputs.lock, label: `Deployed to ${environment}` } } },
+    { name: 'smoke', args: withConfig(settings, ['smoke', '--env', environment, '--report-dir', smokeDir]), collect: { junitDir: { dir: smokeDir, against: environment }, artifacts: [`${smokeDir}/smoke.md`] } },
+    {
+      name: 'release archive',
+      args: withConfig(settings, ['release', 'archive', '--lock', inputs.lock, '--version', inputs.version, '--dir', releasesDir]),
+      collect: { artifacts: [archived], diff: { before: inputs.previousRelease, after: archived, label: inputs.previousRelease ? `Release ${inputs.version} against the previous release` : `Release ${inputs.version}: the first release` } },
+    },
+    {
+      name: 'release publish',
+      args: withConfig(settings, ['release', 'publish', '--version', inputs.version, '--lock', inputs.lock]),
+      ...(settings.github ? {} : { skip: 'skipped: no GitHub here; the lock is archived under locks/releases' }),
+    },
+    { name: 'rollback', args: withConfig(settings, ['rollback', '--env', environment, '--releases-dir', releasesDir]), when: 'failure', failureOf: ['smoke'] },
+  ];
+}
+
+/** Manual rollback: back to the previous (or named) release through the deploy path, then smoke tests. */
+export function rollbackStages(settings: PipelineSettings, inputs: { environment: string; to?: string; releasesDir?: string; smoke: boolean }): CliStage[] {
+  const smokeDir = `${settings.reportDir}/${inputs.environment}/smoke`;
+  const args = ['rollback', '--env', inputs.environment, ...(inputs.to ? ['--to', inputs.to] : []), ...(inputs.releasesDir ? ['--releases-dir', inputs.releasesDir] : [])];
+  return [
+    { name: 'rollback', args: withConfig(settings, args) },
+    ...(inputs.smoke
+      ? [{ name: 'smoke', args: withConfig(settings, ['smoke', '--env', inputs.environment, '--report-dir', smokeDir]), collect: { junitDir: { dir: smokeDir, against: inputs.environment } } }]
+      : []),
+  ];
+}
+
+/** Renders a stage's arguments as the command a person pastes to rerun it. */
+export function rerunLine(args: string[]): string {
+  return ['lockstep', ...args.map(quoteArgument)].join(' ');
+}
+
+function quoteArgument(argument: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
+}

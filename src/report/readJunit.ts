@@ -1,0 +1,40 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TestSuiteResult } from './runReport.js';
+
+/**
+ * Reads the JUnit XML files a test stage wrote (lockstep writes one <testsuite> per file) back into
+ * suite results for the run report. Only the attributes lockstep itself writes are read.
+ */
+export function parseJunit(text: string, against: string): TestSuiteResult[] {
+  const suites: TestSuiteResult[] = [];
+  for (const match of text.matchAll(/<testsuite\s([^>]*)>([\s\S]*?)<\/testsuite>/g)) {
+    const attributes = parseAttributes(match[1]!);
+    const failures = [...match[2]!.matchAll(/<testcase\s([^>]*?)>\s*<failure\s([^>]*?)>/g)].map((failure) => ({
+      name: unescapeXml(parseAttributes(failure[1]!).name ?? 'test'),
+      message: unescapeXml(parseAttributes(failure[2]!).message ?? 'failed'),
+    }));
+    const tests = Number(attributes.tests ?? 0);
+    const failed = Number(attributes.failures ?? 0) + Number(attributes.errors ?? 0);
+    const skipped = Number(attributes.skipped ?? 0);
+    suites.push({ suite: unescapeXml(attributes.name ?? 'suite'), against, passed: tests - failed - skipped, failed, skipped, failures });
+  }
+  return suites;
+}
+
+export async function readJunitDir(dir: string, against: string): Promise<TestSuiteResult[]> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  const results: TestSuiteResult[] = [];
+  for (const entry of entries.filter((name) => name.endsWith('.xml')).sort()) {
+    results.push(...parseJunit(await readFile(join(dir, entry), 'utf8'), against).map((suite) => ({ ...suite, junitFile: join(dir, entry) })));
+  }
+  return results;
+}
+
+function parseAttributes(text: string): Record<string, string> {
+  return Object.fromEntries([...text.matchAll(/([\w:-]+)="([^"]*)"/g)].map((match) => [match[1]!, match[2]!]));
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&(lt|gt|quot|apos|amp);/g, (_all, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]!);
+}
