@@ -1,5 +1,5 @@
 import { InputError, LockstepError } from '../errors.js';
-import { run } from '../exec/run.js';
+import { lastLines, run } from '../exec/run.js';
 
 export interface ResolvedRef {
   /** The ref as recorded in a lock: the full name (`refs/heads/dev`) when it has one, else as given. */
@@ -21,8 +21,12 @@ export async function resolveRef(repoDir: string, ref: string): Promise<Resolved
   const verified = await run('git', ['-C', repoDir, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { errorCode: 'GIT', allowFailure: true });
   const commit = verified.stdout.trim();
   if (verified.exitCode !== 0 || !/^[0-9a-f]{40}$/.test(commit)) {
-    if (/not a git repository/i.test(verified.stderr)) {
-      throw new LockstepError('GIT', `${repoDir} is not a git repository`, { hint: 'run lockstep in the orchestrator repository or pass --repo <dir>' });
+    const hint = 'run lockstep in the orchestrator repository or pass --repo <dir>';
+    if (/cannot change to/i.test(verified.stderr)) throw new LockstepError('GIT', `${repoDir} does not exist or is not a directory`, { hint });
+    if (/not a git repository/i.test(verified.stderr)) throw new LockstepError('GIT', `${repoDir} is not a git repository`, { hint });
+    // --quiet makes an unknown ref exit 1 in silence; anything else is git failing and saying why.
+    if (verified.exitCode !== 1 || verified.stderr.trim() !== '') {
+      throw new LockstepError('GIT', `git rev-parse failed in ${repoDir}`, { details: lastLines(verified.stderr, 5) });
     }
     throw new LockstepError('GIT', `${ref} does not name a commit in ${repoDir}`);
   }

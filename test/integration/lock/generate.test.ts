@@ -235,7 +235,7 @@ describe('lockstep lock generate on a real registry and real submodules', { skip
     assert.equal(invalid.stderr.trim(), `lockstep: ${tagsFile}: cart.sha: must be a full 40-hex-digit git commit`);
   });
 
-  it('refuses a configured path that is not a submodule at the ref, naming the service and the path', async () => {
+  it('refuses a configured path that is not a submodule at the ref, naming the service and the path, and a missing repository', async () => {
     const orchestrator = await freshOrchestrator('not-submodule');
     await commitFile(orchestrator.dir, 'README.md', '# orchestrator\n');
     const services = spec().services;
@@ -248,6 +248,10 @@ describe('lockstep lock generate on a real registry and real submodules', { skip
     assert.match(result.stderr, /catalog: README\.md is not a submodule at refs\/heads\/main \(a file there\)/);
     assert.match(result.stderr, /cart: services\/nothing-here is not a submodule at refs\/heads\/main \(nothing there\)/);
     assert.equal(result.stdout, '');
+
+    const noRepo = await runCli(['-c', config, 'lock', 'generate', '--repo', join(orchestrator.dir, 'nope')], { env });
+    assert.equal(noRepo.code, 1);
+    assert.match(noRepo.stderr, /nope does not exist or is not a directory/);
   });
 
   it('verify --registry lists every digest the registry no longer holds', async () => {
@@ -270,5 +274,8 @@ describe('lockstep lock generate on a real registry and real submodules', { skip
     assert.ok(result.stderr.includes(`gateway: ${registry.host}/${repoName}@${doomed.digest} not found`), result.stderr);
     const plain = await runCli(['lock', 'verify', lockFile], { env });
     assert.equal(plain.code, 0, 'without --registry only schema and integrity are checked');
+    const withDefaults = await runCli(['lock', 'verify', lockFile, '--registry'], { env, cwd: orchestrator.dir });
+    assert.equal(withDefaults.code, 1, 'no lockstep.config.yaml here: the registry defaults apply');
+    assert.ok(withDefaults.stderr.includes(`gateway: ${registry.host}/${repoName}@${doomed.digest} not found`), withDefaults.stderr);
   });
 });
