@@ -154,9 +154,14 @@ export function registerPrCommands(program: Command): void {
       .option('--to <branch>', 'the branch promoted to', branchName, 'main')
       .requiredOption('--lock <file>', 'the lock the promotion carries (as committed on --from)')
       .option('--e2e-summary <file>', 'a markdown summary of the E2E run on --from, quoted in the body')
-      .option('--run-url <url>', 'a link to the run that tested the lock', httpUrl),
+      .option('--run-url <url>', 'a link to the run that tested the lock', httpUrl)
+      .option('--out <file>', 'render the pull request (title and body) to this file without GitHub, as the local demo does')
+      .option('--target-lock <file>', 'with --out: the lock now on --to, for the diff'),
   ).action(
-    async (options: GitHubFlags & { from: string; to: string; lock: string; e2eSummary?: string; runUrl?: string }, command: Command) => {
+    async (
+      options: GitHubFlags & { from: string; to: string; lock: string; e2eSummary?: string; runUrl?: string; out?: string; targetLock?: string },
+      command: Command,
+    ) => {
       const output = command.optsWithGlobals<OutputOptions>();
       const { InputError } = await import('../../errors.js');
       if (options.from === options.to) throw new InputError('--to', undefined, 'must differ from --from');
@@ -164,6 +169,16 @@ export function registerPrCommands(program: Command): void {
       const { readBoundedText } = await import('../../io/readDocument.js');
       const lock = await readLock(options.lock);
       const e2eSummary = options.e2eSummary ? await readBoundedText(options.e2eSummary, { maxBytes: 1024 * 1024 }) : undefined;
+      const runUrls = options.runUrl ? [{ name: `${options.from} run`, url: options.runUrl }] : [];
+      if (options.out !== undefined) {
+        const { promotionTitle, renderPromotionBody } = await import('../../github/promotionBody.js');
+        const { writeAtomic } = await import('../../io/writeAtomic.js');
+        const target = options.targetLock ? await readLocalLock(options.targetLock) : { state: 'absent' as const, label: `${options.to} (not given)` };
+        const body = renderPromotionBody({ lock, from: options.from, to: options.to, target, e2eSummary, runUrls });
+        await writeAtomic(options.out, `# ${promotionTitle(lock, options.from, options.to)}\n\n${body}`);
+        emit(output, { dryRun: true, out: options.out }, () => `✔ rendered the promotion pull request to ${options.out}`);
+        return;
+      }
       const { config, deps } = await gitHubContext(command, options);
       const { openPromotion } = await import('../../stages/openPromotion.js');
       const result = await openPromotion(
@@ -174,7 +189,7 @@ export function registerPrCommands(program: Command): void {
           lockPath: config.lockPath,
           labels: config.labels,
           e2eSummary,
-          runUrls: options.runUrl ? [{ name: `${options.from} run`, url: options.runUrl }] : [],
+          runUrls,
         },
         deps,
       );
