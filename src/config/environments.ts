@@ -160,7 +160,10 @@ export const migrationConfig = z
     command: z.array(z.string().max(4096)).min(1).describe('The command and its arguments (no shell).'),
     env: z.record(envVarName, z.string().max(4096)).default({}).describe('Literal variables; never secrets.'),
     passEnv: z.array(envVarName).default([]).describe('Variables passed through by name from the environment lockstep runs in (secrets).'),
-    dependsOn: z.array(serviceName).default([]).describe('Services outside the lock started before the migration (a database).'),
+    dependsOn: z
+      .array(serviceName)
+      .default([])
+      .describe('Services outside the lock started (as the compose files define them) before the migration, e.g. a database. Locked services are never started early.'),
     timeoutMs: ms(1_000, 3_600_000, 600_000),
   })
   .refine((value) => (value.service === undefined) !== (value.image === undefined), 'needs exactly one of service and image')
@@ -201,6 +204,16 @@ export const smokeConfig = z
   })
   .describe('Probes run after a deploy to production (`lockstep smoke`).');
 
+export const e2eConfig = z
+  .strictObject({
+    suites: z
+      .array(serviceName)
+      .min(1)
+      .optional()
+      .describe('Names of stack.suites to run; all of them by default.'),
+  })
+  .describe('The stack suites run against this environment (`lockstep e2e`), on its network, with its addresses.');
+
 export const leaseConfig = z
   .strictObject({
     ttlMs: ms(10_000, 86_400_000, 900_000).describe('After this long a lease counts as stale and the next deploy takes it over.'),
@@ -213,7 +226,7 @@ export const environmentConfig = z
     target: deployTargetConfig,
     health: healthConfig.prefault({}),
     migration: migrationConfig.optional(),
-    e2e: z.looseObject({}).optional().describe('End-to-end suites run against this environment (`lockstep e2e`).'),
+    e2e: e2eConfig.optional(),
     smoke: smokeConfig.optional(),
     lease: leaseConfig.prefault({}),
   })
@@ -233,7 +246,15 @@ export const environmentConfig = z
   .describe('One environment: where it runs, what must hold before a deploy, what runs after.');
 
 export const environmentsConfig = z
-  .record(dnsLabel, environmentConfig)
+  .record(z.string(), environmentConfig)
+  .superRefine((environments, context) => {
+    // Checked here rather than by the record's key schema, whose failure zod reports only as "Invalid key".
+    for (const name of Object.keys(environments)) {
+      if (!dnsLabel.safeParse(name).success) {
+        context.addIssue({ code: 'custom', path: [name], message: 'an environment name must be a DNS label (lower-case letters, digits, "-")' });
+      }
+    }
+  })
   .default({})
   .describe('Deploy targets and their checks, by environment name.');
 

@@ -7,10 +7,8 @@ export interface RestorePlan {
   images: Record<string, string>;
   /** Services that did not run before the rollout: they are stopped and removed again. */
   remove: string[];
-  /** The lock to record again, or null when what ran was not a lockstep deploy. */
+  /** The lock to record again, or null when none was recorded before the rollout. */
   lock: ReleaseLock | null;
-  /** The services that carried `lock` before and get its labels back. */
-  labelled: string[];
 }
 
 /**
@@ -21,7 +19,6 @@ export interface RestorePlan {
 export function planRestore(previous: LiveState, services: readonly string[]): RestorePlan {
   const images: Record<string, string> = {};
   const remove: string[] = [];
-  const labelled: string[] = [];
   for (const service of [...services].sort()) {
     const before = previous.services[service];
     const reference = before ? restorableReference(before) : null;
@@ -30,9 +27,8 @@ export function planRestore(previous: LiveState, services: readonly string[]): R
       continue;
     }
     images[service] = reference;
-    if (previous.lock && before.lockIntegrity === previous.lock.integrity) labelled.push(service);
   }
-  return { images, remove, lock: labelled.length > 0 ? previous.lock : null, labelled };
+  return { images, remove, lock: previous.lock };
 }
 
 function restorableReference(service: LiveState['services'][string]): string | null {

@@ -2,20 +2,22 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse } from 'yaml';
 import { detectCompose, runCompose } from '../../../compose/composeCommand.js';
+import { interpolateDocument } from '../../../compose/interpolate.js';
 import type { ComposeTargetConfig, HealthConfig } from '../../../config/environments.js';
 import { LockstepError } from '../../../errors.js';
 import type { RunOptions, RunResult } from '../../../exec/run.js';
+import { parseYamlText } from '../../../io/readDocument.js';
 import { planRestore } from '../../restorePlan.js';
 import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, MigrationRun, ProgressSink } from '../../target.js';
 import { projectContainers } from './containers.js';
 import { describeHost, docker, dockerEnv, resolveDockerHost, type DockerHost } from './dockerHost.js';
 import { localFreeDisk, localMemAvailable, mebibytes } from './hostResources.js';
-import { digestOf, labelsForLock, liveStateFromContainers } from './liveState.js';
+import { digestOf, liveStateFromContainers } from './liveState.js';
 import { MarkerLease } from './markerLease.js';
 import { migrationService, renderMigrationOverride, renderServiceOverride, type ServiceOverride } from './override.js';
 import { assessRollout } from './rollout.js';
+import { StateRecord } from './stateRecord.js';
 
 export interface ComposeTargetOptions {
   config: ComposeTargetConfig;
@@ -35,11 +37,13 @@ export class ComposeTarget implements DeployTarget {
   readonly kind = 'compose' as const;
   private readonly host: DockerHost;
   private readonly lease: MarkerLease;
+  private readonly state: StateRecord;
   private readonly pollIntervalMs: number;
 
   constructor(private readonly options: ComposeTargetOptions) {
     this.host = resolveDockerHost(options.config.dockerHost, options.env);
     this.lease = new MarkerLease(this.host, options.config.project);
+    this.state = new StateRecord(this.host, options.config.project);
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
   }
 
@@ -50,6 +54,8 @@ export class ComposeTarget implements DeployTarget {
   async healthChecks(): Promise<CheckResult[]> {
     const { health } = this.options;
     const started = performance.now();
+    // Finding compose is slow (it starts a Python program for v1); it runs beside the API check.
+    const composeCheck = this.composeCheck();
     const info = await docker(this.host, ['info', '--format', '{{json .}}'], { allowFailure: true, timeoutMs: health.timeoutMs }).catch(
       (error: unknown) => error as Error,
     );
@@ -61,6 +67,7 @@ export class ComposeTarget implements DeployTarget {
       checks.push({ name: 'docker API', ok: false, detail: `${describeHost(this.host)} does not answer: ${why}`, durationMs: elapsed() });
       if (health.disk) checks.push({ name: 'disk', ok: false, detail: 'not measured: the docker API is unreachable', durationMs: 0 });
       if (health.memory) checks.push({ name: 'memory', ok: false, detail: 'not measured: the docker API is unreachable', durationMs: 0 });
+      checks.push(await composeCheck);
       return checks;
     }
     checks.push({
@@ -75,7 +82,18 @@ export class ComposeTarget implements DeployTarget {
         await this.measure('memory', health.memory.minAvailableMb, async () => (await localMemAvailable()) ?? Number.NaN, `available of ${mebibytes(parsed.memTotal)}`),
       );
     }
+    checks.push(await composeCheck);
     return checks;
+  }
+
+  private async composeCheck(): Promise<CheckResult> {
+    const started = performance.now();
+    try {
+      const compose = await detectCompose();
+      return { name: 'compose', ok: true, detail: `docker compose v${compose.version} (${compose.versionText})`, durationMs: performance.now() - started };
+    } catch (error) {
+      return { name: 'compose', ok: false, detail: (error as Error).message, durationMs: performance.now() - started };
+    }
   }
 
   private async measure(name: string, floorMb: number, read: () => Promise<number>, what: string): Promise<CheckResult> {
@@ -100,7 +118,8 @@ export class ComposeTarget implements DeployTarget {
   }
 
   async readLive(): Promise<LiveState> {
-    return liveStateFromContainers(await projectContainers(this.host, this.options.config.project));
+    const [containers, recorded] = await Promise.all([projectContainers(this.host, this.options.config.project), this.state.read()]);
+    return liveStateFromContainers(containers, recorded?.lock ?? null);
   }
 
   /** Pulls what is not on the host yet, before anything changes: a missing image aborts with nothing touched. */
@@ -129,34 +148,27 @@ export class ComposeTarget implements DeployTarget {
 
   async apply(desired: DesiredState, progress: ProgressSink): Promise<void> {
     await this.prepare(desired, progress);
-    const labels = labelsForLock(desired.lock);
     const services: Record<string, ServiceOverride> = {};
-    for (const [service, image] of Object.entries(desired.images)) services[service] = { image, labels };
-    await this.withOverride(renderServiceOverride(services, await this.fileVersion()), (override) =>
+    for (const [service, image] of Object.entries(desired.images)) services[service] = { image };
+    await this.withOverride(renderServiceOverride(services), (override) =>
       this.compose(['up', '--detach', '--no-build'], override, progress, { timeoutMs: this.options.config.healthTimeoutMs + 60_000 }),
     );
     await this.waitHealthy(desired.images, progress);
+    await this.state.write(desired.lock);
   }
 
   async restore(previous: LiveState, services: string[], progress: ProgressSink): Promise<void> {
     const current = await this.readLive();
     const names = [...new Set([...services, ...Object.keys(previous.services), ...Object.keys(current.services)])];
     const changed = names.filter((name) => differs(previous.services[name], current.services[name])).sort();
-    if (changed.length === 0) {
-      progress('nothing changed, nothing to restore');
-      return;
-    }
     const plan = planRestore(previous, changed);
     const restored = Object.keys(plan.images);
     if (restored.length > 0) {
-      const labels = plan.lock ? labelsForLock(plan.lock) : undefined;
       const overrides: Record<string, ServiceOverride> = {};
-      for (const service of restored) {
-        overrides[service] = { image: plan.images[service]!, ...(labels && plan.labelled.includes(service) ? { labels } : {}) };
-      }
+      for (const service of restored) overrides[service] = { image: plan.images[service]! };
       progress(`restoring ${restored.join(', ')}`);
       // --no-deps: only the changed services are put back; everything else still runs as it did.
-      await this.withOverride(renderServiceOverride(overrides, await this.fileVersion()), (override) =>
+      await this.withOverride(renderServiceOverride(overrides), (override) =>
         this.compose(['up', '--detach', '--no-build', '--no-deps', ...restored], override, progress, { timeoutMs: this.options.config.healthTimeoutMs + 60_000 }),
       );
     }
@@ -166,25 +178,24 @@ export class ComposeTarget implements DeployTarget {
     }
     const wasHealthy = Object.fromEntries(Object.entries(plan.images).filter(([service]) => previous.services[service]?.healthy !== false));
     await this.waitHealthy(wasHealthy, progress);
+    await this.state.write(plan.lock);
   }
 
   async mutableReferences(desired: DesiredState): Promise<string[]> {
-    const result = await this.compose(['config'], null, () => undefined);
-    return unpinnedServices(parse(result.stdout) as unknown, Object.keys(desired.images));
+    const env = { ...(this.options.env ?? process.env), ...this.options.config.env };
+    const documents = await Promise.all(this.options.files.map(async (file) => interpolateDocument(parseYamlText(file, await readFile(file, 'utf8')), env)));
+    return unpinnedServices(mergeImages(documents), Object.keys(desired.images));
   }
 
   async runMigration(migration: MigrationRun, progress: ProgressSink): Promise<void> {
     const project = this.options.config.project;
-    const override = renderMigrationOverride(migration, await this.fileVersion());
+    if (migration.dependsOn.length > 0) await this.startDependencies(migration.dependsOn, progress);
     progress(`running the migration in ${migration.image}`);
     try {
-      const result = await this.withOverride(override, (file) =>
-        this.compose(['run', '--rm', '-T', migrationService], file, progress, {
-          allowFailure: true,
-          timeoutMs: migration.timeoutMs,
-          // Values of passEnv reach compose through its environment, never a file or an argument.
-          env: dockerEnv(this.host, this.options.config.env, this.options.env ?? process.env),
-        }),
+      // --no-deps: compose would otherwise start (or recreate, from the files without lockstep's
+      // digest override) whatever the service depends on; the migration meets what runs now.
+      const result = await this.withOverride(renderMigrationOverride(migration), (file) =>
+        this.compose(['run', '--rm', '--no-deps', '-T', migrationService], file, progress, { allowFailure: true, timeoutMs: migration.timeoutMs }),
       );
       if (result.exitCode !== 0) {
         const tail = `${result.stdout}\n${result.stderr}`.split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-8);
@@ -203,6 +214,15 @@ export class ComposeTarget implements DeployTarget {
       const ids = leftovers.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
       if (ids.length > 0) await docker(this.host, ['rm', '--force', ...ids], { allowFailure: true });
     }
+  }
+
+  /** Starts services outside the lock the migration needs (a database) as the compose files define them. */
+  private async startDependencies(services: string[], progress: ProgressSink): Promise<void> {
+    progress(`starting ${services.join(', ')} for the migration`);
+    await this.compose(['up', '--detach', '--no-build', '--no-deps', ...services], null, progress, { timeoutMs: this.options.config.healthTimeoutMs + 60_000 });
+    const containers = await projectContainers(this.host, this.options.config.project);
+    const expected = Object.fromEntries(services.map((service) => [service, containers.find((container) => container.service === service)?.configImage ?? '(none)']));
+    await this.waitHealthy(expected, progress);
   }
 
   acquireLease(holder: string, ttlMs: number, now?: Date): Promise<LeaseResult> {
@@ -279,13 +299,6 @@ export class ComposeTarget implements DeployTarget {
       await rm(dir, { recursive: true, force: true });
     }
   }
-
-  private async fileVersion(): Promise<string | undefined> {
-    const first = this.options.files[0];
-    if (!first) return undefined;
-    const document = parse(await readFile(first, 'utf8')) as { version?: unknown } | null;
-    return typeof document?.version === 'string' ? document.version : undefined;
-  }
 }
 
 interface DockerInfo {
@@ -313,8 +326,25 @@ function parseInfo(result: RunResult): DockerInfo | null {
 
 function differs(before: LiveService | undefined, now: LiveService | undefined): boolean {
   if (!before || !now) return before !== now;
-  const identity = (service: LiveService) => service.imageId ?? service.image;
-  return identity(before) !== identity(now) || before.image !== now.image || (before.lockIntegrity ?? null) !== (now.lockIntegrity ?? null);
+  return before.image !== now.image || (before.imageId ?? null) !== (now.imageId ?? null);
+}
+
+/**
+ * The `image` and `build` of every service across compose files, merged as compose merges them: a
+ * later file's `image` replaces an earlier one; a `build` anywhere makes the service buildable.
+ */
+export function mergeImages(documents: unknown[]): { services: Record<string, { image?: string; build?: true }> } {
+  const services: Record<string, { image?: string; build?: true }> = {};
+  for (const document of documents) {
+    const defined = (document as { services?: Record<string, unknown> } | null)?.services ?? {};
+    for (const [name, service] of Object.entries(defined)) {
+      const merged = (services[name] ??= {});
+      const value = (service ?? {}) as { image?: unknown; build?: unknown };
+      if (typeof value.image === 'string') merged.image = value.image;
+      if (value.build !== undefined) merged.build = true;
+    }
+  }
+  return { services };
 }
 
 /**

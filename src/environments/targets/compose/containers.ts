@@ -20,7 +20,10 @@ const inspected = z.looseObject({
     Restarting: z.boolean().optional(),
     ExitCode: z.number().optional(),
     StartedAt: z.string().optional(),
-    Health: z.looseObject({ Status: z.string() }).nullable().optional(),
+    Health: z
+      .looseObject({ Status: z.string(), Log: z.array(z.looseObject({ Output: z.string().optional() })).nullable().optional() })
+      .nullable()
+      .optional(),
   }),
   RestartCount: z.number().optional(),
 });
@@ -42,6 +45,8 @@ export interface ContainerInfo {
   startedAt: string | null;
   /** healthy | unhealthy | starting, or null when the image defines no healthcheck. */
   health: string | null;
+  /** The last line the healthcheck printed, for messages. */
+  lastHealthOutput: string | null;
   restartCount: number;
 }
 
@@ -64,6 +69,7 @@ export function toContainerInfo(raw: unknown): ContainerInfo {
     exitCode: item.State.ExitCode ?? 0,
     startedAt: item.State.StartedAt && !item.State.StartedAt.startsWith('0001-') ? item.State.StartedAt : null,
     health: item.State.Health?.Status ?? null,
+    lastHealthOutput: item.State.Health?.Log?.at(-1)?.Output?.trim().split('\n').at(-1) || null,
     restartCount: item.RestartCount ?? 0,
   };
 }

@@ -2,13 +2,13 @@ import { LockstepError } from '../../../errors.js';
 import { decideLease, newLease } from '../../lease/decideLease.js';
 import type { Lease, LeaseResult } from '../../target.js';
 import { docker, type DockerHost } from './dockerHost.js';
+import { ensureMarkerImage, markerImage } from './markerImage.js';
 
 /**
  * The lease of a compose environment is a container that never runs, named after the project. The
  * daemon refuses a second container of the same name, which makes acquiring atomic without any
  * other coordination; its labels say who holds it and until when.
  */
-const markerImage = 'lockstep-marker:1';
 const leaseLabels = {
   holder: 'io.lockstep.lease.holder',
   acquiredAt: 'io.lockstep.lease.acquired-at',
@@ -32,7 +32,7 @@ export class MarkerLease {
   ) {}
 
   async acquire(holder: string, ttlMs: number, now: Date = new Date()): Promise<LeaseResult> {
-    await this.ensureMarkerImage();
+    await ensureMarkerImage(this.host);
     const lease = newLease(holder, ttlMs, now);
     let tookOverStale: Lease | undefined;
     // Each round either creates the marker or removes exactly the stale one it inspected (by id), so
@@ -104,16 +104,6 @@ export class MarkerLease {
     if (/already in use|conflict/i.test(result.stderr)) return false;
     throw new LockstepError('DOCKER', `could not create the lease container ${leaseContainerName(this.project)}`, {
       details: result.stderr.trim().split('\n').slice(-3),
-    });
-  }
-
-  /** The marker image is an empty filesystem imported locally: nothing is pulled, nothing can run. */
-  private async ensureMarkerImage(): Promise<void> {
-    const present = await docker(this.host, ['image', 'inspect', '--format', '{{.Id}}', markerImage], { allowFailure: true });
-    if (present.exitCode === 0) return;
-    // Two zero blocks are a complete, empty tar archive.
-    await docker(this.host, ['import', '--change', 'CMD ["/lockstep-lease-marker"]', '--change', 'LABEL io.lockstep.marker=lease', '-', markerImage], {
-      input: Buffer.alloc(1024),
     });
   }
 }

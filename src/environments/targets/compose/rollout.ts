@@ -48,7 +48,9 @@ function judge(container: ContainerInfo, now: number, settleMs: number): { state
     if (container.status === 'created') return { state: 'waiting', why: 'created, not started yet' };
     return { state: 'failed', why: `${container.status} with exit code ${container.exitCode}` };
   }
-  if (container.health === 'unhealthy') return { state: 'failed', why: 'healthcheck reports unhealthy' };
+  if (container.health === 'unhealthy') {
+    return { state: 'failed', why: `healthcheck reports unhealthy${container.lastHealthOutput ? ` (last check: ${container.lastHealthOutput})` : ''}` };
+  }
   if (container.health === 'starting') return { state: 'waiting', why: 'healthcheck still starting' };
   if (container.health === 'healthy') return null;
   const started = container.startedAt ? Date.parse(container.startedAt) : Number.NaN;

@@ -1,0 +1,182 @@
+import type { Command } from 'commander';
+import { emit, progress, type OutputOptions } from '../output.js';
+
+interface GlobalOptions extends OutputOptions {
+  config: string;
+}
+
+const envOption = ['--env <name>', 'the environment (a key of environments in the config)'] as const;
+
+/** `lockstep health|deploy|status|e2e|smoke|rollback --env E`: everything that acts on one environment. */
+export function registerEnvironmentCommands(program: Command): void {
+  program
+    .command('health')
+    .description('Run the health gate of an environment: target API, host resources, dependencies. Exit 1 when unhealthy.')
+    .requiredOption(...envOption)
+    .option('--markdown-summary [file]', 'append a markdown block to this file (default: $GITHUB_STEP_SUMMARY)')
+    .action(async (options: { env: string; markdownSummary?: string | true }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const { openEnvironment } = await import('../../environments/openEnvironment.js');
+      const { runHealthGate } = await import('../../stages/health.js');
+      const { renderHealthMarkdown, renderHealthText } = await import('../../environments/health/renderHealth.js');
+      const { LockstepError } = await import('../../errors.js');
+      const summaryFile = await markdownSummaryFile(options.markdownSummary);
+      const env = await openEnvironment(global.config, options.env);
+      const report = await runHealthGate({ environment: env.name, target: env.target, health: env.config.health });
+      emit(global, report, () => renderHealthText(report));
+      if (summaryFile) await appendSummary(summaryFile, renderHealthMarkdown(report));
+      if (!report.healthy) {
+        const failed = report.checks.filter((check) => !check.ok).map((check) => check.name);
+        throw new LockstepError('UNHEALTHY', `${env.name} is unhealthy (${failed.join(', ')})`);
+      }
+    });
+
+  program
+    .command('deploy')
+    .description('Deploy a lock to an environment: verify, health gate, lease, migrate, roll out, restore on any failure.')
+    .requiredOption(...envOption)
+    .requiredOption('--lock <file>', 'the release lock to deploy')
+    .option('--holder <name>', 'who deploys, shown to a concurrent run (default: the CI run, else user@host:pid)')
+    .action(async (options: { env: string; lock: string; holder?: string }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const { readLock } = await import('../../lock/read.js');
+      const { deployLock } = await import('../../stages/deploy.js');
+      const lock = await readLock(options.lock);
+      const context = await deployContext(global.config, options.env, options.holder);
+      try {
+        const result = await deployLock({ ...context, lock });
+        emit(global, result, () => renderDeployed(result));
+      } finally {
+        context.registry.close();
+      }
+    });
+
+  program
+    .command('status')
+    .description('Show which lock an environment runs and whether any service drifted from it.')
+    .requiredOption(...envOption)
+    .option('--check', 'exit 1 when a service drifted or no lock is recorded')
+    .action(async (options: { env: string; check?: boolean }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const { openEnvironment } = await import('../../environments/openEnvironment.js');
+      const { readStatus, renderStatusText } = await import('../../stages/status.js');
+      const { LockstepError } = await import('../../errors.js');
+      const env = await openEnvironment(global.config, options.env);
+      const status = await readStatus(env.name, env.target);
+      emit(global, status, () => renderStatusText(status));
+      if (options.check && !status.inSync) {
+        const what = status.lockId === null ? 'records no lock' : `drifted from lock ${status.lockId}: ${status.drifted.join(', ')}`;
+        throw new LockstepError('DRIFT', `${env.name} ${what}`);
+      }
+    });
+
+  program
+    .command('e2e')
+    .description('Run the stack suites against a deployed environment, on its network; JUnit XML and summary.md in the report folder.')
+    .requiredOption(...envOption)
+    .option('--report-dir <dir>', 'where <suite>.xml, <suite>.log and summary.md go (default: report/<env>/e2e)')
+    .action(async (options: { env: string; reportDir?: string }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const { loadConfig } = await import('../../config/load.js');
+      const { environmentConfig } = await import('../../environments/openEnvironment.js');
+      const { runE2e } = await import('../../stages/e2e.js');
+      const { renderSummaryText } = await import('../../stack/summary.js');
+      const { LockstepError } = await import('../../errors.js');
+      const lockstep = await loadConfig(global.config);
+      const config = environmentConfig(lockstep, global.config, options.env);
+      const reportDir = options.reportDir ?? `report/${options.env}/e2e`;
+      const result = await runE2e({ environment: options.env, config, lockstep, configFile: global.config, reportDir, progress });
+      emit(global, result, () => `${renderSummaryText(result.suites)}
+
+report: ${result.summaryFile}`);
+      if (!result.ok) {
+        const failed = result.suites.filter((suite) => !suite.ok).map((suite) => suite.suite);
+        throw new LockstepError('TESTS_FAILED', `e2e suites failed against ${options.env}: ${failed.join(', ')}`);
+      }
+    });
+
+  program
+    .command('smoke')
+    .description('Run the smoke probes of an environment (HTTP status, body, latency, retries); JUnit XML and markdown in the report folder.')
+    .requiredOption(...envOption)
+    .option('--report-dir <dir>', 'where smoke.xml and smoke.md go (default: report/<env>/smoke)')
+    .option('--markdown-summary [file]', 'append the markdown to this file (default: $GITHUB_STEP_SUMMARY)')
+    .action(async (options: { env: string; reportDir?: string; markdownSummary?: string | true }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const { loadConfig } = await import('../../config/load.js');
+      const { environmentConfig } = await import('../../environments/openEnvironment.js');
+      const { runSmoke, renderSmokeMarkdown, renderSmokeText } = await import('../../stages/smoke.js');
+      const { InputError, LockstepError } = await import('../../errors.js');
+      const summaryFile = await markdownSummaryFile(options.markdownSummary);
+      const config = environmentConfig(await loadConfig(global.config), global.config, options.env);
+      if (!config.smoke) throw new InputError(global.config, `environments.${options.env}.smoke`, 'is not configured: no probes to run');
+      const result = await runSmoke({ environment: options.env, smoke: config.smoke, reportDir: options.reportDir ?? `report/${options.env}/smoke`, progress });
+      emit(global, result, () => renderSmokeText(result));
+      if (summaryFile) await appendSummary(summaryFile, renderSmokeMarkdown(options.env, result.probes));
+      if (!result.ok) {
+        throw new LockstepError('TESTS_FAILED', `smoke tests of ${options.env} failed`, {
+          details: result.probes.filter((probe) => !probe.ok).map((probe) => `${probe.name}: ${probe.verdict.detail}`),
+        });
+      }
+    });
+
+  program
+    .command('rollback')
+    .description('Redeploy an archived release (default: the one before the release live) through the deploy path.')
+    .requiredOption(...envOption)
+    .option('--to <version>', 'the archived release to return to, e.g. v1.4.2')
+    .option('--releases-dir <dir>', 'where archived releases are', 'locks/releases')
+    .option('--holder <name>', 'who deploys, shown to a concurrent run')
+    .action(async (options: { env: string; to?: string; releasesDir: string; holder?: string }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const { rollback } = await import('../../stages/rollback.js');
+      const context = await deployContext(global.config, options.env, options.holder);
+      try {
+        const result = await rollback({ ...context, releasesDir: options.releasesDir, to: options.to });
+        emit(global, result, () => `${renderDeployed(result.deploy)}rolled back from ${result.from.version ?? result.from.integrity ?? 'nothing'} to ${result.to.version}\n`);
+      } finally {
+        context.registry.close();
+      }
+    });
+}
+
+async function deployContext(configFile: string, environment: string, holder: string | undefined) {
+  const { hostname, userInfo } = await import('node:os');
+  const { openEnvironment } = await import('../../environments/openEnvironment.js');
+  const { defaultHolder } = await import('../../environments/lease/decideLease.js');
+  const { createRegistryClient } = await import('../../registry/client.js');
+  const { describeRetry, registryClientOptions } = await import('../../registry/fromConfig.js');
+  const env = await openEnvironment(configFile, environment);
+  const registry = createRegistryClient(registryClientOptions(env.lockstep.registry, (event) => progress(describeRetry(event))));
+  return {
+    environment: env.name,
+    config: env.config,
+    target: env.target,
+    registry,
+    holder: holder ?? defaultHolder(process.env, userInfo().username, hostname(), process.pid),
+    configFile,
+    progress,
+  };
+}
+
+function renderDeployed(result: { environment: string; lockId: string; services: Array<{ service: string; image: string }>; durationMs: number }): string {
+  const width = Math.max(...result.services.map((entry) => entry.service.length));
+  const lines = result.services.map((entry) => `  ${entry.service.padEnd(width)}  ${entry.image}`);
+  return `✔ ${result.environment} runs lock ${result.lockId} (${(result.durationMs / 1000).toFixed(1)} s)\n${lines.join('\n')}\n`;
+}
+
+async function markdownSummaryFile(option: string | true | undefined): Promise<string | null> {
+  if (option === undefined) return null;
+  if (typeof option === 'string') return option;
+  const fromEnv = process.env.GITHUB_STEP_SUMMARY;
+  if (!fromEnv) {
+    const { InputError } = await import('../../errors.js');
+    throw new InputError('--markdown-summary', undefined, 'needs a file when GITHUB_STEP_SUMMARY is not set');
+  }
+  return fromEnv;
+}
+
+async function appendSummary(file: string, markdown: string): Promise<void> {
+  const { appendFile } = await import('node:fs/promises');
+  await appendFile(file, `${markdown}\n`);
+}

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { emit, type OutputOptions } from '../output.js';
+import { branchName, fullCommit, gitHubContext, withGitHubFlags, type GitHubFlags } from './pr.js';
+
+/** `lockstep release [archive] --lock F --version vX.Y.Z`: the append-only archive of released locks. */
+export function registerReleaseCommands(program: Command): void {
+  const release = program.command('release').description('Archive a released lock (and publish the release on GitHub).');
+
+  release
+    .command('archive', { isDefault: true })
+    .description('Archive a lock as locks/releases/<version>.lock.yaml; never overwrites, idempotent for the same lock.')
+    .requiredOption('--lock <file>', 'the lock that was released')
+    .requiredOption('--version <version>', 'the release version, e.g. v1.4.2 (also the git tag)')
+    .option('--dir <dir>', 'the archive folder', 'locks/releases')
+    .action(async (options: { lock: string; version: string; dir: string }, command: Command) => {
+      const output = command.optsWithGlobals<OutputOptions>();
+      const { archiveRelease } = await import('../../stages/release.js');
+      const result = await archiveRelease({ lockFile: options.lock, version: options.version, dir: options.dir });
+      emit(output, result, () => {
+        const what = result.created ? `archived lock ${result.lockId} as ${result.lockPath}` : `${result.lockPath} already holds lock ${result.lockId}; nothing to do`;
+        const previous = result.previous ? `previous release: ${result.previous.version} (${result.previous.lockPath})` : 'no previous release';
+        return `✔ ${result.version}: ${what}\n  tag ${result.tagName} · ${previous}\n`;
+      });
+    });
+
+  registerReleasePublish(release);
+}
+
+/** `lockstep release publish`: the git tag and the GitHub release, owned by the GitHub stages. */
+function registerReleasePublish(release: Command): void {
+  withGitHubFlags(
+    release
+      .command('publish')
+      .description('Tag the released commit and publish a GitHub release: notes = lock + diff from the previous release, the lock attached.')
+      .requiredOption('--version <version>', 'the release version, e.g. v1.4.2 (also the git tag)')
+      .requiredOption('--lock <file>', 'the lock that was released')
+      .option('--target <sha>', 'the commit to tag (default: the head of --branch)', fullCommit)
+      .option('--branch <name>', 'the production branch', branchName, 'main'),
+  ).action(async (options: GitHubFlags & { version: string; lock: string; target?: string; branch: string }, command: Command) => {
+    const output = command.optsWithGlobals<OutputOptions>();
+    const { parseReleaseVersion } = await import('../../environments/releases/version.js');
+    const { InputError } = await import('../../errors.js');
+    const version = parseReleaseVersion(options.version);
+    if (!version) throw new InputError('--version', undefined, `"${options.version}" is not a release version such as v1.4.2 (v + semantic version, no build metadata)`);
+    const { readLock } = await import('../../lock/read.js');
+    const lock = await readLock(options.lock);
+    const { config, deps } = await gitHubContext(command, options);
+    const { publishRelease } = await import('../../stages/publishRelease.js');
+    const result = await publishRelease(
+      { version, lock, target: options.target, branch: options.branch, lockPath: config.lockPath, archiveDir: config.releaseArchiveDir },
+      deps,
+    );
+    emit(output, result, () =>
+      [
+        `✔ released ${result.tag} at ${result.commit} with lock ${result.lockId}: ${result.url}`,
+        `  tag ${result.tagAction} · release ${result.releaseAction} · asset ${result.asset} ${result.assetAction} · previous ${result.previous ?? 'none'}`,
+      ].join('\n'),
+    );
+  });
+}

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { mergeImages, unpinnedServices } from '../../../src/environments/targets/compose/composeTarget.js';
+import { toContainerInfo, type ContainerInfo } from '../../../src/environments/targets/compose/containers.js';
+import { liveStateFromContainers } from '../../../src/environments/targets/compose/liveState.js';
+import { parseRecord } from '../../../src/environments/targets/compose/stateRecord.js';
+import { canonicalJson } from '../../../src/lock/canonical.js';
+import { renderMigrationOverride, renderServiceOverride } from '../../../src/environments/targets/compose/override.js';
+import { assessRollout } from '../../../src/environments/targets/compose/rollout.js';
+import { hex, makeLock, service } from '../../support/lockFixtures.js';
+
+const lockA = makeLock({ catalog: service('catalog'), cart: service('cart') });
+const lockB = makeLock({ catalog: service('catalog', { digest: `sha256:${hex('catalog-b', 64)}` }), cart: service('cart') });
+const ref = (lock: typeof lockA, name: string) => `${lock.services[name]!.image}@${lock.services[name]!.digest}`;
+
+/** A container as `docker inspect` prints it, reduced to the fields lockstep reads. */
+function inspected(service: string, image: string, options: { labels?: Record<string, string>; state?: Record<string, unknown>; restarts?: number; id?: string } = {}) {
+  return {
+    Id: options.id ?? hex(`${service}-${image}`, 64),
+    Name: `/shop_${service}_1`,
+    Image: `sha256:${hex(`${image}-id`, 64)}`,
+    RestartCount: options.restarts ?? 0,
+    Config: { Image: image, Labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': service, ...options.labels } },
+    State: { Status: 'running', Running: true, Restarting: false, ExitCode: 0, StartedAt: '2026-11-21T12:00:00.000000000Z', ...options.state },
+  };
+}
+
+describe('live state of a compose project', () => {
+  it('reads which digest each service runs from the reference its container was created from', () => {
+    const live = liveStateFromContainers(
+      [
+        toContainerInfo(inspected('catalog', ref(lockA, 'catalog'), { state: { Health: { Status: 'healthy' } } })),
+        toContainerInfo(inspected('cart', ref(lockA, 'cart'))),
+        toContainerInfo(inspected('redis', 'redis:7')),
+      ],
+      lockA,
+    );
+    assert.equal(live.lockIntegrity, lockA.integrity);
+    assert.equal(live.services.catalog?.digest, lockA.services.catalog!.digest);
+    assert.equal(live.services.catalog?.healthy, true);
+    assert.equal(live.services.redis?.digest, null);
+    assert.equal(live.services.redis?.image, 'redis:7');
+  });
+
+  it('ignores one-off containers and containers compose did not create', () => {
+    const oneOff = inspected('catalog', 'migrator@x', { labels: { 'com.docker.compose.oneoff': 'True' } });
+    const stray = { ...inspected('x', 'y'), Config: { Image: 'y', Labels: {} } };
+    const live = liveStateFromContainers([toContainerInfo(oneOff), toContainerInfo(stray)], null);
+    assert.deepEqual(live, { lockIntegrity: null, lock: null, services: {} });
+  });
+
+  it('marks replicas that disagree as unpinned, and stopped ones as unhealthy', () => {
+    const live = liveStateFromContainers(
+      [
+        toContainerInfo(inspected('cart', ref(lockA, 'cart'), { id: 'a'.repeat(64) })),
+        toContainerInfo(inspected('cart', ref(lockB, 'catalog'), { id: 'b'.repeat(64) })),
+        toContainerInfo(inspected('catalog', ref(lockA, 'catalog'), { state: { Status: 'exited', Running: false, ExitCode: 3 } })),
+      ],
+      null,
+    );
+    assert.equal(live.services.cart?.digest, null);
+    assert.equal(live.services.catalog?.healthy, false);
+    assert.equal(live.services.catalog?.state, 'exited (exit 3)');
+  });
+});
+
+describe('the recorded lock', () => {
+  const labels = (lock: typeof lockA) => ({
+    'io.lockstep.state.project': 'shop',
+    'io.lockstep.lock.integrity': lock.integrity,
+    'io.lockstep.lock': canonicalJson(lock),
+    'io.lockstep.state.recorded-at': '2026-11-21T12:00:00.000Z',
+  });
+
+  it('reads back a lock whose integrity holds', () => {
+    assert.deepEqual(parseRecord(labels(lockB))?.lock, lockB);
+  });
+
+  it('records nothing when the lock label was edited or does not match its integrity label', () => {
+    const edited = labels(lockA);
+    edited['io.lockstep.lock'] = edited['io.lockstep.lock'].replace(lockA.services.cart!.commit, hex('evil', 40));
+    assert.equal(parseRecord(edited), null);
+    assert.equal(parseRecord({ ...labels(lockA), 'io.lockstep.lock.integrity': lockB.integrity }), null);
+    assert.equal(parseRecord({ ...labels(lockA), 'io.lockstep.lock': '{not json' }), null);
+    assert.equal(parseRecord({}), null);
+  });
+});
+
+describe('rollout assessment', () => {
+  const expected = { catalog: ref(lockB, 'catalog'), cart: ref(lockB, 'cart') };
+  const at = Date.parse('2026-11-21T12:00:10Z');
+  const containers = (catalog: Record<string, unknown>, restarts = 0): ContainerInfo[] => [
+    toContainerInfo(inspected('catalog', ref(lockB, 'catalog'), { state: catalog, restarts })),
+    toContainerInfo(inspected('cart', ref(lockB, 'cart'), { state: { Health: { Status: 'healthy' } } })),
+  ];
+
+  it('is done when every service is healthy, or up past the settle time without a healthcheck', () => {
+    assert.deepEqual(assessRollout(containers({}), expected, at, 5_000), { ready: ['cart', 'catalog'], waiting: [], failed: [] });
+    assert.deepEqual(assessRollout(containers({}), expected, at, 30_000).waiting, [{ service: 'catalog', why: 'running for less than 30000 ms' }]);
+    assert.deepEqual(assessRollout(containers({ Health: { Status: 'starting' } }), expected, at, 0).waiting.map((entry) => entry.service), ['catalog']);
+  });
+
+  it('fails fast on a crash, a restart loop, an unhealthy check or the wrong image', () => {
+    const failure = (state: Record<string, unknown>, restarts = 0) => assessRollout(containers(state, restarts), expected, at, 0).failed[0]?.why;
+    assert.equal(failure({ Status: 'exited', Running: false, ExitCode: 1 }), 'exited with exit code 1');
+    assert.match(failure({ Status: 'restarting', Restarting: true, ExitCode: 2 }, 3)!, /keeps restarting \(last exit code 2, 3 restarts\)/);
+    assert.equal(failure({ Health: { Status: 'unhealthy' } }), 'healthcheck reports unhealthy');
+    const stale = assessRollout(containers({}), { ...expected, catalog: ref(lockA, 'catalog') }, at, 0);
+    assert.match(stale.failed[0]!.why, /^runs .*, not /);
+  });
+});
+
+describe('compose files lockstep writes', () => {
+  it('pins services by digest and keeps label values literal ($ escaped for compose)', () => {
+    const text = renderServiceOverride({ cart: { image: ref(lockA, 'cart'), labels: { note: 'costs $5' } }, catalog: { image: ref(lockA, 'catalog') } });
+    assert.deepEqual(parse(text), { services: { cart: { image: ref(lockA, 'cart'), labels: { note: 'costs $$5' } }, catalog: { image: ref(lockA, 'catalog') } } });
+  });
+
+  it('adds the migration as a one-off service whose secrets are passed by name only', () => {
+    const text = renderMigrationOverride({ image: ref(lockA, 'catalog'), command: ['node', 'migrate.mjs', '--to', '$LATEST'], env: { MODE: 'up' }, passEnv: ['DB_PASSWORD'] });
+    assert.deepEqual(parse(text), {
+      services: {
+        'lockstep-migration': {
+          image: ref(lockA, 'catalog'),
+          command: ['node', 'migrate.mjs', '--to', '$$LATEST'],
+          environment: ['MODE=up', 'DB_PASSWORD'],
+        },
+      },
+    });
+  });
+
+  it('merges image and build across compose files as compose does', () => {
+    const merged = mergeImages([
+      { services: { cart: { build: '.' }, redis: { image: 'redis:7' } } },
+      { services: { redis: { image: `redis@sha256:${'1'.repeat(64)}` }, extra: null } },
+    ]);
+    assert.deepEqual(merged, { services: { cart: { build: true }, redis: { image: `redis@sha256:${'1'.repeat(64)}` }, extra: {} } });
+    assert.deepEqual(unpinnedServices(merged, ['cart']), ['extra: built from source, not an image pinned by digest']);
+  });
+
+  it('finds services outside the lock that would run a tag or a local build', () => {
+    const config = { services: { cart: { image: 'cart:latest' }, catalog: { build: { context: '.' } }, redis: { image: 'redis:7' }, db: { image: `pg@sha256:${'0'.repeat(64)}` }, tools: { build: '.' } } };
+    assert.deepEqual(unpinnedServices(config, ['cart', 'catalog']), ['redis: redis:7 is not pinned by digest', 'tools: built from source, not an image pinned by digest']);
+  });
+});
