@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { EnvironmentConfig } from '../config/environments.js';
 import { loadConfig } from '../config/load.js';
 import type { LockstepConfig } from '../config/schema.js';
-import { InputError, LockstepError } from '../errors.js';
+import { InputError } from '../errors.js';
 import type { DeployTarget } from './target.js';
 import { ComposeTarget } from './targets/compose/composeTarget.js';
 
@@ -22,23 +22,33 @@ export function environmentConfig(lockstep: LockstepConfig, configFile: string, 
   throw new InputError('--env', undefined, `no environment "${name}" in ${configFile} (defined: ${known})`);
 }
 
-export function createTarget(lockstep: LockstepConfig, configFile: string, name: string, env: NodeJS.ProcessEnv = process.env): DeployTarget {
+/**
+ * The deploy target of an environment. The kubernetes and helm-values targets are imported only when
+ * used: their client libraries would otherwise slow down every compose command's start.
+ */
+export async function createTarget(lockstep: LockstepConfig, configFile: string, name: string, env: NodeJS.ProcessEnv = process.env): Promise<DeployTarget> {
   const config = environmentConfig(lockstep, configFile, name);
-  const base = dirname(resolve(configFile));
+  const baseDir = dirname(resolve(configFile));
+  const services = Object.keys(lockstep.services).sort();
   const target = config.target;
   switch (target.type) {
     case 'compose': {
-      const files = (target.composeFiles ?? [lockstep.stack.composeFile]).map((file) => resolve(base, file));
+      const files = (target.composeFiles ?? [lockstep.stack.composeFile]).map((file) => resolve(baseDir, file));
       return new ComposeTarget({ config: target, health: config.health, files, projectDirectory: dirname(files[0]!), env });
     }
-    case 'kubernetes':
-    case 'helm-values':
-      throw new LockstepError('BAD_INPUT', `${configFile}: environments.${name}.target: the ${target.type} target is not part of this build`);
+    case 'kubernetes': {
+      const { createKubernetesTarget } = await import('./targets/kubernetes/kubernetesTarget.js');
+      return createKubernetesTarget({ name, target, health: config.health, services, configFile, baseDir });
+    }
+    case 'helm-values': {
+      const { createHelmValuesTarget } = await import('./targets/helmValues/helmValuesTarget.js');
+      return createHelmValuesTarget({ name, target, health: config.health, services, configFile, baseDir }, { env });
+    }
   }
 }
 
 export async function openEnvironment(configFile: string, name: string, env: NodeJS.ProcessEnv = process.env): Promise<OpenEnvironment> {
   const lockstep = await loadConfig(configFile);
   const config = environmentConfig(lockstep, configFile, name);
-  return { name, config, target: createTarget(lockstep, configFile, name, env), configFile, lockstep };
+  return { name, config, target: await createTarget(lockstep, configFile, name, env), configFile, lockstep };
 }
