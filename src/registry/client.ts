@@ -155,9 +155,6 @@ class OciRegistryClient implements RegistryClient {
     const platformRef = `${image}@${chosen.digest}`;
     const platformManifest = await this.getManifest(location, image, chosen.digest, platformRef);
     if (!platformManifest) throw new LockstepError('REGISTRY', `${ref}: the index lists ${chosen.digest}, which the registry does not have`);
-    if (platformManifest.digest !== chosen.digest) {
-      throw new LockstepError('REGISTRY', `${platformRef}: the registry sent a manifest with digest ${platformManifest.digest}`);
-    }
     const platform = parseOrFail(platformRef, platformManifest);
     if (platform.kind !== 'image') throw new LockstepError('REGISTRY', `${ref}: the index nests another index; only one level is supported`);
     return {
@@ -175,7 +172,8 @@ class OciRegistryClient implements RegistryClient {
     expectOk(ref, response);
     const digest = `sha256:${createHash('sha256').update(response.body).digest('hex')}`;
     const announced = headerValue(response, 'docker-content-digest');
-    if (announced && announced !== digest) {
+    // A registry may announce another algorithm (sha512); only a sha256 it announces can be compared.
+    if (announced?.startsWith('sha256:') && announced !== digest) {
       throw new LockstepError('REGISTRY', `${ref}: the registry announced digest ${announced} for a manifest whose bytes hash to ${digest}`);
     }
     if (digestPattern.test(reference) && reference !== digest) {

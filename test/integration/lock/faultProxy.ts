@@ -22,6 +22,8 @@ export interface FaultProxyOptions {
   redirectBlobsTo?: string;
   /** Delay before forwarding, so that concurrent requests overlap measurably. */
   delayMs?: number;
+  /** Edits the registry's response headers on their way back (drop or falsify Docker-Content-Digest). */
+  editHeaders?: (method: string, path: string, headers: Record<string, string | string[] | undefined>) => void;
 }
 
 export interface FaultProxy {
@@ -86,7 +88,9 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     }
     const upstream = request({ host: targetHost, port: targetPort, method: req.method, path, headers: { ...req.headers, host: target } }, (answer) => {
       record.outcome = answer.statusCode ?? 0;
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      const headers = { ...answer.headers };
+      options.editHeaders?.(record.method, path, headers);
+      res.writeHead(answer.statusCode ?? 502, headers);
       answer.pipe(res);
     });
     upstream.on('error', () => res.destroy());

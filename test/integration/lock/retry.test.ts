@@ -140,6 +140,22 @@ describe('registry retries and limits (real registry behind a fault-injecting pr
     assert.ok(Date.now() - started < 10_000, 'no connection attempt to the realm was made');
   });
 
+  it('hashes the manifest when the registry sends no digest header, and refuses a header that lies', async () => {
+    const silent = await startFaultProxy(registry.host, { editHeaders: (_method, _path, headers) => delete headers['docker-content-digest'] });
+    const lying = await startFaultProxy(registry.host, {
+      editHeaders: (_method, path, headers) => {
+        if (path.includes('/manifests/')) headers['docker-content-digest'] = `sha256:${'e'.repeat(64)}`;
+      },
+    });
+    proxies.push(silent, lying);
+    const resolved = await withClient({}, (c) => c.resolveTag(`${silent.host}/acme/catalog`, 'v1'));
+    assert.equal(resolved.digest, digest);
+    assert.deepEqual(silent.seen.map((request) => request.method), ['HEAD', 'GET'], 'HEAD first, GET only because no digest came back');
+    await assert.rejects(withClient({}, (c) => c.inspectTag(`${lying.host}/acme/catalog`, 'v1')), (error: unknown) =>
+      error instanceof LockstepError && error.message === `${lying.host}/acme/catalog:v1: the registry announced digest sha256:${'e'.repeat(64)} for a manifest whose bytes hash to ${digest}`,
+    );
+  });
+
   it('lock generate rides through 500s and 429s, printing each retry', async () => {
     const root = await tempDir('lock-retry');
     const services = ['cart', 'catalog'] as const;
