@@ -118,8 +118,8 @@ async function buildService(system: ExampleSystem, name: string, options: { prog
 /** How a service is changed on purpose: a new version, or a release that is broken in a known way. */
 export type ServiceChange =
   | { kind: 'bump' }
-  /** Its /healthz answers 503 (FAIL_HEALTH=1 baked into the image). */
-  | { kind: 'unhealthy' }
+  /** Its /healthz answers 503 (FAIL_HEALTH=1 baked into the image); with `only`, only where DEPLOY_ENV is that. */
+  | { kind: 'unhealthy'; only?: string }
   /** It exits with code 1 on start (CRASH_ON_START=1 baked into the image). */
   | { kind: 'crash' };
 
@@ -163,10 +163,17 @@ async function applyChange(dir: string, name: string, change: ServiceChange): Pr
   const dockerfileName = join(dir, 'Dockerfile');
   const dockerfile = await readFile(dockerfileName, 'utf8');
   if (!dockerfile.includes('FAIL_HEALTH=0')) throw new LockstepError('BAD_INPUT', `${name} cannot be broken on purpose: its Dockerfile sets no FAIL_HEALTH`);
-  const broken =
-    change.kind === 'unhealthy' ? dockerfile.replace('FAIL_HEALTH=0', 'FAIL_HEALTH=1') : dockerfile.replace('FAIL_HEALTH=0', 'FAIL_HEALTH=0 CRASH_ON_START=1');
-  await writeFile(dockerfileName, broken);
-  return change.kind === 'unhealthy' ? `Break ${name}: fail its health check` : `Break ${name}: crash on start`;
+  if (change.kind === 'crash') {
+    await writeFile(dockerfileName, dockerfile.replace('FAIL_HEALTH=0', 'FAIL_HEALTH=0 CRASH_ON_START=1'));
+    return `Break ${name}: crash on start`;
+  }
+  if (change.only) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(change.only)) throw new LockstepError('BAD_INPUT', `"${change.only}" is not an environment name`);
+    await writeFile(dockerfileName, dockerfile.replace('FAIL_HEALTH=0', `FAIL_HEALTH=0 FAIL_HEALTH_IN=${change.only}`));
+    return `Break ${name}: fail its health check in ${change.only}`;
+  }
+  await writeFile(dockerfileName, dockerfile.replace('FAIL_HEALTH=0', 'FAIL_HEALTH=1'));
+  return `Break ${name}: fail its health check`;
 }
 
 function nextPatch(version: string): string {

@@ -18,6 +18,16 @@ if (process.env.CRASH_ON_START === '1') {
   process.exit(1);
 }
 
+// The pipeline's tests ship releases whose health check fails on purpose: FAIL_HEALTH=1 fails
+// everywhere, FAIL_HEALTH_IN=<environment> only where DEPLOY_ENV is that one (like a setting that
+// production lacks).
+function healthFailure() {
+  if (process.env.FAIL_HEALTH === '1') return 'FAIL_HEALTH=1';
+  const only = process.env.FAIL_HEALTH_IN;
+  if (only && only === (process.env.DEPLOY_ENV ?? 'pull-request')) return `FAIL_HEALTH_IN=${only}`;
+  return null;
+}
+
 class HttpError extends Error {
   constructor(status, message) {
     super(message);
@@ -89,7 +99,8 @@ async function checkout(id) {
 async function route(req) {
   const { pathname } = new URL(req.url ?? '/', 'http://localhost');
   if (pathname === '/healthz' && req.method === 'GET') {
-    if (process.env.FAIL_HEALTH === '1') return [503, { status: 'failing', reason: 'FAIL_HEALTH=1' }];
+    const failure = healthFailure();
+    if (failure) return [503, { status: 'failing', reason: failure }];
     try {
       await redis.command('PING');
     } catch (error) {

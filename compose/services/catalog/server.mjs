@@ -12,6 +12,16 @@ if (process.env.CRASH_ON_START === '1') {
   process.exit(1);
 }
 
+// The pipeline's tests ship releases whose health check fails on purpose: FAIL_HEALTH=1 fails
+// everywhere, FAIL_HEALTH_IN=<environment> only where DEPLOY_ENV is that one (like a setting that
+// production lacks).
+function healthFailure() {
+  if (process.env.FAIL_HEALTH === '1') return 'FAIL_HEALTH=1';
+  const only = process.env.FAIL_HEALTH_IN;
+  if (only && only === (process.env.DEPLOY_ENV ?? 'pull-request')) return `FAIL_HEALTH_IN=${only}`;
+  return null;
+}
+
 const products = JSON.parse(readFileSync(new URL('./products.json', import.meta.url), 'utf8'));
 const byId = new Map(products.map((product) => [product.id, product]));
 
@@ -24,8 +34,8 @@ const server = createServer((req, res) => {
   const { pathname } = new URL(req.url ?? '/', 'http://localhost');
   if (req.method !== 'GET') return send(res, 405, { error: 'only GET is served' });
   if (pathname === '/healthz') {
-    // FAIL_HEALTH lets the pipeline's tests ship a release whose health check fails on purpose.
-    if (process.env.FAIL_HEALTH === '1') return send(res, 503, { status: 'failing', reason: 'FAIL_HEALTH=1' });
+    const failure = healthFailure();
+    if (failure) return send(res, 503, { status: 'failing', reason: failure });
     return send(res, 200, { status: 'ok' });
   }
   if (pathname === '/version') return send(res, 200, { service, version, revision });

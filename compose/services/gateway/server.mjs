@@ -18,6 +18,16 @@ if (process.env.CRASH_ON_START === '1') {
   process.exit(1);
 }
 
+// The pipeline's tests ship releases whose health check fails on purpose: FAIL_HEALTH=1 fails
+// everywhere, FAIL_HEALTH_IN=<environment> only where DEPLOY_ENV is that one (like a setting that
+// production lacks).
+function healthFailure() {
+  if (process.env.FAIL_HEALTH === '1') return 'FAIL_HEALTH=1';
+  const only = process.env.FAIL_HEALTH_IN;
+  if (only && only === (process.env.DEPLOY_ENV ?? 'pull-request')) return `FAIL_HEALTH_IN=${only}`;
+  return null;
+}
+
 function send(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -49,7 +59,8 @@ async function proxy(req, res, upstream, path) {
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/healthz') {
-    if (process.env.FAIL_HEALTH === '1') return send(res, 503, { status: 'failing', reason: 'FAIL_HEALTH=1' });
+    const failure = healthFailure();
+    if (failure) return send(res, 503, { status: 'failing', reason: failure });
     return send(res, 200, { status: 'ok' });
   }
   if (url.pathname === '/version') return send(res, 200, { service, version, revision });
