@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { run, type RunOptions, type RunResult } from '../exec/run.js';
+import { writeAtomic } from '../io/writeAtomic.js';
 import { LockstepError } from '../errors.js';
 
 /** How compose is invoked here: the v2 plugin (`docker compose`) or the v1 binary (`docker-compose`). */
@@ -29,14 +33,44 @@ async function probe(env: NodeJS.ProcessEnv): Promise<ComposeCommand> {
     { program: 'docker-compose', prefix: [], version: 1 },
   ].filter((candidate) => !forced || forced === `v${candidate.version}`) as Array<Omit<ComposeCommand, 'versionText'>>;
   for (const candidate of candidates) {
-    const result = await run(candidate.program, [...candidate.prefix, 'version', '--short'], { allowFailure: true, timeoutMs: 15_000 }).catch(
+    const cache = candidate.version === 1 ? await versionCache(candidate.program, env) : undefined;
+    const cached = cache ? await readFile(cache, 'utf8').catch(() => undefined) : undefined;
+    if (cached) return { ...candidate, versionText: cached.trim() };
+    const result = await run(candidate.program, [...candidate.prefix, 'version', '--short'], { allowFailure: true, timeoutMs: 15_000, env }).catch(
       () => undefined,
     );
-    if (result && result.exitCode === 0) return { ...candidate, versionText: result.stdout.trim() };
+    if (result && result.exitCode === 0) {
+      const versionText = result.stdout.trim();
+      if (cache) await writeAtomic(cache, `${versionText}\n`).catch(() => undefined);
+      return { ...candidate, versionText };
+    }
   }
   throw new LockstepError('COMPOSE', 'neither `docker compose` (v2) nor `docker-compose` (v1) is installed', {
     hint: 'install the Docker Compose plugin, or Debian\'s docker-compose package',
   });
+}
+
+/**
+ * `docker-compose version` (v1) is a Python program taking up to seconds to start on a busy machine,
+ * once per lockstep command. Its answer is cached per installed binary: the file name is a hash of the
+ * binary's resolved path, size and modification time, so an upgrade is probed afresh. Undefined when
+ * the binary is not on PATH or there is no home to cache in.
+ */
+async function versionCache(program: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const cacheRoot = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
+  if (!cacheRoot) return undefined;
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    try {
+      const binary = await realpath(join(dir, program));
+      const info = await stat(binary);
+      if (!info.isFile()) continue;
+      const key = createHash('sha256').update(`${binary}\0${info.size}\0${info.mtimeMs}`).digest('hex').slice(0, 24);
+      return join(cacheRoot, 'lockstep', `compose-version-${key}`);
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
 }
 
 /** Runs compose with an argument array; `project` and `files` become -p / -f. */

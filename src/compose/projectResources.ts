@@ -6,21 +6,25 @@ export interface ProjectResources {
   volumes: string[];
 }
 
-/** Everything docker holds with one of these labels: what `stack down` must leave at zero. */
-export async function listLabelledResources(labels: string[], options: RunOptions = {}): Promise<ProjectResources> {
-  const ids = async (args: string[]) => {
-    const found = new Set<string>();
-    for (const label of labels) {
-      const result = await run('docker', [...args, '--filter', `label=${label}`], { errorCode: 'DOCKER', ...options });
-      for (const line of result.stdout.split('\n')) if (line.trim()) found.add(line.trim());
-    }
-    return [...found].sort();
+/**
+ * Everything docker holds for a project: containers with any of `containerLabels` (compose's, and the
+ * one on suite containers), networks and volumes with compose's label. All listed at once.
+ */
+export async function listLabelledResources(containerLabels: string[], composeLabel: string, options: RunOptions = {}): Promise<ProjectResources> {
+  const ids = async (args: string[], label: string) => {
+    const result = await run('docker', [...args, '--filter', `label=${label}`], { errorCode: 'DOCKER', ...options });
+    return result.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
   };
-  return {
-    containers: await ids(['container', 'ls', '--all', '--quiet', '--no-trunc']),
-    networks: await ids(['network', 'ls', '--quiet', '--no-trunc']),
-    volumes: await ids(['volume', 'ls', '--quiet']),
-  };
+  const [containers, networks, volumes] = await Promise.all([
+    Promise.all(containerLabels.map((label) => ids(['container', 'ls', '--all', '--quiet', '--no-trunc'], label))).then((lists) => [...new Set(lists.flat())].sort()),
+    ids(['network', 'ls', '--quiet', '--no-trunc'], composeLabel).then((list) => list.sort()),
+    ids(['volume', 'ls', '--quiet'], composeLabel).then((list) => list.sort()),
+  ]);
+  return { containers, networks, volumes };
+}
+
+export function countResources(resources: ProjectResources): number {
+  return resources.containers.length + resources.networks.length + resources.volumes.length;
 }
 
 /**

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComposeCommand } from '../compose/composeCommand.js';
 import { runCompose } from '../compose/composeCommand.js';
-import { listLabelledResources, removeResources } from '../compose/projectResources.js';
+import { countResources, listLabelledResources, removeResources } from '../compose/projectResources.js';
 import { LockstepError } from '../errors.js';
 import { composeProjectLabel, suiteProjectLabel } from '../stack/project.js';
 
@@ -18,8 +18,8 @@ export interface StackDownInput {
 }
 
 export interface StackDownDeps {
-  /** null when no compose is installed: the label sweep still removes everything. */
-  compose: ComposeCommand | null;
+  /** Asked only when there is something to stop; null when no compose is installed: the label sweep still removes everything. */
+  compose: () => Promise<ComposeCommand | null>;
   progress: (message: string) => void;
 }
 
@@ -36,21 +36,27 @@ export interface StackDownResult {
  */
 export async function stackDown(input: StackDownInput, deps: StackDownDeps): Promise<StackDownResult> {
   const started = Date.now();
-  const labels = [`${composeProjectLabel}=${input.project}`, `${suiteProjectLabel}=${input.project}`];
-  const before = await listLabelledResources(labels);
+  const composeLabel = `${composeProjectLabel}=${input.project}`;
+  const list = () => listLabelledResources([composeLabel, `${suiteProjectLabel}=${input.project}`], composeLabel);
+  const before = await list();
   const { composeFile, workDir } = input;
   const override = join(workDir, 'compose.override.yaml');
-  if (before.containers.length + before.networks.length + before.volumes.length > 0 && deps.compose && composeFile && existsSync(composeFile)) {
+  const compose = countResources(before) > 0 ? await deps.compose() : null;
+  if (compose && composeFile && existsSync(composeFile)) {
     deps.progress(`stack down: ${input.project}: stopping ${before.containers.length} containers`);
     const files = existsSync(override) ? [composeFile, override] : [composeFile];
     const downArgs = ['down', '--volumes', '--remove-orphans', '--timeout', String(input.stopTimeoutSeconds ?? 10)];
-    const result = await runCompose(deps.compose, { project: input.project, files, args: downArgs }, { allowFailure: true });
+    const result = await runCompose(compose, { project: input.project, files, args: downArgs }, { allowFailure: true });
     if (result.exitCode !== 0) deps.progress(`stack down: compose down failed (${result.stderr.trim().split('\n').at(-1) ?? result.exitCode}); removing by label`);
   }
-  const problems = await removeResources(await listLabelledResources(labels));
-  const left = await listLabelledResources(labels);
+  let left = countResources(before) > 0 ? await list() : before;
+  const problems: string[] = [];
+  if (countResources(left) > 0) {
+    problems.push(...(await removeResources(left)));
+    left = await list();
+  }
   await rm(workDir, { recursive: true, force: true });
-  const leftCount = left.containers.length + left.networks.length + left.volumes.length;
+  const leftCount = countResources(left);
   if (leftCount > 0) {
     throw new LockstepError('DOCKER', `stack down: ${leftCount} resources of ${input.project} could not be removed`, {
       details: [

@@ -134,7 +134,7 @@ async function openSession(configFile: string, projectFlag: string | undefined, 
     teardown: async () =>
       stackDown(
         { project, composeFile: config ? resolve(configDir, config.stack.composeFile) : null, workDir: stackWorkDir(configDir, project) },
-        { compose: await detectCompose().catch(() => null), progress },
+        { compose: () => detectCompose().catch(() => null), progress },
       ),
   };
 }

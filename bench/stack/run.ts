@@ -1,0 +1,105 @@
+// Benchmark: `lockstep stack up` + `lockstep stack down` against plain compose doing the same job with
+// the same pinned images: `up -d` + waiting until every container is healthy (compose v1 has no
+// --wait, so a poll as tight as lockstep's; `up --wait` when compose v2 is installed) + `down`.
+//
+//   npx tsx bench/stack/run.ts [rounds]        (default 3; LOCKSTEP_* image variables as for the tests)
+//
+// Images are built and pushed once and are present locally for both sides, so the figures compare
+// orchestration, not pulls. Rounds alternate which side goes first.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { detectCompose, runCompose, type ComposeCommand } from '../../src/compose/composeCommand.js';
+import { inspectProjectContainers } from '../../src/compose/containers.js';
+import { renderImageOverride } from '../../src/compose/override.js';
+import { createExampleSystem, writeSandboxLock } from '../../src/sandbox/exampleSystem.js';
+import { startRegistry } from '../../test/support/registry.js';
+import { removeProjectResources } from '../../test/support/docker.js';
+
+const rounds = Number(process.argv[2] ?? 3);
+const cli = fileURLToPath(new URL('../../bin/lockstep.js', import.meta.url));
+const pollMs = 250;
+
+function lockstep(args: string[], cwd: string): void {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, LOCKSTEP_QUIET: '1' } });
+  if (result.status !== 0) throw new Error(`lockstep ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+}
+
+async function plainCompose(compose: ComposeCommand, project: string, files: string[], cwd: string): Promise<void> {
+  if (compose.version === 2) {
+    await runCompose(compose, { project, files, projectDirectory: cwd, args: ['up', '--detach', '--no-build', '--wait'] });
+  } else {
+    await runCompose(compose, { project, files, projectDirectory: cwd, args: ['up', '--detach', '--no-build'] });
+    for (;;) {
+      const containers = await inspectProjectContainers('com.docker.compose.project', project);
+      if (containers.some((container) => container.status !== 'running' || container.health === 'unhealthy')) throw new Error(`${project} failed to start`);
+      if (containers.length === 4 && containers.every((container) => container.health === null || container.health === 'healthy')) break;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+  await runCompose(compose, { project, files, projectDirectory: cwd, args: ['down', '--volumes', '--remove-orphans', '--timeout', '10'] });
+}
+
+async function timed(work: () => Promise<void> | void): Promise<number> {
+  const started = performance.now();
+  await work();
+  return (performance.now() - started) / 1000;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const registry = await startRegistry();
+const root = await mkdtemp(join(tmpdir(), 'lockstep-bench-stack-'));
+const lsProject = `bench-ls-${process.pid}`;
+const plainProject = `bench-plain-${process.pid}`;
+try {
+  const compose = await detectCompose();
+  console.error(`preparing the example system (registry ${registry.host}, compose ${compose.versionText})`);
+  const system = await createExampleSystem({ root, registryHost: registry.host });
+  const lockFile = join(root, 'bench.lock.yaml');
+  const lock = await writeSandboxLock(system, lockFile);
+  const overrideFile = join(root, 'pinned.override.yaml');
+  await writeFile(
+    overrideFile,
+    renderImageOverride(
+      Object.fromEntries(Object.entries(lock.services).map(([name, service]) => [name, { reference: `${service.image}@${service.digest}`, labels: {} }])),
+      ['The same pinned images, for plain compose.'],
+    ),
+  );
+  const composeFile = join(system.repoDir, 'compose.yaml');
+  const times = { lockstep: [] as number[], plain: [] as number[] };
+  for (let round = 1; round <= rounds; round += 1) {
+    const runLockstep = async () => {
+      times.lockstep.push(
+        await timed(() => {
+          lockstep(['-c', system.configFile, 'stack', 'up', '--lock', lockFile, '--project', lsProject], system.repoDir);
+          lockstep(['-c', system.configFile, 'stack', 'down', '--project', lsProject], system.repoDir);
+        }),
+      );
+    };
+    const runPlain = async () => {
+      times.plain.push(await timed(() => plainCompose(compose, plainProject, [composeFile, overrideFile], system.repoDir)));
+    };
+    if (round % 2 === 1) {
+      await runLockstep();
+      await runPlain();
+    } else {
+      await runPlain();
+      await runLockstep();
+    }
+    console.error(`round ${round}: lockstep ${times.lockstep.at(-1)!.toFixed(2)} s, plain compose ${times.plain.at(-1)!.toFixed(2)} s`);
+  }
+  const ratio = median(times.lockstep) / median(times.plain);
+  console.log('stack up + down, 4 services, images present locally');
+  console.log(`  rounds:                ${rounds}`);
+  console.log(`  lockstep stack up+down ${times.lockstep.map((t) => t.toFixed(2)).join(' / ')} s (median ${median(times.lockstep).toFixed(2)} s)`);
+  console.log(`  ${compose.version === 2 ? 'docker compose up --wait' : 'docker-compose up + poll'}+down ${times.plain.map((t) => t.toFixed(2)).join(' / ')} s (median ${median(times.plain).toFixed(2)} s)`);
+  console.log(`  ratio lockstep / compose: ${ratio.toFixed(2)}x (goal <= 1.30x)`);
+} finally {
+  await removeProjectResources(lsProject).catch(() => {});
+  await removeProjectResources(plainProject).catch(() => {});
+  await registry.stop();
+  await rm(root, { recursive: true, force: true });
+}
