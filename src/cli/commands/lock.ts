@@ -33,13 +33,19 @@ export function registerLockCommands(program: Command): void {
     .option('--component-tags <file>', "cross-check against component-tags.json published by the services' CI")
     .action(async (options: GenerateOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const { InputError } = await import('../../errors.js');
+      // One batch: the loader reads and links these module graphs concurrently, not one after another.
+      const [{ InputError }, { loadConfig }, { generateLock }, { createRegistryClient }, { registryClientOptions, describeRetry }, { lockId }, { writeLock, renderLockFile }] =
+        await Promise.all([
+          import('../../errors.js'),
+          import('../../config/load.js'),
+          import('../../stages/lockGenerate.js'),
+          import('../../registry/client.js'),
+          import('../../registry/fromConfig.js'),
+          import('../../lock/integrity.js'),
+          import('../../lock/write.js'),
+        ]);
       if (options.only && !options.base) throw new InputError('--only', undefined, 'needs --base <lock> (a hotfix starts from a lock)');
       if (options.base && !options.only) throw new InputError('--base', undefined, 'needs --only <services> (which services the hotfix changes)');
-      const { loadConfig } = await import('../../config/load.js');
-      const { generateLock } = await import('../../stages/lockGenerate.js');
-      const { createRegistryClient } = await import('../../registry/client.js');
-      const { registryClientOptions, describeRetry } = await import('../../registry/fromConfig.js');
       const config = await loadConfig(globals.config);
       let hotfix: GenerateLockInput['hotfix'];
       if (options.base && options.only) {
@@ -68,15 +74,12 @@ export function registerLockCommands(program: Command): void {
           },
           { registry, progress },
         );
-        const { lockId } = await import('../../lock/integrity.js');
         const count = Object.keys(generated.services).length;
         if (options.out && options.out !== '-') {
-          const { writeLock } = await import('../../lock/write.js');
           await writeLock(options.out, generated);
           const summary = { file: options.out, id: lockId(generated), integrity: generated.integrity, services: count, hotfix: generated.hotfix ?? null };
           emit(globals, summary, () => `✔ wrote ${options.out} (lock ${summary.id}, ${count} service${count === 1 ? '' : 's'}${hotfix ? `, hotfix of ${hotfix.only.join(', ')}` : ''})`);
         } else {
-          const { renderLockFile } = await import('../../lock/write.js');
           process.stdout.write(renderLockFile(generated, globals.json ? 'json' : 'yaml'));
           progress(`lock: ${lockId(generated)} (${count} service${count === 1 ? '' : 's'})`);
         }
