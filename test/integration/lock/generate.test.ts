@@ -101,9 +101,10 @@ describe('lockstep lock generate on a real registry and real submodules', { skip
     // Leave the working tree disagreeing with HEAD: the submodule checked out back at v1, uncommitted.
     await git(join(orchestrator.dir, 'services/catalog'), 'checkout', '-q', sources.catalog!.commit);
 
-    const atHead = await runCli(['-c', config, 'lock', 'generate', '--repo', orchestrator.dir, '--json'], { env });
+    const atHead = await runCli(['-c', config, 'lock', 'generate', '--repo', orchestrator.dir, '--json'], { env: { ...env, GITHUB_REPOSITORY: 'acme/from-actions' } });
     assert.equal(atHead.code, 0, atHead.stderr);
     const headLock = JSON.parse(atHead.stdout) as ReleaseLock;
+    assert.equal(headLock.source.repository, 'acme/from-actions', 'no repository in the config: GITHUB_REPOSITORY');
     assert.equal(headLock.source.commit, bumped);
     assert.equal(headLock.services.catalog!.commit, catalogV2);
     assert.equal(headLock.services.catalog!.digest, digestV2);
@@ -112,6 +113,7 @@ describe('lockstep lock generate on a real registry and real submodules', { skip
     assert.equal(atFirst.code, 0, atFirst.stderr);
     const firstLock = JSON.parse(atFirst.stdout) as ReleaseLock;
     assert.equal(firstLock.source.ref, orchestrator.commit, 'a bare commit is recorded as given');
+    assert.equal(firstLock.source.repository, 'orchestrator', 'neither config nor GITHUB_REPOSITORY: the directory name');
     assert.equal(firstLock.services.catalog!.commit, sources.catalog!.commit);
     assert.equal(firstLock.services.catalog!.digest, pushed.catalog);
   });
