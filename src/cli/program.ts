@@ -1,4 +1,5 @@
 import { Command, type Option } from 'commander';
+import { registerDemoCommands } from './commands/demo.js';
 import { registerEnvironmentCommands } from './commands/env.js';
 import { registerGateCommands } from './commands/gate.js';
 import { registerLockCommands } from './commands/lock.js';
@@ -13,7 +14,7 @@ import { commanderErrorLine } from './errors.js';
  * The command tree. Each group module only declares commands and flags; the code that does the work is
  * imported inside the action, so `lockstep --help` and every command load only what they use.
  */
-const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerEnvironmentCommands, registerReleaseCommands, registerStackCommands, registerPrCommands, registerGateCommands, registerRunCommands];
+const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerEnvironmentCommands, registerReleaseCommands, registerStackCommands, registerPrCommands, registerGateCommands, registerRunCommands, registerDemoCommands];
 
 export function buildProgram(version: string): Command {
   const program = new Command('lockstep')
