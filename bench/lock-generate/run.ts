@@ -8,7 +8,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -134,6 +134,9 @@ async function main() {
       goal === undefined ? '—' : `≤ ${goal}× ${ratio <= goal ? 'met' : 'MISSED'}`,
     ];
   });
+  // Both sides wait on the same registry container, so a busy machine moves both, but not equally.
+  const machine = `${cpus().length} cores, load average ${loadavg().map((value) => value.toFixed(1)).join(' / ')} (1/5/15 min) at the end`;
+  console.log(machine);
   const headers = ['N', 'lockstep (median)', 'runs', 'skopeo loop', 'ratio', 'goal'];
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
   for (const line of [headers, widths.map((width) => '-'.repeat(width)), ...rows]) {
@@ -141,7 +144,7 @@ async function main() {
   }
   const resultsDir = join(repoRoot, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
-  await writeFile(join(resultsDir, 'lock-generate.json'), `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
+  await writeFile(join(resultsDir, 'lock-generate.json'), `${JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2)}\n`);
 }
 
 await main();
