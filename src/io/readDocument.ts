@@ -90,11 +90,20 @@ function yamlProblem(code: string, message: string): string {
   return `invalid YAML: ${message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`;
 }
 
-/** Formats a zod path as `services.catalog.digest` (the field a user searches for in the file). */
+/**
+ * Formats a zod path as `services.catalog.digest` (the field a user searches for in the file). A key
+ * that is not a plain name is quoted, `services["../etc"]`, so that dots, spaces and control
+ * characters in it can neither blur the path nor break the one-line message.
+ */
 export function fieldPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(top level)';
   return path
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`))
+    .map((part, index) => {
+      if (typeof part === 'number') return `[${part}]`;
+      const key = String(part);
+      if (!/^[A-Za-z0-9_-]+$/.test(key)) return `[${JSON.stringify(key)}]`;
+      return index === 0 ? key : `.${key}`;
+    })
     .join('');
 }
 
@@ -108,6 +117,11 @@ export function validate<S extends z.ZodType>(file: string, schema: S, data: unk
   if (issue.code === 'unrecognized_keys') {
     path = [...path, issue.keys[0]!];
     message = 'unknown field';
+  } else if (issue.code === 'invalid_key') {
+    // zod reports a bad record key as "Invalid key in record"; the key schema's own message says why.
+    message = issue.issues[0]?.message ?? message;
+  } else if (issue.code === 'invalid_type' && message.endsWith('received undefined')) {
+    message = 'is required';
   }
   throw new InputError(file, fieldPath(path), message);
 }
