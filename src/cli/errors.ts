@@ -8,10 +8,24 @@ import { ExitCode, isLockstepError } from '../errors.js';
 export function commanderErrorLine(text: string): string {
   const joined = text
     .split('\n')
-    .map((line) => line.trim())
+    .map((line) => printable(line.trim()))
     .filter((line) => line.length > 0)
     .join(' ');
   return `${joined.replace(/^error: /, 'lockstep: ')}\n`;
+}
+
+/**
+ * Messages quote input (a key, a flag value, a registry's answer). Its control characters are shown
+ * escaped, so a message stays on one line and cannot move the cursor or recolour the terminal.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => {
+    if (char === '\n') return '\\n';
+    if (char === '\r') return '\\r';
+    if (char === '\t') return '\\t';
+    return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
 }
 
 /**
@@ -25,15 +39,15 @@ export function reportError(error: unknown, write: (line: string) => void = (lin
     return ExitCode.badInput;
   }
   if (isLockstepError(error)) {
-    write(`lockstep: ${error.message}`);
+    write(`lockstep: ${printable(error.message)}`);
     if (error.code !== 'BAD_INPUT') {
-      for (const detail of error.details) write(`  ${detail}`);
-      if (error.hint) write(`  hint: ${error.hint}`);
+      for (const detail of error.details) write(`  ${printable(detail)}`);
+      if (error.hint) write(`  hint: ${printable(error.hint)}`);
     }
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  write(`lockstep: internal error: ${message.split('\n')[0]}`);
+  write(`lockstep: internal error: ${printable(message.split('\n')[0] ?? '')}`);
   if (process.env.LOCKSTEP_DEBUG && error instanceof Error && error.stack) write(error.stack);
   return ExitCode.internal;
 }
