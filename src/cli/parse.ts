@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { InputError } from '../errors.js';
 
 /** commander argument parsers that fail with a message naming the flag (commander adds the flag). */
 export function positiveInt(value: string): number {
@@ -23,8 +24,21 @@ export function commaList(value: string): string[] {
   return items;
 }
 
-/** Names of environment variables holding secrets: the value never appears on a command line. */
+/**
+ * Names of environment variables holding secrets: the value never appears on a command line. Someone
+ * who passes the secret itself by mistake must not see it echoed into a CI log, so the refusal never
+ * repeats what was given, and a name that looks like a token (GitHub's prefixes, or a long mix of
+ * upper case, lower case and digits) is refused too. (`--token-env` is the one flag taking such a name.)
+ */
 export function envVarName(value: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(value)) throw new InvalidArgumentError('must be an environment variable name');
+  const looksLikeToken =
+    /^(gh[pousr]_|github_pat_)/.test(value) || (value.length >= 24 && /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value));
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(value) || looksLikeToken) {
+    throw new InputError(
+      '--token-env',
+      undefined,
+      `takes the name of an environment variable, such as GITHUB_TOKEN, not a secret (what was given is not repeated here${looksLikeToken ? ': it looks like a token' : ''})`,
+    );
+  }
   return value;
 }
