@@ -42,6 +42,9 @@ export function registerEnvironmentCommands(program: Command): void {
       const { readLock } = await import('../../lock/read.js');
       const { deployLock } = await import('../../stages/deploy.js');
       const lock = await readLock(options.lock);
+      const { loadConfig } = await import('../../config/load.js');
+      const { checkLockMatchesConfig } = await import('../../lock/matchConfig.js');
+      checkLockMatchesConfig(options.lock, lock, global.config, Object.keys((await loadConfig(global.config)).services));
       const context = await deployContext(global.config, options.env, options.holder);
       try {
         const result = await deployLock({ ...context, lock });
@@ -130,6 +133,11 @@ report: ${result.summaryFile}`);
     .action(async (options: { env: string; to?: string; releasesDir: string; holder?: string }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const { rollback } = await import('../../stages/rollback.js');
+      if (options.to !== undefined) {
+        const { parseReleaseVersion } = await import('../../environments/releases/version.js');
+        const { InputError } = await import('../../errors.js');
+        if (!parseReleaseVersion(options.to)) throw new InputError('--to', undefined, `"${options.to}" is not a release version such as v1.4.2`);
+      }
       const context = await deployContext(global.config, options.env, options.holder);
       try {
         const result = await rollback({ ...context, releasesDir: options.releasesDir, to: options.to });
