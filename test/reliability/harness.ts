@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -39,6 +39,54 @@ export function runCli(args: string[], options: { cwd: string; env?: NodeJS.Proc
       resolve({ code, stdout, stderr, durationMs: performance.now() - started });
     });
   });
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Output so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when stderr matches, rejects when the run ends first or time runs out. */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  result: Promise<CliResult>;
+}
+
+/** Starts the built CLI and hands back the running process, for tests that kill it or watch it work. */
+export function startCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): RunningCli {
+  const started = performance.now();
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, LOCKSTEP_DEBUG: '', LOCKSTEP_QUIET: '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let ended = false;
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000);
+  const result = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      ended = true;
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : null), stdout, stderr, durationMs: performance.now() - started });
+    });
+  });
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async waitForStderr(pattern, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(stderr)) {
+        if (ended) throw new Error(`the run ended before stderr matched ${pattern}:\n${stderr}`);
+        if (Date.now() > deadline) throw new Error(`stderr did not match ${pattern} within ${timeoutMs} ms:\n${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    result,
+  };
 }
 
 export async function scratchDir(prefix: string): Promise<string> {
