@@ -1,7 +1,8 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { generatedFiles } from '../src/generated/files.js';
 
-for (const [path, content] of Object.entries(generatedFiles())) {
+const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+for (const [path, content] of Object.entries(generatedFiles(readme))) {
   await writeFile(new URL(`../${path}`, import.meta.url), content);
   console.log(`wrote ${path}`);
 }

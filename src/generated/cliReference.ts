@@ -12,3 +12,21 @@ export function renderCliReference(program: Command): string {
   walk(program, []);
   return sections.join('\n');
 }
+
+/** One row per runnable command: the table in the README (the full help is in docs/cli.md). */
+export function renderCliSummary(program: Command): string {
+  const rows: string[] = ['| command | what it does |', '| --- | --- |'];
+  const walk = (command: Command, path: string[]) => {
+    for (const sub of command.commands) {
+      if (sub.name() === 'help') continue;
+      const name = [...path, sub.name()].join(' ');
+      if (sub.commands.length === 0) {
+        const usage = sub.usage().replace(/\[options\]\s*/, '').trim();
+        rows.push(`| \`lockstep ${name}${usage ? ` ${usage}` : ''}\` | ${sub.description().replace(/\|/g, '\\|')} |`);
+      }
+      walk(sub, [...path, sub.name()]);
+    }
+  };
+  walk(program, []);
+  return `${rows.join('\n')}\n`;
+}

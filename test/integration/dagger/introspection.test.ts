@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFile, cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -226,4 +226,22 @@ describe('the Dagger module as the engine registers it (SDK introspector)', () =
     }
   });
 
+
+  it('matches the Dagger function reference in README.md (LOCKSTEP_UPDATE_DOCS=1 rewrites it)', async () => {
+    const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+    const firstSentence = (text: string) => text.replace(/\s+/g, ' ').trim().split(/(?<=\.)\s/)[0] ?? '';
+    const rows = lockstep()
+      .functions.slice()
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((candidate) => {
+        const args = candidate.arguments.map((arg) => `--${kebab(arg.name)}${arg.optional ? '' : ' (required)'}`).join(', ');
+        return `| \`${kebab(candidate.name)}\` | ${args || '–'} | ${candidate.returns} | ${firstSentence(candidate.description).replace(/\|/g, '\\|')} |`;
+      });
+    const table = ['| function | arguments | returns | what it does |', '| --- | --- | --- | --- |', ...rows].join('\n');
+    const { readSection, replaceSection } = await import('../../../src/generated/readmeSections.js');
+    const readmePath = join(root, 'README.md');
+    const readme = await readFile(readmePath, 'utf8');
+    if (process.env.LOCKSTEP_UPDATE_DOCS === '1') await writeFile(readmePath, replaceSection(readme, 'dagger', table));
+    else assert.equal(readSection(readme, 'dagger'), table, 'README.md Dagger functions are stale: rerun with LOCKSTEP_UPDATE_DOCS=1');
+  });
 });
