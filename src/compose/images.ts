@@ -1,9 +1,13 @@
 import { LockstepError } from '../errors.js';
 import { run, type RunOptions } from '../exec/run.js';
 
-export async function imagePresent(reference: string, options: RunOptions = {}): Promise<boolean> {
-  const result = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', reference], { errorCode: 'DOCKER', ...options, allowFailure: true });
-  return result.exitCode === 0;
+/** The references docker does not have locally; one `docker image inspect` for all in the usual case. */
+export async function missingImages(references: string[], options: RunOptions = {}): Promise<string[]> {
+  if (references.length === 0) return [];
+  const inspect = (refs: string[]) => run('docker', ['image', 'inspect', '--format', '{{.Id}}', ...refs], { errorCode: 'DOCKER', ...options, allowFailure: true });
+  if ((await inspect(references)).exitCode === 0) return [];
+  const present = await Promise.all(references.map(async (reference) => (await inspect([reference])).exitCode === 0));
+  return references.filter((_reference, index) => !present[index]);
 }
 
 /** Pulls an image by reference; a failure names the service so the message alone says which lock entry is wrong. */

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { runCompose, type ComposeCommand } from '../compose/composeCommand.js';
 import { containerLogTail, inspectProjectContainers } from '../compose/containers.js';
-import { imagePresent, pullImage } from '../compose/images.js';
+import { missingImages, pullImage } from '../compose/images.js';
 import type { Environment } from '../compose/interpolate.js';
 import { renderImageOverride } from '../compose/override.js';
 import type { LockstepConfig } from '../config/schema.js';
@@ -113,15 +113,15 @@ export async function stackUp(input: StackUpInput, deps: StackUpDeps): Promise<S
 }
 
 async function pullMissing(pins: PinnedImage[], deps: StackUpDeps, deadline: number): Promise<void> {
-  const queue = [...pins];
+  const missing = new Set(await missingImages(pins.map((pin) => pin.reference), { signal: deps.signal }));
+  const queue = pins.filter((pin) => missing.has(pin.reference));
   const worker = async () => {
     for (let pin = queue.shift(); pin; pin = queue.shift()) {
-      if (await imagePresent(pin.reference, { signal: deps.signal })) continue;
       deps.progress(`stack up: pulling ${pin.service} ${pin.reference}`);
       await pullImage(pin.service, pin.reference, { signal: deps.signal, timeoutMs: Math.max(1000, deadline - Date.now()) });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(pullConcurrency, pins.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(pullConcurrency, queue.length) }, worker));
 }
 
 type UpState = { done: false } | { done: true; result?: RunResult; error?: unknown };

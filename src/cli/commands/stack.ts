@@ -33,9 +33,9 @@ export function registerStackCommands(program: Command): void {
     .description('Start the stack with every locked service pinned to image@digest; wait until all are healthy. Tears down on failure or Ctrl-C.')
     .requiredOption('--lock <file>', 'the release lock whose images to run')
     .option(...projectOption)
-    .option('--timeout <duration>', 'how long the start may take, pulls included', durationMs, 300_000)
+    .option('--timeout <duration>', 'how long the start may take, pulls included (default: 5m)', durationMs)
     .option('--keep-on-failure', 'leave a stack that failed to start running, for inspection')
-    .action(async (options: { lock: string; project?: string; timeout: number; keepOnFailure?: boolean }, command: Command) => {
+    .action(async (options: { lock: string; project?: string; timeout?: number; keepOnFailure?: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const session = await openSession(global.config, options.project);
       const { stackUp } = await import('../../stages/stackUp.js');
@@ -44,7 +44,7 @@ export function registerStackCommands(program: Command): void {
       const result = await withTeardownOnSignal(
         async (signal) =>
           stackUp(
-            { configFile: global.config, config: session.config, lockFile: options.lock, project: session.project, timeoutMs: options.timeout, keepOnFailure: options.keepOnFailure },
+            { configFile: global.config, config: session.config, lockFile: options.lock, project: session.project, timeoutMs: options.timeout ?? 300_000, keepOnFailure: options.keepOnFailure },
             { compose: await session.compose(), progress, teardown: session.teardown, signal },
           ),
         session.teardown,
