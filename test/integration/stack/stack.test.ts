@@ -18,6 +18,7 @@ const cli = fileURLToPath(new URL('../../../bin/lockstep.js', import.meta.url));
 const project = `lsstack-${process.pid}`;
 const crashProject = `${project}-crash`;
 const interruptProject = `${project}-int`;
+const timeoutProject = `${project}-timeout`;
 
 interface CliResult {
   code: number | null;
@@ -64,7 +65,7 @@ describe('lockstep stack on docker with a real registry', { skip: why ?? false }
   });
 
   after(async () => {
-    for (const name of [project, crashProject, interruptProject]) await removeProjectResources(name).catch(() => {});
+    for (const name of [project, crashProject, interruptProject, timeoutProject]) await removeProjectResources(name).catch(() => {});
     await registry?.stop();
     await system?.cleanup();
   });
@@ -81,9 +82,14 @@ describe('lockstep stack on docker with a real registry', { skip: why ?? false }
     assert.ok(plan.startOrder.indexOf('redis') < plan.startOrder.indexOf('cart'));
   });
 
-  it('starts the locked digests and returns once every service is healthy', async () => {
+  it('starts the locked digests, pulling what is missing, and returns once every service is healthy', async () => {
+    // Without a local reference to redis's digest, stack up has to pull it from the registry.
+    const redis = system.lock.services.redis!;
+    await docker(['image', 'rm', `${redis.image}:${redis.tag}`, `${redis.image}@${redis.digest}`]).catch(() => {});
     const result = await lockstep(['--json', '-c', system.configFile, 'stack', 'up', '--lock', system.lockFile, '--project', project, '--timeout', '3m'], system.repoDir);
     assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`stack up: pulling redis ${redis.image}@${redis.digest}`));
+    assert.doesNotMatch(result.stderr, /pulling (cart|catalog|gateway)/, 'images present locally are not pulled');
     const up = JSON.parse(result.stdout) as { services: Array<{ service: string; state: string }> };
     assert.deepEqual(
       up.services.map((entry) => entry.state),
@@ -171,6 +177,14 @@ describe('lockstep stack on docker with a real registry', { skip: why ?? false }
     assert.match(result.stderr, /gateway: exited with code 1/);
     assert.match(result.stderr, /gateway \| gateway: CRASH_ON_START=1, exiting before listening/);
     assert.deepEqual(await projectResources(crashProject), { containers: [], networks: [], volumes: [] });
+  });
+
+  it('fails stack up after --timeout, naming what was not healthy yet, and leaves nothing behind', async () => {
+    // Redis alone needs one 2 s health interval before cart may start: 3 s cannot be enough.
+    const result = await lockstep(['-c', system.configFile, 'stack', 'up', '--lock', system.lockFile, '--project', timeoutProject, '--timeout', '3s'], system.repoDir);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /lockstep: stack up: (([a-z, ]+) did not become healthy|compose up did not finish) within 3 s/);
+    assert.deepEqual(await projectResources(timeoutProject), { containers: [], networks: [], volumes: [] });
   });
 
   it('tears down when stack up is interrupted while services start', async () => {
