@@ -10,7 +10,7 @@ import { createCredentialLookup } from '../../../src/registry/credentials.js';
 import { dockerUnavailableReason } from '../../support/docker.js';
 import { pushImage } from '../../support/ociPush.js';
 import { startRegistry, type StartedRegistry } from '../../support/registry.js';
-import { cleanAuthEnv, orchestratorRepo, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
+import { cleanAuthEnv, orchestratorRepo, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
 
 const unavailable = await dockerUnavailableReason();
 const auth = { username: 'robot', password: 'Pa55-w0rd:with-colon' };
@@ -38,6 +38,7 @@ describe('registry basic auth (real registry with htpasswd)', { skip: unavailabl
 
   after(async () => {
     await registry?.stop();
+    await removeTempDirs();
   });
 
   const assertNoSecrets = (text: string) => {

@@ -5,7 +5,7 @@ import { LockstepError } from '../../../src/errors.js';
 import { createRegistryClient } from '../../../src/registry/client.js';
 import { dockerUnavailableReason } from '../../support/docker.js';
 import { pushImage } from '../../support/ociPush.js';
-import { cleanAuthEnv, orchestratorRepo, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
+import { cleanAuthEnv, orchestratorRepo, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
 import { startTokenRegistry, tokenRegistryUnavailable, type TokenRegistry } from './tokenRegistry.js';
 
 const unavailable = (await dockerUnavailableReason()) ?? (await tokenRegistryUnavailable());
@@ -26,6 +26,7 @@ describe('registry Bearer token flow (real registry in token-auth mode, real tok
 
   after(async () => {
     await registry?.stop();
+    await removeTempDirs();
   });
 
   const pullRequestsSince = (start: number) => registry.requests.slice(start).filter((request) => request.scopes.some((scope) => scope.endsWith(':pull')));

@@ -7,7 +7,7 @@ import type { ReleaseLock } from '../../../src/lock/schema.js';
 import { docker, dockerUnavailableReason } from '../../support/docker.js';
 import { dockerBuild, dockerPush } from '../../support/dockerBuild.js';
 import { startRegistry, type StartedRegistry } from '../../support/registry.js';
-import { cleanAuthEnv, orchestratorRepo, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
+import { cleanAuthEnv, orchestratorRepo, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
 
 const unavailable = await dockerUnavailableReason();
 
@@ -22,6 +22,7 @@ describe('lock generate on an image built and pushed by docker', { skip: unavail
   after(async () => {
     if (ref) await docker(['image', 'rm', '--force', ref]).catch(() => undefined);
     await registry?.stop();
+    await removeTempDirs();
   });
 
   it('locks the digest docker push reported and the Created time docker recorded', async () => {

@@ -10,7 +10,7 @@ import type { ReleaseLock } from '../../../src/lock/schema.js';
 import { dockerUnavailableReason } from '../../support/docker.js';
 import { pushImage, type PushImageOptions } from '../../support/ociPush.js';
 import { startRegistry, type StartedRegistry } from '../../support/registry.js';
-import { cleanAuthEnv, commitFile, git, orchestratorRepo, pinSubmodule, runCli, serviceRepo, tempDir, writeConfig, type ConfigSpec } from './fixtures.js';
+import { cleanAuthEnv, commitFile, git, orchestratorRepo, pinSubmodule, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig, type ConfigSpec } from './fixtures.js';
 
 const unavailable = await dockerUnavailableReason();
 const revision = 'org.opencontainers.image.revision';
@@ -63,6 +63,7 @@ describe('lockstep lock generate on a real registry and real submodules', { skip
 
   after(async () => {
     await registry?.stop();
+    await removeTempDirs();
   });
 
   it('pins each gitlink commit, its tag, the registry digest (the index for multi-arch), build time and version', async () => {

@@ -9,7 +9,7 @@ import { dockerUnavailableReason } from '../../support/docker.js';
 import { pushImage, pushImages } from '../../support/ociPush.js';
 import { startRegistry, type StartedRegistry } from '../../support/registry.js';
 import { startFaultProxy, type FaultProxy } from './faultProxy.js';
-import { cleanAuthEnv, orchestratorRepo, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
+import { cleanAuthEnv, orchestratorRepo, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
 
 const unavailable = await dockerUnavailableReason();
 
@@ -40,6 +40,7 @@ describe('registry retries and limits (real registry behind a fault-injecting pr
   after(async () => {
     await Promise.all(proxies.map((p) => p.stop()));
     await registry?.stop();
+    await removeTempDirs();
   });
 
   it('retries 500 and 502, then succeeds', async () => {

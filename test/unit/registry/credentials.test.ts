@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { InputError } from '../../../src/errors.js';
 import { createCredentialLookup, credentialsFromDockerConfig, hostOfAuthKey } from '../../../src/registry/credentials.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
+const dirs: string[] = [];
+const tempDir = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lockstep-creds-'));
+  dirs.push(dir);
+  return dir;
+};
+after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 describe('docker config credentials', () => {
   it('normalises auths keys to host[:port]', () => {
@@ -43,7 +50,7 @@ describe('credential lookup order', () => {
     );
   });
   it('reads LOCKSTEP_REGISTRY_AUTH_FILE before the docker config, and DOCKER_CONFIG before ~/.docker', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'lockstep-creds-'));
+    const dir = await tempDir();
     const authFile = join(dir, 'auth.json');
     await writeFile(authFile, JSON.stringify({ auths: { 'a.test': { auth: b64('from-file:1') } } }));
     const dockerDir = join(dir, 'docker');
@@ -61,13 +68,13 @@ describe('credential lookup order', () => {
     assert.equal((await homeOnly('c.test'))?.username, 'home-c');
   });
   it('fails when LOCKSTEP_REGISTRY_AUTH_FILE is missing, but not when ~/.docker/config.json is', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'lockstep-creds-'));
+    const dir = await tempDir();
     const missing = join(dir, 'nope.json');
     await assert.rejects(createCredentialLookup({ LOCKSTEP_REGISTRY_AUTH_FILE: missing }, () => dir)('a.test'), new RegExp(`${missing}: file not found`));
     assert.equal(await createCredentialLookup({}, () => dir)('a.test'), undefined);
   });
   it('reports a docker config that is not JSON', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'lockstep-creds-'));
+    const dir = await tempDir();
     await writeFile(join(dir, 'config.json'), '{ auths: ');
     await assert.rejects(createCredentialLookup({ DOCKER_CONFIG: dir }, () => dir)('a.test'), /config\.json: is not valid JSON/);
   });
