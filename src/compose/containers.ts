@@ -1,14 +1,45 @@
 import { lastLines, run, type RunOptions } from '../exec/run.js';
 import type { ContainerState } from '../stack/health.js';
+import { EngineApiError, engineEndpoint, engineGet, type EngineEndpoint } from './engineApi.js';
 
-/** The containers of a compose project (by its label), inspected. */
-export async function inspectProjectContainers(label: string, value: string, options: RunOptions = {}): Promise<ContainerState[]> {
+/**
+ * The containers carrying a label, inspected: through the engine API when it can be reached directly
+ * (no process per read), else through the docker CLI. Pass `endpoint: null` to force the CLI.
+ */
+export async function inspectProjectContainers(
+  label: string,
+  value: string,
+  options: RunOptions = {},
+  endpoint: EngineEndpoint | null = apiUsable ? engineEndpoint() : null,
+): Promise<ContainerState[]> {
+  if (endpoint) {
+    try {
+      const filters = encodeURIComponent(JSON.stringify({ label: [`${label}=${value}`] }));
+      const listed = await engineGet<Array<{ Id: string }>>(endpoint, `/containers/json?all=1&filters=${filters}`, { signal: options.signal });
+      // A container removed between the two reads answers 404 and is left out, as with the CLI.
+      const inspected = await Promise.all(
+        listed.map((container) =>
+          engineGet<InspectedContainer>(endpoint, `/containers/${container.Id}/json`, { signal: options.signal }).catch((error: unknown) => {
+            if (error instanceof EngineApiError && error.status === 404) return null;
+            throw error;
+          }),
+        ),
+      );
+      return containerStates(inspected.filter((entry) => entry !== null));
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      // Unreachable or refused (permissions, an unexpected proxy): the CLI knows better; stay with it.
+      apiUsable = false;
+    }
+  }
   const ids = await listContainerIds(label, value, options);
   if (ids.length === 0) return [];
   // A container removed between the two calls makes inspect fail for it alone; the rest still count.
   const result = await run('docker', ['container', 'inspect', ...ids], { errorCode: 'DOCKER', ...options, allowFailure: true });
   return parseContainerInspect(result.stdout);
 }
+
+let apiUsable = true;
 
 export async function listContainerIds(label: string, value: string, options: RunOptions = {}): Promise<string[]> {
   const result = await run('docker', ['container', 'ls', '--all', '--quiet', '--no-trunc', '--filter', `label=${label}=${value}`], {
@@ -18,7 +49,7 @@ export async function listContainerIds(label: string, value: string, options: Ru
   return result.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
 }
 
-interface InspectedContainer {
+export interface InspectedContainer {
   Id: string;
   Name: string;
   RestartCount?: number;
@@ -30,8 +61,11 @@ interface InspectedContainer {
 /** `docker container inspect` JSON to states; pure, so the health logic is tested without a daemon. */
 export function parseContainerInspect(json: string): ContainerState[] {
   const text = json.trim();
-  if (text === '') return [];
-  const containers = JSON.parse(text) as InspectedContainer[];
+  return text === '' ? [] : containerStates(JSON.parse(text) as InspectedContainer[]);
+}
+
+/** Inspected containers (CLI JSON or engine API documents, the same shape) to states. */
+export function containerStates(containers: InspectedContainer[]): ContainerState[] {
   return containers.map((container) => {
     const health = container.State.Health?.Status;
     const lastProbe = container.State.Health?.Log?.at(-1)?.Output;

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { mergeTimestampedLogs, parseContainerInspect } from '../../../src/compose/containers.js';
 import { parseComposeDuration } from '../../../src/compose/duration.js';
 import { interpolateString } from '../../../src/compose/interpolate.js';
+import { engineEndpoint } from '../../../src/compose/engineApi.js';
 import { renderImageOverride } from '../../../src/compose/override.js';
 import { shellWords } from '../../../src/compose/shellWords.js';
 
@@ -145,5 +146,33 @@ describe('container inspection', () => {
     const stderr = ['2026-01-01T00:00:02.000000000Z warning: slow', '2026-01-01T00:00:04.000000000Z fatal: boom'].join('\n');
     assert.deepEqual(mergeTimestampedLogs(stdout, stderr, 10), ['listening', 'warning: slow', 'request 1', 'fatal: boom']);
     assert.deepEqual(mergeTimestampedLogs(stdout, stderr, 2), ['request 1', 'fatal: boom']);
+  });
+});
+
+describe('docker engine endpoint', () => {
+  const noConfig = () => {
+    throw new Error('ENOENT');
+  };
+
+  it('uses the default socket when the CLI would', () => {
+    assert.deepEqual(engineEndpoint({ HOME: '/home/me' }, noConfig), { socketPath: '/var/run/docker.sock' });
+    assert.deepEqual(engineEndpoint({ HOME: '/home/me' }, () => '{"currentContext":"default"}'), { socketPath: '/var/run/docker.sock' });
+  });
+
+  it('follows DOCKER_HOST for unix sockets and plain tcp', () => {
+    assert.deepEqual(engineEndpoint({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }, noConfig), { socketPath: '/run/user/1000/docker.sock' });
+    assert.deepEqual(engineEndpoint({ DOCKER_HOST: 'tcp://10.0.0.5:2375' }, noConfig), { host: '10.0.0.5', port: 2375 });
+    assert.deepEqual(engineEndpoint({ DOCKER_HOST: 'tcp://docker' }, noConfig), { host: 'docker', port: 2375 });
+  });
+
+  it('leaves contexts, ssh, TLS and an explicit opt-out to the CLI', () => {
+    assert.equal(engineEndpoint({ DOCKER_HOST: 'ssh://me@build-host' }, noConfig), null);
+    assert.equal(engineEndpoint({ DOCKER_HOST: 'tcp://10.0.0.5:2376', DOCKER_TLS_VERIFY: '1' }, noConfig), null);
+    assert.equal(engineEndpoint({ DOCKER_CONTEXT: 'remote' }, noConfig), null);
+    assert.equal(engineEndpoint({ HOME: '/home/me' }, () => '{"currentContext":"colima"}'), null);
+    let read = '';
+    engineEndpoint({ DOCKER_CONFIG: '/etc/docker-cli' }, (file) => ((read = file), '{}'));
+    assert.equal(read, '/etc/docker-cli/config.json');
+    assert.equal(engineEndpoint({ LOCKSTEP_DOCKER_API: '0' }, noConfig), null);
   });
 });
