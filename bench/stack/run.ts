@@ -5,7 +5,7 @@
 //   npx tsx bench/stack/run.ts [rounds]        (default 3; LOCKSTEP_* image variables as for the tests)
 //
 // Images are built and pushed once and are present locally for both sides, so the figures compare
-// orchestration, not pulls. Rounds alternate which side goes first.
+// orchestration, not pulls. One untimed warm-up round each, then rounds alternate which side goes first.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,17 +70,21 @@ try {
   );
   const composeFile = join(system.repoDir, 'compose.yaml');
   const times = { lockstep: [] as number[], plain: [] as number[] };
+  const cycleLockstep = () => {
+    lockstep(['-c', system.configFile, 'stack', 'up', '--lock', lockFile, '--project', lsProject], system.repoDir);
+    lockstep(['-c', system.configFile, 'stack', 'down', '--project', lsProject], system.repoDir);
+  };
+  const cyclePlain = () => plainCompose(compose, plainProject, [composeFile, overrideFile], system.repoDir);
+  // The first containers from freshly built images start slower; neither side should pay for that.
+  console.error('warm-up round (not timed)');
+  cycleLockstep();
+  await cyclePlain();
   for (let round = 1; round <= rounds; round += 1) {
     const runLockstep = async () => {
-      times.lockstep.push(
-        await timed(() => {
-          lockstep(['-c', system.configFile, 'stack', 'up', '--lock', lockFile, '--project', lsProject], system.repoDir);
-          lockstep(['-c', system.configFile, 'stack', 'down', '--project', lsProject], system.repoDir);
-        }),
-      );
+      times.lockstep.push(await timed(cycleLockstep));
     };
     const runPlain = async () => {
-      times.plain.push(await timed(() => plainCompose(compose, plainProject, [composeFile, overrideFile], system.repoDir)));
+      times.plain.push(await timed(cyclePlain));
     };
     if (round % 2 === 1) {
       await runLockstep();
