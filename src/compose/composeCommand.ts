@@ -32,20 +32,25 @@ async function probe(env: NodeJS.ProcessEnv): Promise<ComposeCommand> {
     { program: 'docker', prefix: ['compose'], version: 2 },
     { program: 'docker-compose', prefix: [], version: 1 },
   ].filter((candidate) => !forced || forced === `v${candidate.version}`) as Array<Omit<ComposeCommand, 'versionText'>>;
+  const reasons: string[] = [];
   for (const candidate of candidates) {
     const cache = candidate.version === 1 ? await versionCache(candidate.program, env) : undefined;
     const cached = cache ? await readFile(cache, 'utf8').catch(() => undefined) : undefined;
     if (cached) return { ...candidate, versionText: cached.trim() };
+    const command = [candidate.program, ...candidate.prefix].join(' ');
     const result = await run(candidate.program, [...candidate.prefix, 'version', '--short'], { allowFailure: true, timeoutMs: 15_000, env }).catch(
-      () => undefined,
+      (error: Error) => error,
     );
-    if (result && result.exitCode === 0) {
+    if (!(result instanceof Error) && result.exitCode === 0) {
       const versionText = result.stdout.trim();
       if (cache) await writeAtomic(cache, `${versionText}\n`).catch(() => undefined);
       return { ...candidate, versionText };
     }
+    // A compose that is installed but too slow to answer (a loaded machine) must not be reported as missing.
+    reasons.push(`${command}: ${result instanceof Error ? result.message : `version --short exited with ${result.exitCode}`}`);
   }
-  throw new LockstepError('COMPOSE', 'neither `docker compose` (v2) nor `docker-compose` (v1) is installed', {
+  throw new LockstepError('COMPOSE', 'neither `docker compose` (v2) nor `docker-compose` (v1) is usable', {
+    details: reasons,
     hint: 'install the Docker Compose plugin, or Debian\'s docker-compose package',
   });
 }
