@@ -4,10 +4,11 @@
 //   npx tsx bench/lock-generate/run.ts [N...]       (default: 10 100 500)
 //
 // Needs docker (a local registry container) and skopeo. Goals: N=100 at most 0.2x, N=500 at most
-// 0.1x of skopeo's time.
+// 0.1x of skopeo's time. Next to wall times it prints the CPU each side cost (client processes plus
+// registry container and docker-proxy), which a busy shared machine distorts far less.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,10 +39,69 @@ function spawnQuiet(program: string, args: string[], env: NodeJS.ProcessEnv = pr
   });
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+/**
+ * CPU spent by everything a run keeps busy: the child processes (lockstep or skopeo), the registry
+ * container and the docker-proxy in front of it. Unlike wall time this barely moves with the load
+ * other jobs put on a shared machine, so it says how much work each approach really costs.
+ */
+class CpuMeter {
+  private constructor(
+    private readonly cgroupUsage: string | undefined,
+    private readonly proxyPids: number[],
+  ) {}
+
+  static async forRegistry(containerId: string, hostPort: string): Promise<CpuMeter> {
+    const { stdout } = await execFileAsync('docker', ['inspect', '--format', '{{.State.Pid}}', containerId]);
+    const cgroups = await readFile(`/proc/${stdout.trim()}/cgroup`, 'utf8').catch(() => '');
+    let usage: string | undefined;
+    for (const line of cgroups.split('\n')) {
+      const [, controllers = '', path = ''] = line.split(':');
+      if (controllers.split(',').includes('cpuacct')) usage = `/sys/fs/cgroup/cpuacct${path}/cpuacct.usage`;
+      else if (controllers === '' && path && usage === undefined) usage = `/sys/fs/cgroup${path}/cpu.stat`;
+    }
+    const proxyPids: number[] = [];
+    for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+      if (!/^\d+$/.test(entry)) continue;
+      const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+      if (args[0]?.endsWith('docker-proxy') && args[args.indexOf('-host-port') + 1] === hostPort) proxyPids.push(Number(entry));
+    }
+    return new CpuMeter(usage, proxyPids);
+  }
+
+  /** Seconds of CPU so far, or undefined where the host does not expose it. */
+  async read(): Promise<{ children: number; registry: number | undefined }> {
+    const self = (await readFile('/proc/self/stat', 'utf8')).split(') ')[1]!.split(' ');
+    // Fields 16 and 17 (cutime, cstime) after the command name: CPU of children that were waited for.
+    const children = (Number(self[13]) + Number(self[14])) / 100;
+    let registry: number | undefined;
+    if (this.cgroupUsage) {
+      const text = await readFile(this.cgroupUsage, 'utf8').catch(() => undefined);
+      if (text !== undefined) {
+        registry = this.cgroupUsage.endsWith('cpu.stat') ? Number(/usage_usec (\d+)/.exec(text)?.[1]) / 1e6 : Number(text) / 1e9;
+        for (const pid of this.proxyPids) {
+          const fields = (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ');
+          if (fields) registry += (Number(fields[11]) + Number(fields[12])) / 100;
+        }
+      }
+    }
+    return { children, registry };
+  }
+}
+
+interface Measured<T> {
+  ms: number;
+  cpuSeconds: number | undefined;
+  value: T;
+}
+
+async function measured<T>(meter: CpuMeter, work: () => Promise<T>): Promise<Measured<T>> {
+  const before = await meter.read();
   const start = process.hrtime.bigint();
   const value = await work();
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const after = await meter.read();
+  const registry = after.registry === undefined || before.registry === undefined ? undefined : after.registry - before.registry;
+  return { ms, cpuSeconds: registry === undefined ? undefined : after.children - before.children + registry, value };
 }
 
 /** An orchestrator repo with N submodule gitlinks, made with update-index: no clones needed. */
@@ -60,7 +120,7 @@ async function orchestratorWithGitlinks(dir: string, commits: string[]): Promise
   await git('commit', '-q', '-m', `pin ${commits.length} services`);
 }
 
-async function benchmark(registryHost: string, n: number, work: string) {
+async function benchmark(registryHost: string, meter: CpuMeter, n: number, work: string) {
   const dir = join(work, `n${n}`);
   await mkdir(dir, { recursive: true });
   const commits = Array.from({ length: n }, () => randomBytes(20).toString('hex'));
@@ -83,12 +143,12 @@ async function benchmark(registryHost: string, n: number, work: string) {
 
   const out = join(dir, 'release.lock.yaml');
   const env = { ...process.env, LOCKSTEP_QUIET: '1' };
-  const runs: number[] = [];
+  const runs: Array<Measured<Exit>> = [];
   for (let run = 0; run < lockstepRuns; run += 1) {
     await rm(out, { force: true });
-    const { ms, value } = await timed(() => spawnQuiet(process.execPath, [join(repoRoot, 'bin', 'lockstep.js'), '-c', config, 'lock', 'generate', '--repo', dir, '--out', out], env));
-    if (value.code !== 0) throw new Error(`lockstep lock generate failed (N=${n}):\n${value.stderr}`);
-    runs.push(ms);
+    const result = await measured(meter, () => spawnQuiet(process.execPath, [join(repoRoot, 'bin', 'lockstep.js'), '-c', config, 'lock', 'generate', '--repo', dir, '--out', out], env));
+    if (result.value.code !== 0) throw new Error(`lockstep lock generate failed (N=${n}):\n${result.value.stderr}`);
+    runs.push(result);
   }
   // The benchmark only counts if the lock is right.
   const lock = parse(await readFile(out, 'utf8')) as { services: Record<string, { digest: string; commit: string }> };
@@ -98,14 +158,22 @@ async function benchmark(registryHost: string, n: number, work: string) {
   });
 
   process.stderr.write(`N=${n}: ${n} × skopeo inspect…\n`);
-  const skopeo = await timed(async () => {
+  const skopeo = await measured(meter, async () => {
     for (const [index, tag] of tags.entries()) {
       const result = await spawnQuiet('skopeo', ['inspect', '--tls-verify=false', `docker://${registryHost}/bench${n}/svc-${index}:${tag}`]);
       if (result.code !== 0) throw new Error(`skopeo inspect failed: ${result.stderr}`);
     }
   });
-  runs.sort((a, b) => a - b);
-  return { n, lockstepMs: runs[Math.floor(runs.length / 2)]!, lockstepRuns: runs, skopeoMs: skopeo.ms };
+  runs.sort((a, b) => a.ms - b.ms);
+  const median = runs[Math.floor(runs.length / 2)]!;
+  return {
+    n,
+    lockstepMs: median.ms,
+    lockstepRuns: runs.map((run) => run.ms),
+    lockstepCpuS: median.cpuSeconds,
+    skopeoMs: skopeo.ms,
+    skopeoCpuS: skopeo.cpuSeconds,
+  };
 }
 
 async function main() {
@@ -117,7 +185,8 @@ async function main() {
   const registry = await startRegistry();
   const results = [];
   try {
-    for (const n of chosen) results.push(await benchmark(registry.host, n, work));
+    const meter = await CpuMeter.forRegistry(registry.container.getId(), registry.host.split(':')[1]!);
+    for (const n of chosen) results.push(await benchmark(registry.host, meter, n, work));
   } finally {
     await registry.stop();
     await rm(work, { recursive: true, force: true });
@@ -125,6 +194,8 @@ async function main() {
   const rows = results.map((result) => {
     const ratio = result.lockstepMs / result.skopeoMs;
     const goal = goals[result.n];
+    const cpu = (seconds: number | undefined) => (seconds === undefined ? 'n/a' : `${seconds.toFixed(1)} s`);
+    const cpuRatio = result.lockstepCpuS !== undefined && result.skopeoCpuS ? `${(result.lockstepCpuS / result.skopeoCpuS).toFixed(3)}×` : 'n/a';
     return [
       String(result.n),
       `${result.lockstepMs.toFixed(0)} ms`,
@@ -132,12 +203,15 @@ async function main() {
       `${result.skopeoMs.toFixed(0)} ms`,
       `${ratio.toFixed(3)}×`,
       goal === undefined ? '—' : `≤ ${goal}× ${ratio <= goal ? 'met' : 'MISSED'}`,
+      cpu(result.lockstepCpuS),
+      cpu(result.skopeoCpuS),
+      cpuRatio,
     ];
   });
   // Both sides wait on the same registry container, so a busy machine moves both, but not equally.
   const machine = `${cpus().length} cores, load average ${loadavg().map((value) => value.toFixed(1)).join(' / ')} (1/5/15 min) at the end`;
   console.log(machine);
-  const headers = ['N', 'lockstep (median)', 'runs', 'skopeo loop', 'ratio', 'goal'];
+  const headers = ['N', 'lockstep (median)', 'runs', 'skopeo loop', 'ratio', 'goal', 'lockstep CPU', 'skopeo CPU', 'CPU ratio'];
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
   for (const line of [headers, widths.map((width) => '-'.repeat(width)), ...rows]) {
     console.log(line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
