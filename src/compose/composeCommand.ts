@@ -38,7 +38,7 @@ async function probe(env: NodeJS.ProcessEnv): Promise<ComposeCommand> {
     const cached = cache ? await readFile(cache, 'utf8').catch(() => undefined) : undefined;
     if (cached) return { ...candidate, versionText: cached.trim() };
     const command = [candidate.program, ...candidate.prefix].join(' ');
-    const result = await run(candidate.program, [...candidate.prefix, 'version', '--short'], { allowFailure: true, timeoutMs: 15_000, env }).catch(
+    const result = await run(candidate.program, [...candidate.prefix, 'version', '--short'], { allowFailure: true, timeoutMs: 60_000, env }).catch(
       (error: Error) => error,
     );
     if (!(result instanceof Error) && result.exitCode === 0) {
