@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const cliPath = join(repoRoot, 'bin', 'lockstep.js');
@@ -12,31 +13,43 @@ export interface CliResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** CPU time (user + system) of the CLI process, when `measureCpu` was asked for. */
+  cpuMs?: number;
 }
+
+const cpuPreload = join(repoRoot, 'test', 'reliability', 'cpuUsage.mjs');
 
 /**
  * Runs the built CLI as a user would, with an argument array and a controlled environment.
  * `maxOldSpaceMb` caps the heap, so an input that makes lockstep balloon crashes the run instead of
  * passing unnoticed.
  */
-export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; maxOldSpaceMb?: number }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; maxOldSpaceMb?: number; measureCpu?: boolean },
+): Promise<CliResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const nodeArgs = options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : [];
+    const nodeArgs = [
+      ...(options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : []),
+      ...(options.measureCpu ? ['--import', pathToFileURL(cpuPreload).href] : []),
+    ];
     const child = spawn(process.execPath, [...nodeArgs, cliPath, ...args], {
       cwd: options.cwd,
       env: { ...process.env, LOCKSTEP_DEBUG: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...(options.measureCpu ? (['pipe'] as const) : [])],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    let cpu = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    (child.stdio[3] as Readable | undefined)?.on('data', (chunk: Buffer) => (cpu += chunk.toString('utf8')));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, durationMs: performance.now() - started });
+      resolve({ code, stdout, stderr, durationMs: performance.now() - started, ...(cpu.trim() ? { cpuMs: Number(cpu.trim()) } : {}) });
     });
   });
 }
