@@ -177,7 +177,8 @@ describe('faults', { concurrency: 2 }, () => {
       const config = parse(await readFile(system.configFile, 'utf8')) as Record<string, any>;
       config.environments = {
         faults: { target },
-        'faults-kill': { target, lease: { ttlMs: 10_000 } },
+        // Short enough to wait for, long enough for the next run to meet the lease before it expires.
+      'faults-kill': { target, lease: { ttlMs: 20_000 } },
         'faults-gated': { target, health: { dependencies: [{ name: 'payments', type: 'http', url: down.url, timeoutMs: 15_000 }] } },
         'faults-race': { target, health: { dependencies: [{ name: 'barrier', type: 'http', url: barrier.url, timeoutMs: 60_000 }] } },
       };

@@ -87,7 +87,6 @@ describe('no secret leaks from any command (canaries on a real htpasswd registry
     for (const name of Object.keys(env)) if (name.startsWith('GITHUB_') || name.startsWith('LOCKSTEP_REGISTRY_')) delete env[name];
     return {
       ...env,
-      HOME: join(system.root, 'home'),
       TMPDIR: join(system.root, 'tmp'),
       DOCKER_CONFIG: join(secretsDir, 'docker'),
       GITHUB_TOKEN: canary.token,
@@ -123,7 +122,6 @@ describe('no secret leaks from any command (canaries on a real htpasswd registry
     // docker push of the example images authenticates from this file, as a CI job's docker login would.
     process.env.DOCKER_CONFIG = join(secretsDir, 'docker');
     system = await prepareExampleSystem({ registryHost: registry.host });
-    await mkdir(join(system.root, 'home'), { recursive: true });
     await mkdir(join(system.root, 'tmp'), { recursive: true });
 
     const gatewayPort = await freePort();
@@ -251,6 +249,7 @@ describe('no secret leaks from any command (canaries on a real htpasswd registry
     const reports = await readdir(join(system.repoDir, 'report', 'stack'));
     assert.ok(reports.includes('canary.log'), 'the suite log (the suite environment) was written and scanned');
     assert.ok(files.files > 20, `the work folder was scanned (${files.files} files)`);
+    assert.ok([...capture.files].some((file) => file.endsWith('lockstep.override.yaml')), 'the short-lived compose overrides in TMPDIR were caught and scanned');
     assert.ok(sampler.samples > 10, `command lines were sampled (${sampler.samples} times)`);
     assert.equal(leaks.length, 0, describeLeaks(leaks));
   });
