@@ -53,7 +53,7 @@ describe('stack plan -> Dagger services (the real planner on the example shop)',
   it('keeps the compose environment, ports and healthchecks', () => {
     const redis = plan.services.find((entry) => entry.name === 'redis')!;
     assert.deepEqual(redis.ports, [6379]);
-    assert.deepEqual(redis.healthcheck, { args: ['redis-cli', 'ping'], shell: false, interval: '2s', timeout: '3s', startPeriod: '30s', retries: 15 });
+    assert.deepEqual(redis.healthcheck, { args: ['redis-cli', 'ping'], shell: false, interval: '2s', timeout: '10s', startPeriod: '30s', retries: 15 });
     const cart = plan.services.find((entry) => entry.name === 'cart')!;
     assert.equal(cart.environment.CATALOG_URL, 'http://catalog:8080');
     assert.equal(cart.environment.REDIS_HOST, 'redis');
