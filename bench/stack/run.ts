@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { detectCompose, runCompose, type ComposeCommand } from '../../src/compose/composeCommand.js';
 import { inspectProjectContainers } from '../../src/compose/containers.js';
 import { renderImageOverride } from '../../src/compose/override.js';
-import { createExampleSystem, writeSandboxLock } from '../../src/sandbox/exampleSystem.js';
+import { createExampleSystem, removeSandboxTags, writeSandboxLock, type ExampleSystem } from '../../src/sandbox/exampleSystem.js';
 import { startRegistry } from '../../test/support/registry.js';
 import { removeProjectResources } from '../../test/support/docker.js';
 
@@ -54,10 +54,12 @@ const registry = await startRegistry();
 const root = await mkdtemp(join(tmpdir(), 'lockstep-bench-stack-'));
 const lsProject = `bench-ls-${process.pid}`;
 const plainProject = `bench-plain-${process.pid}`;
+let created: ExampleSystem | undefined;
 try {
   const compose = await detectCompose();
   console.error(`preparing the example system (registry ${registry.host}, compose ${compose.versionText})`);
   const system = await createExampleSystem({ root, registryHost: registry.host });
+  created = system;
   const lockFile = join(root, 'bench.lock.yaml');
   const lock = await writeSandboxLock(system, lockFile);
   const overrideFile = join(root, 'pinned.override.yaml');
@@ -104,6 +106,7 @@ try {
 } finally {
   await removeProjectResources(lsProject).catch(() => {});
   await removeProjectResources(plainProject).catch(() => {});
+  if (created) await removeSandboxTags(created);
   await registry.stop();
   await rm(root, { recursive: true, force: true });
 }

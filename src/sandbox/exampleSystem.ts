@@ -10,7 +10,7 @@ import { renderTag } from '../lock/tagTemplate.js';
 import { writeLock } from '../lock/write.js';
 import { readGitlinks } from '../git/readGitlinks.js';
 import { commitAll, git } from './git.js';
-import { baseImagesFromEnv, buildAndPush, type BaseImages } from './images.js';
+import { baseImagesFromEnv, buildAndPush, untag, type BaseImages } from './images.js';
 import { renderSandboxConfig, sandboxConfig } from './sandboxConfig.js';
 
 /**
@@ -180,6 +180,15 @@ function nextPatch(version: string): string {
   const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(version.trim());
   if (!match) throw new LockstepError('BAD_INPUT', `cannot bump version "${version}"`);
   return `${match[1]}.${match[2]}.${Number(match[3]) + 1}`;
+}
+
+/**
+ * Removes the local tags the sandbox gave its images on the sandbox registry (`<registry>/...:<tag>`
+ * and `@<digest>`), which point nowhere once that registry is gone. The images stay, under their
+ * `lockstep-sandbox/<service>:<tag>` tags, so later sandboxes build from cache.
+ */
+export async function removeSandboxTags(system: ExampleSystem): Promise<void> {
+  await untag([...new Set(system.builds.flatMap((build) => [`${build.image}:${build.tag}`, `${build.image}@${build.digest}`]))]);
 }
 
 /**

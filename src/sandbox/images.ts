@@ -54,11 +54,20 @@ export async function buildAndPush(
   if (declared.has('BASE_IMAGE')) args.BASE_IMAGE = options.bases.base;
   const tagged = `${options.repository}:${options.tag}`;
   const buildArgs = Object.entries(args).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]);
-  await run('docker', ['build', '--quiet', '--tag', tagged, ...buildArgs, dir], { env: dockerEnv(), errorCode: 'DOCKER', signal: options.signal });
+  // The registry-independent tag keeps the image (and the layer cache under it) when a sandbox removes
+  // the tags of its throwaway registry, so the next sandbox builds from cache.
+  const keep = `lockstep-sandbox/${options.repository.split('/').at(-1)}:${options.tag}`;
+  await run('docker', ['build', '--quiet', '--tag', tagged, '--tag', keep, ...buildArgs, dir], { env: dockerEnv(), errorCode: 'DOCKER', signal: options.signal });
   await run('docker', ['push', '--quiet', tagged], { env: dockerEnv(), errorCode: 'REGISTRY', signal: options.signal });
   const inspected = await run('docker', ['image', 'inspect', '--format', '{{json .RepoDigests}}\t{{.Created}}', tagged], { errorCode: 'DOCKER' });
   const [digestsJson = '[]', created = ''] = inspected.stdout.trim().split('\t');
   const digest = (JSON.parse(digestsJson) as string[]).find((entry) => entry.startsWith(`${options.repository}@`))?.split('@')[1];
   if (!digest) throw new LockstepError('REGISTRY', `pushed ${tagged} but docker reports no digest for ${options.repository}`);
   return { tagged, digest, builtAt: created || null, version };
+}
+
+/** Removes image references (tags, repo@digest) without deleting images other references still hold. */
+export async function untag(references: string[]): Promise<void> {
+  if (references.length === 0) return;
+  await run('docker', ['image', 'rm', '--no-prune', ...references], { errorCode: 'DOCKER', allowFailure: true });
 }

@@ -4,14 +4,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createExampleSystem, writeSandboxLock, type ExampleSystem } from '../../src/sandbox/exampleSystem.js';
+import { createExampleSystem, removeSandboxTags, writeSandboxLock, type ExampleSystem } from '../../src/sandbox/exampleSystem.js';
 import type { ReleaseLock } from '../../src/lock/schema.js';
 
 export interface PreparedExampleSystem extends ExampleSystem {
   /** A lock of the orchestrator's dev branch, as built. */
   lockFile: string;
   lock: ReleaseLock;
-  /** Removes the repositories (not the images: the registry goes with its container). */
+  /** Removes the repositories and the local tags pointing at the test registry (the images stay cached). */
   cleanup(): Promise<void>;
 }
 
@@ -21,7 +21,11 @@ export async function prepareExampleSystem(options: { registryHost: string; serv
     const system = await createExampleSystem({ root, registryHost: options.registryHost, services: options.services, progress: options.log });
     const lockFile = join(root, 'dev.lock.yaml');
     const lock = await writeSandboxLock(system, lockFile);
-    return { ...system, lockFile, lock, cleanup: () => rm(root, { recursive: true, force: true }) };
+    const cleanup = async () => {
+      await removeSandboxTags(system);
+      await rm(root, { recursive: true, force: true });
+    };
+    return { ...system, lockFile, lock, cleanup };
   } catch (error) {
     await rm(root, { recursive: true, force: true });
     throw error;
