@@ -5,6 +5,7 @@
 // it is written, so short-lived overrides in TMPDIR count), what the commands published to GitHub,
 // what docker holds for the containers, and the command lines of every process while they run.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -208,6 +209,8 @@ describe('no secret leaks from any command (canaries on a real htpasswd registry
         lockstep('pr comment', ['pr', 'comment', '--pr', String(pr), '--lock', lock], 0),
         lockstep('pr comment (401: wrong token)', ['pr', 'comment', '--pr', String(pr), '--lock', lock], 1, { GITHUB_TOKEN: canary.wrongToken }, /GitHub refused the token \(401/),
         lockstep('pr comment (a token given as --token-env)', ['pr', 'comment', '--pr', String(pr), '--lock', lock, '--token-env', canary.mistakenToken], 2, {}, /--token-env: takes the name/),
+        lockstep('pr comment --out (rendered to a file)', ['pr', 'comment', '--lock', lock, '--out', 'rendered/comment.md'], 0),
+        lockstep('pr open-promotion --out (rendered to a file)', ['pr', 'open-promotion', '--from', 'staging', '--to', 'main', '--lock', lock, '--out', 'rendered/promotion.md'], 0),
       ]);
       await lockstep('pr commit-lock', ['pr', 'commit-lock', '--branch', 'staging', '--lock', lock, '--pr', String(pr), '--expected-head', gh.head('staging')], 0);
       const opened = await lockstep('pr open-promotion', ['--json', 'pr', 'open-promotion', '--from', 'staging', '--to', 'main', '--lock', lock], 0);
@@ -248,10 +251,39 @@ describe('no secret leaks from any command (canaries on a real htpasswd registry
     leakCount = leaks.length;
     const reports = await readdir(join(system.repoDir, 'report', 'stack'));
     assert.ok(reports.includes('canary.log'), 'the suite log (the suite environment) was written and scanned');
+    assert.deepEqual((await readdir(join(system.repoDir, 'rendered'))).sort(), ['comment.md', 'promotion.md'], 'the rendered bodies were written and scanned');
     assert.ok(files.files > 20, `the work folder was scanned (${files.files} files)`);
     assert.ok([...capture.files].some((file) => file.endsWith('lockstep.override.yaml')), 'the short-lived compose overrides in TMPDIR were caught and scanned');
     assert.ok(sampler.samples > 10, `command lines were sampled (${sampler.samples} times)`);
     assert.equal(leaks.length, 0, describeLeaks(leaks));
+  });
+});
+
+describe('the leak search itself', () => {
+  it('finds a planted canary in every form and place it looks (so 0 leaks means something)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'lockstep-leak-search-'));
+    const planted = `planted-${random(20)}`;
+    const plantedForms = canaryForms([planted], [['robot', planted]]);
+    const capture = new FileCapture(root, plantedForms);
+    const sampler = new CommandLineSampler(plantedForms, 20);
+    try {
+      await mkdir(join(root, 'tmp'));
+      // Written and removed at once, as a compose override in TMPDIR is.
+      await writeFile(join(root, 'tmp', 'override.yaml'), `auth: ${Buffer.from(`robot:${planted}`).toString('base64')}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await rm(join(root, 'tmp', 'override.yaml'));
+      await writeFile(join(root, 'kept.txt'), `url: https://x/?t=${encodeURIComponent(planted)}\n`);
+      const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 400)', planted]);
+      await new Promise((resolve) => child.on('close', resolve));
+      sampler.stop();
+      const files = await capture.finish();
+      assert.deepEqual([...new Set(files.leaks.map((leak) => leak.where))].sort(), ['kept.txt', 'tmp/override.yaml'], 'the kept file and the short-lived one');
+      assert.ok(sampler.leaks.length > 0, 'a canary on a command line is seen');
+      assert.ok(findLeaks('stderr', `token ${Buffer.from(planted).toString('base64url')}`, plantedForms).length > 0, 'base64url in output is seen');
+    } finally {
+      sampler.stop();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 
