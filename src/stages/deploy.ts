@@ -53,13 +53,18 @@ export async function deployLock(input: DeployInput): Promise<DeployResult> {
   const id = lockId(lock);
   const desired = desiredFromLock(lock);
 
-  progress(`verifying lock ${id}: ${Object.keys(lock.services).length} digests in the registry`);
-  await verifyDigests(lock, input.registry);
-  if (input.config.protected) await refuseMutable(input, desired);
   const migration = input.config.migration ? resolveMigration(input, desired) : null;
-
-  progress(`health gate of ${environment}`);
-  const health = await runHealthGate({ environment, target, health: input.config.health });
+  progress(`verifying lock ${id} (${Object.keys(lock.services).length} digests in the registry) and the health of ${environment}`);
+  // All three only read, so they run at once; their failures are still reported in this order.
+  const [verified, pinned, gate] = await Promise.allSettled([
+    verifyDigests(lock, input.registry),
+    input.config.protected ? refuseMutable(input, desired) : Promise.resolve(),
+    runHealthGate({ environment, target, health: input.config.health }),
+  ]);
+  if (verified.status === 'rejected') throw verified.reason;
+  if (pinned.status === 'rejected') throw pinned.reason;
+  if (gate.status === 'rejected') throw gate.reason;
+  const health = gate.value;
   if (!health.healthy) {
     const failed = health.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);
     throw new LockstepError('UNHEALTHY', `${environment} is unhealthy; nothing was deployed`, {

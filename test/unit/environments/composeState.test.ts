@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { mergeImages, unpinnedServices } from '../../../src/environments/targets/compose/composeTarget.js';
 import { toContainerInfo, type ContainerInfo } from '../../../src/environments/targets/compose/containers.js';
+import { resolveDockerHost } from '../../../src/environments/targets/compose/dockerHost.js';
 import { liveStateFromContainers } from '../../../src/environments/targets/compose/liveState.js';
 import { parseRecord } from '../../../src/environments/targets/compose/stateRecord.js';
 import { canonicalJson } from '../../../src/lock/canonical.js';
@@ -142,5 +143,20 @@ describe('compose files lockstep writes', () => {
   it('finds services outside the lock that would run a tag or a local build', () => {
     const config = { services: { cart: { image: 'cart:latest' }, catalog: { build: { context: '.' } }, redis: { image: 'redis:7' }, db: { image: `pg@sha256:${'0'.repeat(64)}` }, tools: { build: '.' } } };
     assert.deepEqual(unpinnedServices(config, ['cart', 'catalog']), ['redis: redis:7 is not pinned by digest', 'tools: built from source, not an image pinned by digest']);
+  });
+});
+
+describe('which docker daemon and how', () => {
+  it('talks to a unix socket directly, and lets the docker CLI connect to anything else', () => {
+    assert.deepEqual(resolveDockerHost(undefined, {}, () => undefined), { url: undefined, context: undefined, socketPath: '/var/run/docker.sock', local: true });
+    assert.deepEqual(resolveDockerHost('unix:///run/user/1000/docker.sock', {}), { url: 'unix:///run/user/1000/docker.sock', context: undefined, socketPath: '/run/user/1000/docker.sock', local: true });
+    assert.equal(resolveDockerHost('ssh://deploy@staging', { DOCKER_HOST: 'unix:///x' }).socketPath, null);
+    assert.equal(resolveDockerHost(undefined, { DOCKER_HOST: 'tcp://10.0.0.5:2376' }).url, 'tcp://10.0.0.5:2376');
+  });
+
+  it('honours a docker context chosen by DOCKER_CONTEXT or `docker context use`', () => {
+    assert.deepEqual(resolveDockerHost(undefined, { DOCKER_CONTEXT: 'prod' }, () => 'other'), { url: undefined, context: 'prod', socketPath: null, local: false });
+    assert.equal(resolveDockerHost(undefined, {}, () => 'remote').context, 'remote');
+    assert.equal(resolveDockerHost(undefined, {}, () => 'default').socketPath, '/var/run/docker.sock');
   });
 });

@@ -10,7 +10,8 @@ import type { RunOptions, RunResult } from '../../../exec/run.js';
 import { parseYamlText } from '../../../io/readDocument.js';
 import { planRestore } from '../../restorePlan.js';
 import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, MigrationRun, ProgressSink } from '../../target.js';
-import { projectContainers } from './containers.js';
+import { containerIds, projectContainers } from './containers.js';
+import { DockerApi } from './dockerApi.js';
 import { describeHost, docker, dockerEnv, resolveDockerHost, type DockerHost } from './dockerHost.js';
 import { localFreeDisk, localMemAvailable, mebibytes } from './hostResources.js';
 import { digestOf, liveStateFromContainers } from './liveState.js';
@@ -36,14 +37,16 @@ const mib = 1024 * 1024;
 export class ComposeTarget implements DeployTarget {
   readonly kind = 'compose' as const;
   private readonly host: DockerHost;
+  private readonly api: DockerApi;
   private readonly lease: MarkerLease;
   private readonly state: StateRecord;
   private readonly pollIntervalMs: number;
 
   constructor(private readonly options: ComposeTargetOptions) {
     this.host = resolveDockerHost(options.config.dockerHost, options.env);
-    this.lease = new MarkerLease(this.host, options.config.project);
-    this.state = new StateRecord(this.host, options.config.project);
+    this.api = new DockerApi(this.host);
+    this.lease = new MarkerLease(this.api, options.config.project);
+    this.state = new StateRecord(this.api, options.config.project);
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
   }
 
@@ -54,26 +57,24 @@ export class ComposeTarget implements DeployTarget {
   async healthChecks(): Promise<CheckResult[]> {
     const { health } = this.options;
     const started = performance.now();
-    // Finding compose is slow (it starts a Python program for v1); it runs beside the API check.
-    const composeCheck = this.composeCheck();
-    const info = await docker(this.host, ['info', '--format', '{{json .}}'], { allowFailure: true, timeoutMs: health.timeoutMs }).catch(
-      (error: unknown) => error as Error,
-    );
+    // Finding compose can take seconds (v1 is a Python program): it starts here and runs beside the
+    // gate and the lease; `prepare` waits for it, before anything changes.
+    detectCompose().catch(() => undefined);
+    const info = await this.api.json<Record<string, unknown>>('/info', { timeoutMs: health.timeoutMs }).catch((error: unknown) => error as Error);
     const elapsed = () => performance.now() - started;
     const checks: CheckResult[] = [];
-    const parsed = info instanceof Error ? null : parseInfo(info);
+    const parsed = info instanceof Error ? null : parseInfo(info.value);
     if (parsed === null) {
-      const why = info instanceof Error ? info.message : (info.stderr.trim().split('\n').at(-1) ?? `exit ${info.exitCode}`);
+      const why = info instanceof Error ? info.message : 'the answer to /info names no server version';
       checks.push({ name: 'docker API', ok: false, detail: `${describeHost(this.host)} does not answer: ${why}`, durationMs: elapsed() });
       if (health.disk) checks.push({ name: 'disk', ok: false, detail: 'not measured: the docker API is unreachable', durationMs: 0 });
       if (health.memory) checks.push({ name: 'memory', ok: false, detail: 'not measured: the docker API is unreachable', durationMs: 0 });
-      checks.push(await composeCheck);
       return checks;
     }
     checks.push({
       name: 'docker API',
       ok: true,
-      detail: `docker ${parsed.serverVersion} answers on ${describeHost(this.host)} (${parsed.running} containers running)`,
+      detail: `docker ${parsed.serverVersion} answers on ${describeHost(this.host)} via ${this.api.transport} (${parsed.running} containers running)`,
       durationMs: elapsed(),
     });
     if (health.disk) checks.push(await this.measure('disk', health.disk.minFreeMb, () => localFreeDisk(parsed.rootDir), `free on ${parsed.rootDir}`));
@@ -82,18 +83,7 @@ export class ComposeTarget implements DeployTarget {
         await this.measure('memory', health.memory.minAvailableMb, async () => (await localMemAvailable()) ?? Number.NaN, `available of ${mebibytes(parsed.memTotal)}`),
       );
     }
-    checks.push(await composeCheck);
     return checks;
-  }
-
-  private async composeCheck(): Promise<CheckResult> {
-    const started = performance.now();
-    try {
-      const compose = await detectCompose();
-      return { name: 'compose', ok: true, detail: `docker compose v${compose.version} (${compose.versionText})`, durationMs: performance.now() - started };
-    } catch (error) {
-      return { name: 'compose', ok: false, detail: (error as Error).message, durationMs: performance.now() - started };
-    }
   }
 
   private async measure(name: string, floorMb: number, read: () => Promise<number>, what: string): Promise<CheckResult> {
@@ -118,22 +108,19 @@ export class ComposeTarget implements DeployTarget {
   }
 
   async readLive(): Promise<LiveState> {
-    const [containers, recorded] = await Promise.all([projectContainers(this.host, this.options.config.project), this.state.read()]);
+    const [containers, recorded] = await Promise.all([projectContainers(this.api, this.options.config.project), this.state.read()]);
     return liveStateFromContainers(containers, recorded?.lock ?? null);
   }
 
-  /** Pulls what is not on the host yet, before anything changes: a missing image aborts with nothing touched. */
+  /**
+   * Before anything changes: compose must be installed, and what is not on the host yet is pulled, so
+   * that a missing tool or image aborts with nothing touched.
+   */
   async prepare(desired: DesiredState, progress: ProgressSink): Promise<void> {
+    await detectCompose();
     const wanted = [...new Set(Object.values(desired.images))].sort();
-    const missing: string[] = [];
-    // One inspect answers the usual case (everything present, e.g. a rollback) in a single round trip.
-    const all = await docker(this.host, ['image', 'inspect', '--format', '{{.Id}}', ...wanted], { allowFailure: true });
-    if (all.exitCode !== 0) {
-      for (const image of wanted) {
-        const present = await docker(this.host, ['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true });
-        if (present.exitCode !== 0) missing.push(image);
-      }
-    }
+    const present = await Promise.all(wanted.map(async (image) => (await this.api.json(`/images/${image}/json`, { ok: [200, 404] })).status === 200));
+    const missing = wanted.filter((_image, index) => !present[index]);
     if (missing.length === 0) return;
     progress(`pulling ${missing.length} image${missing.length === 1 ? '' : 's'} onto ${describeHost(this.host)}`);
     const failures: string[] = [];
@@ -146,8 +133,8 @@ export class ComposeTarget implements DeployTarget {
     if (failures.length > 0) throw new LockstepError('DOCKER', `could not pull ${failures.length} image(s); nothing was changed`, { details: failures.sort() });
   }
 
+  /** Rolls out; images missing on the host are pulled by compose (`prepare` pulls them beforehand). */
   async apply(desired: DesiredState, progress: ProgressSink): Promise<void> {
-    await this.prepare(desired, progress);
     const services: Record<string, ServiceOverride> = {};
     for (const [service, image] of Object.entries(desired.images)) services[service] = { image };
     await this.withOverride(renderServiceOverride(services), (override) =>
@@ -208,11 +195,8 @@ export class ComposeTarget implements DeployTarget {
       throw error;
     } finally {
       // A timed-out run leaves its container behind; it must not keep writing to the database.
-      const leftovers = await docker(this.host, [
-        'ps', '--all', '--quiet', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${migrationService}`,
-      ]);
-      const ids = leftovers.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
-      if (ids.length > 0) await docker(this.host, ['rm', '--force', ...ids], { allowFailure: true });
+      const leftovers = await containerIds(this.api, `com.docker.compose.project=${project}`, `com.docker.compose.service=${migrationService}`);
+      await Promise.all(leftovers.map((id) => this.api.json(`/containers/${id}`, { method: 'DELETE', query: { force: 'true' }, ok: [204, 404] })));
     }
   }
 
@@ -220,7 +204,7 @@ export class ComposeTarget implements DeployTarget {
   private async startDependencies(services: string[], progress: ProgressSink): Promise<void> {
     progress(`starting ${services.join(', ')} for the migration`);
     await this.compose(['up', '--detach', '--no-build', '--no-deps', ...services], null, progress, { timeoutMs: this.options.config.healthTimeoutMs + 60_000 });
-    const containers = await projectContainers(this.host, this.options.config.project);
+    const containers = await projectContainers(this.api, this.options.config.project);
     const expected = Object.fromEntries(services.map((service) => [service, containers.find((container) => container.service === service)?.configImage ?? '(none)']));
     await this.waitHealthy(expected, progress);
   }
@@ -240,7 +224,7 @@ export class ComposeTarget implements DeployTarget {
     const deadline = Date.now() + healthTimeoutMs;
     let said = '';
     for (;;) {
-      const containers = await projectContainers(this.host, project);
+      const containers = await projectContainers(this.api, project);
       const assessment = assessRollout(containers, expected, Date.now(), settleMs);
       if (assessment.failed.length > 0) {
         const details: string[] = [];
@@ -308,20 +292,14 @@ interface DockerInfo {
   running: number;
 }
 
-function parseInfo(result: RunResult): DockerInfo | null {
-  if (result.exitCode !== 0) return null;
-  try {
-    const info = JSON.parse(result.stdout) as Record<string, unknown>;
-    if (typeof info.ServerVersion !== 'string' || info.ServerVersion === '') return null;
-    return {
-      serverVersion: info.ServerVersion,
-      rootDir: typeof info.DockerRootDir === 'string' ? info.DockerRootDir : '/var/lib/docker',
-      memTotal: typeof info.MemTotal === 'number' ? info.MemTotal : 0,
-      running: typeof info.ContainersRunning === 'number' ? info.ContainersRunning : 0,
-    };
-  } catch {
-    return null;
-  }
+function parseInfo(info: Record<string, unknown> | null): DockerInfo | null {
+  if (!info || typeof info.ServerVersion !== 'string' || info.ServerVersion === '') return null;
+  return {
+    serverVersion: info.ServerVersion,
+    rootDir: typeof info.DockerRootDir === 'string' ? info.DockerRootDir : '/var/lib/docker',
+    memTotal: typeof info.MemTotal === 'number' ? info.MemTotal : 0,
+    running: typeof info.ContainersRunning === 'number' ? info.ContainersRunning : 0,
+  };
 }
 
 function differs(before: LiveService | undefined, now: LiveService | undefined): boolean {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LockstepError } from '../../../errors.js';
-import { docker, type DockerHost } from './dockerHost.js';
+import { labelFilter, type DockerApi } from './dockerApi.js';
 
 export const composeLabels = {
   project: 'com.docker.compose.project',
@@ -74,16 +74,20 @@ export function toContainerInfo(raw: unknown): ContainerInfo {
   };
 }
 
+/** Ids of every container (running or not) carrying all these labels (`key=value`). */
+export async function containerIds(api: DockerApi, ...labels: string[]): Promise<string[]> {
+  const { value } = await api.json<Array<{ Id: string }>>('/containers/json', { query: { all: 'true', ...labelFilter(...labels) } });
+  return (value ?? []).map((container) => container.Id);
+}
+
+/** Inspects containers at once; one removed in the meantime is simply left out. */
+export async function inspectContainers(api: DockerApi, ids: readonly string[]): Promise<unknown[]> {
+  const answers = await Promise.all(ids.map((id) => api.json<unknown>(`/containers/${id}/json`, { ok: [200, 404] })));
+  return answers.filter((answer) => answer.status === 200).map((answer) => answer.value);
+}
+
 /** Every container of a compose project (running or not), one-off containers excluded. */
-export async function projectContainers(host: DockerHost, project: string): Promise<ContainerInfo[]> {
-  const listed = await docker(host, ['ps', '--all', '--no-trunc', '--quiet', '--filter', `label=${composeLabels.project}=${project}`]);
-  const ids = listed.stdout.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
-  if (ids.length === 0) return [];
-  // A container removed between ps and inspect is simply gone; inspect reports the others.
-  const result = await docker(host, ['inspect', '--type', 'container', ...ids], { allowFailure: true });
-  const parsed = result.stdout.trim() === '' ? [] : (JSON.parse(result.stdout) as unknown[]);
-  if (result.exitCode !== 0 && parsed.length === 0) {
-    throw new LockstepError('DOCKER', 'docker inspect failed', { details: result.stderr.trim().split('\n').slice(-3) });
-  }
-  return parsed.map(toContainerInfo).filter((container) => !container.oneOff);
+export async function projectContainers(api: DockerApi, project: string): Promise<ContainerInfo[]> {
+  const inspected = await inspectContainers(api, await containerIds(api, `${composeLabels.project}=${project}`));
+  return inspected.map(toContainerInfo).filter((container) => !container.oneOff);
 }

@@ -1,4 +1,5 @@
-import { docker, type DockerHost } from './dockerHost.js';
+import { LockstepError } from '../../../errors.js';
+import type { DockerApi } from './dockerApi.js';
 
 /**
  * The image of lockstep's marker containers (lease, recorded lock): an empty filesystem imported on
@@ -6,11 +7,32 @@ import { docker, type DockerHost } from './dockerHost.js';
  */
 export const markerImage = 'lockstep-marker:1';
 
-export async function ensureMarkerImage(host: DockerHost): Promise<void> {
-  const present = await docker(host, ['image', 'inspect', '--format', '{{.Id}}', markerImage], { allowFailure: true });
-  if (present.exitCode === 0) return;
+const ensured = new WeakMap<DockerApi, Promise<void>>();
+
+/** Once per daemon and process: the lease and the record both need it, several times per deploy. */
+export function ensureMarkerImage(api: DockerApi): Promise<void> {
+  let pending = ensured.get(api);
+  if (!pending) {
+    pending = importIfMissing(api);
+    ensured.set(api, pending);
+    pending.catch(() => ensured.delete(api));
+  }
+  return pending;
+}
+
+async function importIfMissing(api: DockerApi): Promise<void> {
+  const present = await api.json(`/images/${markerImage}/json`, { ok: [200, 404] });
+  if (present.status === 200) return;
+  const [repo, tag] = markerImage.split(':') as [string, string];
   // Two zero blocks are a complete, empty tar archive.
-  await docker(host, ['import', '--change', 'CMD ["/lockstep-marker"]', '--change', 'LABEL io.lockstep.marker=1', '-', markerImage], {
-    input: Buffer.alloc(1024),
+  const imported = await api.call('/images/create', {
+    method: 'POST',
+    query: { fromSrc: '-', repo, tag, changes: ['CMD ["/lockstep-marker"]', 'LABEL io.lockstep.marker=1'] },
+    raw: Buffer.alloc(1024),
   });
+  // The import reports progress as a JSON stream; a failure may come inside it with status 200.
+  const failure = /"error"\s*:\s*"([^"]*)"/.exec(imported.body)?.[1];
+  if (imported.status !== 200 || failure) {
+    throw new LockstepError('DOCKER', `could not create the marker image ${markerImage}: ${failure ?? `status ${imported.status}`}`);
+  }
 }

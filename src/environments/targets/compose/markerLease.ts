@@ -1,7 +1,7 @@
 import { LockstepError } from '../../../errors.js';
 import { decideLease, newLease } from '../../lease/decideLease.js';
 import type { Lease, LeaseResult } from '../../target.js';
-import { docker, type DockerHost } from './dockerHost.js';
+import type { DockerApi } from './dockerApi.js';
 import { ensureMarkerImage, markerImage } from './markerImage.js';
 
 /**
@@ -26,25 +26,32 @@ interface FoundLease {
 }
 
 export class MarkerLease {
+  /** The marker this process created, removed by id on release without reading it again. */
+  private held: { id: string; holder: string } | null = null;
+
   constructor(
-    private readonly host: DockerHost,
+    private readonly api: DockerApi,
     private readonly project: string,
   ) {}
 
   async acquire(holder: string, ttlMs: number, now: Date = new Date()): Promise<LeaseResult> {
-    await ensureMarkerImage(this.host);
+    await ensureMarkerImage(this.api);
     const lease = newLease(holder, ttlMs, now);
     let tookOverStale: Lease | undefined;
     // Each round either creates the marker or removes exactly the stale one it inspected (by id), so
     // two runs taking over the same stale lease cannot both win: the second create conflicts.
     for (let round = 0; round < 4; round += 1) {
-      if (await this.create(lease)) return tookOverStale ? { acquired: true, lease, tookOverStale } : { acquired: true, lease };
+      const id = await this.create(lease);
+      if (id !== null) {
+        this.held = { id, holder };
+        return tookOverStale ? { acquired: true, lease, tookOverStale } : { acquired: true, lease };
+      }
       const found = await this.read();
       if (found === null) continue;
       const decision = decideLease(found.lease, holder, now);
       if (decision.action === 'refuse') return { acquired: false, heldBy: decision.heldBy };
       if (decision.action === 'take-over' && decision.reason !== 'own') tookOverStale = decision.stale;
-      await docker(this.host, ['rm', '--force', found.id], { allowFailure: true });
+      await this.remove(found.id);
     }
     const holderNow = await this.read();
     if (holderNow) return { acquired: false, heldBy: holderNow.lease };
@@ -52,25 +59,32 @@ export class MarkerLease {
   }
 
   async release(holder: string): Promise<boolean> {
+    if (this.held?.holder === holder) {
+      // By id: if the lease expired and another run took it over, its marker has another id and stays.
+      const removed = await this.remove(this.held.id);
+      this.held = null;
+      return removed;
+    }
     const found = await this.read();
     // Someone took the lease over (ours had expired): it is theirs now, not ours to remove.
     if (found === null || found.lease.holder !== holder) return false;
-    await docker(this.host, ['rm', '--force', found.id], { allowFailure: true });
-    return true;
+    return this.remove(found.id);
+  }
+
+  private async remove(id: string): Promise<boolean> {
+    const removed = await this.api.json(`/containers/${id}`, { method: 'DELETE', query: { force: 'true' }, ok: [204, 404] });
+    return removed.status === 204;
   }
 
   async read(): Promise<FoundLease | null> {
-    const result = await docker(this.host, ['inspect', '--type', 'container', '--format', '{{json .Id}} {{json .Config.Labels}}', leaseContainerName(this.project)], {
-      allowFailure: true,
-    });
-    if (result.exitCode !== 0) {
-      if (/no such (container|object)/i.test(result.stderr)) return null;
-      throw new LockstepError('DOCKER', `cannot read the lease of ${this.project}`, { details: result.stderr.trim().split('\n').slice(-3) });
-    }
-    const [idText, ...rest] = result.stdout.trim().split(' ');
-    const labels = (JSON.parse(rest.join(' ')) ?? {}) as Record<string, string>;
+    const found = await this.api.json<{ Id: string; Config: { Labels: Record<string, string> | null } }>(
+      `/containers/${leaseContainerName(this.project)}/json`,
+      { ok: [200, 404] },
+    );
+    if (found.value === null) return null;
+    const labels = found.value.Config.Labels ?? {};
     return {
-      id: JSON.parse(idText ?? '""') as string,
+      id: found.value.Id,
       lease: {
         holder: labels[leaseLabels.holder] ?? '(unknown holder)',
         acquiredAt: labels[leaseLabels.acquiredAt] ?? '(unknown)',
@@ -79,31 +93,23 @@ export class MarkerLease {
     };
   }
 
-  private async create(lease: Lease): Promise<boolean> {
-    const result = await docker(
-      this.host,
-      [
-        'create',
-        '--name',
-        leaseContainerName(this.project),
-        '--network',
-        'none',
-        '--label',
-        `${leaseLabels.holder}=${lease.holder}`,
-        '--label',
-        `${leaseLabels.acquiredAt}=${lease.acquiredAt}`,
-        '--label',
-        `${leaseLabels.expiresAt}=${lease.expiresAt}`,
-        '--label',
-        `${leaseLabels.project}=${this.project}`,
-        markerImage,
-      ],
-      { allowFailure: true },
-    );
-    if (result.exitCode === 0) return true;
-    if (/already in use|conflict/i.test(result.stderr)) return false;
-    throw new LockstepError('DOCKER', `could not create the lease container ${leaseContainerName(this.project)}`, {
-      details: result.stderr.trim().split('\n').slice(-3),
+  /** The new marker's id, or null when the name is taken. */
+  private async create(lease: Lease): Promise<string | null> {
+    const created = await this.api.json<{ Id: string }>('/containers/create', {
+      method: 'POST',
+      query: { name: leaseContainerName(this.project) },
+      json: {
+        Image: markerImage,
+        Labels: {
+          [leaseLabels.holder]: lease.holder,
+          [leaseLabels.acquiredAt]: lease.acquiredAt,
+          [leaseLabels.expiresAt]: lease.expiresAt,
+          [leaseLabels.project]: this.project,
+        },
+        HostConfig: { NetworkMode: 'none' },
+      },
+      ok: [201, 409],
     });
+    return created.status === 201 ? created.value!.Id : null;
   }
 }

@@ -1,8 +1,8 @@
-import { LockstepError } from '../../../errors.js';
 import { canonicalJson } from '../../../lock/canonical.js';
 import { integrityMatches, lockId } from '../../../lock/integrity.js';
 import { releaseLock, type ReleaseLock } from '../../../lock/schema.js';
-import { docker, type DockerHost } from './dockerHost.js';
+import { containerIds, inspectContainers } from './containers.js';
+import type { DockerApi } from './dockerApi.js';
 import { ensureMarkerImage, markerImage } from './markerImage.js';
 
 /**
@@ -30,14 +30,18 @@ interface Marker {
 }
 
 export class StateRecord {
+  /** Marker ids seen by the last read: a write right after (under the lease) replaces exactly these. */
+  private seen: string[] | null = null;
+
   constructor(
-    private readonly host: DockerHost,
+    private readonly api: DockerApi,
     private readonly project: string,
   ) {}
 
   /** The newest recorded lock whose integrity holds; a label edited by hand records nothing. */
   async read(): Promise<RecordedState | null> {
     const markers = await this.markers();
+    this.seen = markers.map((marker) => marker.id);
     for (const marker of markers) {
       const state = parseRecord(marker.labels);
       if (state) return state;
@@ -50,9 +54,10 @@ export class StateRecord {
    * are removed, so a run killed in between leaves two records, of which the newer one counts.
    */
   async write(lock: ReleaseLock | null, now: Date = new Date()): Promise<void> {
-    const before = await this.markers();
+    const before = this.seen ?? (await this.markers()).map((marker) => marker.id);
+    let created: string | null = null;
     if (lock) {
-      await ensureMarkerImage(this.host);
+      await ensureMarkerImage(this.api);
       const recordedAt = now.toISOString();
       const name = `${this.project}-lockstep-state-${recordedAt.replace(/[^0-9]/g, '')}-${lockId(lock)}`;
       const labels = {
@@ -62,30 +67,27 @@ export class StateRecord {
         [stateLabels.lock]: canonicalJson(lock),
         [stateLabels.recordedAt]: recordedAt,
       };
-      const args = ['create', '--name', name, '--network', 'none', ...Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]), markerImage];
-      await docker(this.host, args);
+      const answer = await this.api.json<{ Id: string }>('/containers/create', {
+        method: 'POST',
+        query: { name },
+        json: { Image: markerImage, Labels: labels, HostConfig: { NetworkMode: 'none' } },
+        ok: [201],
+      });
+      created = answer.value!.Id;
     }
-    if (before.length > 0) await docker(this.host, ['rm', '--force', ...before.map((marker) => marker.id)], { allowFailure: true });
+    await Promise.all(before.map((id) => this.api.json(`/containers/${id}`, { method: 'DELETE', query: { force: 'true' }, ok: [204, 404] })));
+    this.seen = created ? [created] : [];
   }
 
   /** Marker containers of this project, newest record first. */
   private async markers(): Promise<Marker[]> {
-    const listed = await docker(this.host, ['ps', '--all', '--quiet', '--no-trunc', '--filter', `label=${stateLabels.project}=${this.project}`]);
-    const ids = listed.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
-    if (ids.length === 0) return [];
-    const result = await docker(this.host, ['inspect', '--type', 'container', '--format', '{{json .Id}}\t{{json .Name}}\t{{json .Config.Labels}}', ...ids], {
-      allowFailure: true,
-    });
-    if (result.exitCode !== 0 && result.stdout.trim() === '') {
-      throw new LockstepError('DOCKER', `cannot read the recorded lock of ${this.project}`, { details: result.stderr.trim().split('\n').slice(-3) });
-    }
-    return result.stdout
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => {
-        const [id, name, labels] = line.split('\t').map((part) => JSON.parse(part) as unknown);
-        return { id: id as string, name: (name as string).replace(/^\//, ''), labels: (labels ?? {}) as Record<string, string> };
-      })
+    const inspected = (await inspectContainers(this.api, await containerIds(this.api, `${stateLabels.project}=${this.project}`))) as Array<{
+      Id: string;
+      Name: string;
+      Config: { Labels: Record<string, string> | null };
+    }>;
+    return inspected
+      .map((item) => ({ id: item.Id, name: item.Name.replace(/^\//, ''), labels: item.Config.Labels ?? {} }))
       .sort((a, b) => (b.labels[stateLabels.recordedAt] ?? '').localeCompare(a.labels[stateLabels.recordedAt] ?? ''));
   }
 }
