@@ -129,9 +129,9 @@ report: ${result.summaryFile}`);
     .description('Redeploy an archived release (default: the one before the release live) through the deploy path.')
     .requiredOption(...envOption)
     .option('--to <version>', 'the archived release to return to, e.g. v1.4.2')
-    .option('--releases-dir <dir>', 'where archived releases are', 'locks/releases')
+    .option('--releases-dir <dir>', "where archived releases are (default: the config's github.releaseArchiveDir)")
     .option('--holder <name>', 'who deploys, shown to a concurrent run')
-    .action(async (options: { env: string; to?: string; releasesDir: string; holder?: string }, command: Command) => {
+    .action(async (options: { env: string; to?: string; releasesDir?: string; holder?: string }, command: Command) => {
       warmUpCompose();
       const global = command.optsWithGlobals<GlobalOptions>();
       const { rollback } = await import('../../stages/rollback.js');
@@ -142,7 +142,9 @@ report: ${result.summaryFile}`);
       }
       const context = await deployContext(global.config, options.env, options.holder);
       try {
-        const result = await rollback({ ...context, releasesDir: options.releasesDir, to: options.to });
+        const { configuredReleasesDir } = await import('../../environments/releases/archive.js');
+        const releasesDir = options.releasesDir ?? configuredReleasesDir(context.lockstep, global.config);
+        const result = await rollback({ ...context, releasesDir, to: options.to });
         emit(global, result, () => `${renderDeployed(result.deploy)}rolled back from ${result.from.version ?? result.from.integrity ?? 'nothing'} to ${result.to.version}\n`);
       } finally {
         context.registry.close();
@@ -168,6 +170,7 @@ async function deployContext(configFile: string, environment: string, holder: st
   const env = await openEnvironment(configFile, environment);
   const registry = createRegistryClient(registryClientOptions(env.lockstep.registry, (event) => progress(describeRetry(event))));
   return {
+    lockstep: env.lockstep,
     environment: env.name,
     config: env.config,
     target: env.target,

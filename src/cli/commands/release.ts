@@ -11,11 +11,13 @@ export function registerReleaseCommands(program: Command): void {
     .description('Archive a lock as locks/releases/<version>.lock.yaml; never overwrites, idempotent for the same lock.')
     .requiredOption('--lock <file>', 'the lock that was released')
     .requiredOption('--version <version>', 'the release version, e.g. v1.4.2 (also the git tag)')
-    .option('--dir <dir>', 'the archive folder', 'locks/releases')
-    .action(async (options: { lock: string; version: string; dir: string }, command: Command) => {
-      const output = command.optsWithGlobals<OutputOptions>();
+    .option('--dir <dir>', "the archive folder (default: the config's github.releaseArchiveDir, locks/releases)")
+    .action(async (options: { lock: string; version: string; dir?: string }, command: Command) => {
+      const output = command.optsWithGlobals<OutputOptions & { config: string }>();
       const { archiveRelease } = await import('../../stages/release.js');
-      const result = await archiveRelease({ lockFile: options.lock, version: options.version, dir: options.dir });
+      const { releasesDirFor } = await import('../../environments/releases/archive.js');
+      const dir = options.dir ?? (await releasesDirFor(output.config));
+      const result = await archiveRelease({ lockFile: options.lock, version: options.version, dir });
       emit(output, result, () => {
         const what = result.created ? `archived lock ${result.lockId} as ${result.lockPath}` : `${result.lockPath} already holds lock ${result.lockId}; nothing to do`;
         const previous = result.previous ? `previous release: ${result.previous.version} (${result.previous.lockPath})` : 'no previous release';

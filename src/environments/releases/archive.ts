@@ -1,12 +1,30 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { loadConfig } from '../../config/load.js';
+import type { LockstepConfig } from '../../config/schema.js';
 import { readLock } from '../../lock/read.js';
 import type { ReleaseLock } from '../../lock/schema.js';
 import type { ArchivedRelease } from './selectRelease.js';
 import { parseReleaseVersion } from './version.js';
 
-export const defaultReleasesDir = 'locks/releases';
 const suffix = '.lock.yaml';
+
+/** The archive folder the config names (`github.releaseArchiveDir`), resolved against the config file's folder. */
+export function configuredReleasesDir(lockstep: LockstepConfig, configFile: string): string {
+  return resolve(dirname(resolve(configFile)), lockstep.github.releaseArchiveDir);
+}
+
+/**
+ * The archive folder when no flag names one: the config's, so that archiving, rollback and the GitHub
+ * release stage agree. Archiving needs no config file; without one it is `locks/releases`.
+ */
+export async function releasesDirFor(configFile: string): Promise<string> {
+  const exists = await access(configFile).then(
+    () => true,
+    () => false,
+  );
+  return exists ? configuredReleasesDir(await loadConfig(configFile), configFile) : 'locks/releases';
+}
 
 export function releaseFile(dir: string, version: string): string {
   return join(dir, `${version}${suffix}`);

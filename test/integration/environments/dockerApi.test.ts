@@ -39,7 +39,8 @@ describe('the Docker API client (real daemon)', { skip: skip ? `docker is not av
   });
 
   after(async () => {
-    const ids = (await docker(['ps', '--all', '--quiet', '--filter', `name=^${project}-lockstep-`])).split('\n').filter(Boolean);
+    // Every marker of this file's projects (`<project>-u`, `-d`, `-stale`) starts with the project name.
+    const ids = (await docker(['ps', '--all', '--quiet', '--filter', `name=^${project}`])).split('\n').filter(Boolean);
     if (ids.length > 0) await docker(['rm', '--force', ...ids]);
     for (const open of sockets) open.destroy();
     await new Promise((resolve) => proxy.close(resolve));
@@ -74,6 +75,29 @@ describe('the Docker API client (real daemon)', { skip: skip ? `docker is not av
       assert.equal(missing.status, 404);
     });
   }
+
+  it('takes over a lease left behind by a killed run once it expired, and says whose it was', async () => {
+    const make = () =>
+      new ComposeTarget({
+        config: { type: 'compose', project: `${project}-stale`, env: {}, healthTimeoutMs: 5000, settleMs: 0, dockerHost: `unix://${socket}` } as ComposeTargetConfig,
+        health: healthConfig.parse({}),
+        files: [],
+        projectDirectory: '/',
+        env: {},
+      });
+    const killed = make();
+    const then = new Date(Date.now() - 120_000);
+    assert.equal((await killed.acquireLease('killed-run', 60_000, then)).acquired, true);
+    // A second process (another target object) arrives after the lease expired.
+    const next = await make().acquireLease('next-run', 60_000, new Date());
+    assert.ok(next.acquired);
+    assert.equal(next.tookOverStale?.holder, 'killed-run');
+    assert.equal(next.tookOverStale?.expiresAt, new Date(then.getTime() + 60_000).toISOString());
+    // The killed run's late release must not free the lease the next run now holds.
+    await killed.releaseLease('killed-run');
+    const third = await make().acquireLease('third-run', 60_000, new Date());
+    assert.deepEqual(third.acquired ? null : third.heldBy.holder, 'next-run');
+  });
 
   it('measures disk and memory only when the daemon is local, and says why otherwise', async () => {
     const health = healthConfig.parse({ disk: { minFreeMb: 1 }, memory: { minAvailableMb: 1 } });
