@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { EnvironmentConfig } from '../config/environments.js';
 import { loadConfig } from '../config/load.js';
 import type { LockstepConfig } from '../config/schema.js';
@@ -34,7 +34,8 @@ export async function createTarget(lockstep: LockstepConfig, configFile: string,
   switch (target.type) {
     case 'compose': {
       const files = (target.composeFiles ?? [lockstep.stack.composeFile]).map((file) => resolve(baseDir, file));
-      return new ComposeTarget({ config: target, health: config.health, files, projectDirectory: dirname(files[0]!), env });
+      const workDir = join(baseDir, '.lockstep', 'environments', target.project);
+      return new ComposeTarget({ config: target, health: config.health, files, projectDirectory: dirname(files[0]!), workDir, env });
     }
     case 'kubernetes': {
       const { createKubernetesTarget } = await import('./targets/kubernetes/kubernetesTarget.js');

@@ -60,6 +60,7 @@ describe('the Docker API client (real daemon)', { skip: skip ? `docker is not av
         health: healthConfig.parse({}),
         files: [],
         projectDirectory: '/',
+        workDir: '/nonexistent',
         env: {},
       });
       const now = new Date();
@@ -83,6 +84,7 @@ describe('the Docker API client (real daemon)', { skip: skip ? `docker is not av
         health: healthConfig.parse({}),
         files: [],
         projectDirectory: '/',
+        workDir: '/nonexistent',
         env: {},
       });
     const killed = make();
@@ -102,7 +104,7 @@ describe('the Docker API client (real daemon)', { skip: skip ? `docker is not av
   it('measures disk and memory only when the daemon is local, and says why otherwise', async () => {
     const health = healthConfig.parse({ disk: { minFreeMb: 1 }, memory: { minAvailableMb: 1 } });
     const make = (dockerHost: string) =>
-      new ComposeTarget({ config: { type: 'compose', project, env: {}, healthTimeoutMs: 5000, settleMs: 0, dockerHost } as ComposeTargetConfig, health, files: [], projectDirectory: '/', env: {} });
+      new ComposeTarget({ config: { type: 'compose', project, env: {}, healthTimeoutMs: 5000, settleMs: 0, dockerHost } as ComposeTargetConfig, health, files: [], projectDirectory: '/', workDir: '/nonexistent', env: {} });
     const local = await make(`unix://${socket}`).healthChecks();
     assert.deepEqual(local.map((check) => [check.name, check.ok]), [['docker API', true], ['disk', true], ['memory', true]]);
     const remote = await make(tcpHost).healthChecks();

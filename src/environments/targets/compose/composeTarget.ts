@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { detectCompose, runCompose } from '../../../compose/composeCommand.js';
@@ -8,6 +7,7 @@ import type { ComposeTargetConfig, HealthConfig } from '../../../config/environm
 import { LockstepError } from '../../../errors.js';
 import type { RunOptions, RunResult } from '../../../exec/run.js';
 import { parseYamlText } from '../../../io/readDocument.js';
+import { writeAtomic } from '../../../io/writeAtomic.js';
 import { planRestore } from '../../restorePlan.js';
 import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, MigrationRun, ProgressSink } from '../../target.js';
 import { containerIds, projectContainers } from './containers.js';
@@ -27,6 +27,11 @@ export interface ComposeTargetOptions {
   files: string[];
   /** Where relative paths inside the compose files resolve from. */
   projectDirectory: string;
+  /**
+   * Where the generated override files go (`.lockstep/environments/<project>` next to the config):
+   * one fixed file per purpose, replaced by each run, so a killed run leaves nothing that piles up.
+   */
+  workDir: string;
   pollIntervalMs?: number;
   env?: NodeJS.ProcessEnv;
 }
@@ -137,9 +142,8 @@ export class ComposeTarget implements DeployTarget {
   async apply(desired: DesiredState, progress: ProgressSink): Promise<void> {
     const services: Record<string, ServiceOverride> = {};
     for (const [service, image] of Object.entries(desired.images)) services[service] = { image };
-    await this.withOverride(renderServiceOverride(services), (override) =>
-      this.compose(['up', '--detach', '--no-build'], override, progress, { timeoutMs: this.options.config.healthTimeoutMs + 60_000 }),
-    );
+    const override = await this.writeOverride('deploy.override.yaml', renderServiceOverride(services));
+    await this.compose(['up', '--detach', '--no-build'], override, progress, { timeoutMs: this.options.config.healthTimeoutMs + 60_000 });
     await this.waitHealthy(desired.images, progress);
     await this.state.write(desired.lock);
   }
@@ -155,9 +159,10 @@ export class ComposeTarget implements DeployTarget {
       for (const service of restored) overrides[service] = { image: plan.images[service]! };
       progress(`restoring ${restored.join(', ')}`);
       // --no-deps: only the changed services are put back; everything else still runs as it did.
-      await this.withOverride(renderServiceOverride(overrides), (override) =>
-        this.compose(['up', '--detach', '--no-build', '--no-deps', ...restored], override, progress, { timeoutMs: this.options.config.healthTimeoutMs + 60_000 }),
-      );
+      const override = await this.writeOverride('restore.override.yaml', renderServiceOverride(overrides));
+      await this.compose(['up', '--detach', '--no-build', '--no-deps', ...restored], override, progress, {
+        timeoutMs: this.options.config.healthTimeoutMs + 60_000,
+      });
     }
     if (plan.remove.length > 0) {
       progress(`removing ${plan.remove.join(', ')}, which did not run before`);
@@ -181,9 +186,11 @@ export class ComposeTarget implements DeployTarget {
     try {
       // --no-deps: compose would otherwise start (or recreate, from the files without lockstep's
       // digest override) whatever the service depends on; the migration meets what runs now.
-      const result = await this.withOverride(renderMigrationOverride(migration), (file) =>
-        this.compose(['run', '--rm', '--no-deps', '-T', migrationService], file, progress, { allowFailure: true, timeoutMs: migration.timeoutMs }),
-      );
+      const override = await this.writeOverride('migration.override.yaml', renderMigrationOverride(migration));
+      const result = await this.compose(['run', '--rm', '--no-deps', '-T', migrationService], override, progress, {
+        allowFailure: true,
+        timeoutMs: migration.timeoutMs,
+      });
       if (result.exitCode !== 0) {
         const tail = `${result.stdout}\n${result.stderr}`.split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-8);
         throw new LockstepError('DEPLOY_FAILED', `the migration exited with ${result.exitCode}; nothing was rolled out`, { details: tail });
@@ -273,15 +280,10 @@ export class ComposeTarget implements DeployTarget {
     );
   }
 
-  private async withOverride<T>(content: string, use: (file: string) => Promise<T>): Promise<T> {
-    const dir = await mkdtemp(join(tmpdir(), 'lockstep-compose-'));
-    try {
-      const file = join(dir, 'lockstep.override.yaml');
-      await writeFile(file, content, { mode: 0o600 });
-      return await use(file);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  private async writeOverride(name: string, content: string): Promise<string> {
+    const file = join(this.options.workDir, name);
+    await writeAtomic(file, content);
+    return file;
   }
 }
 
