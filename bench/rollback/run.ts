@@ -22,6 +22,7 @@ import { changeService, createExampleSystem, writeSandboxLock } from '../../src/
 import { archiveRelease } from '../../src/stages/release.js';
 import { docker, removeProjectResources } from '../../test/support/docker.js';
 import { startRegistry } from '../../test/support/registry.js';
+import { median, timed } from '../support/timing.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const cli = fileURLToPath(new URL('../../bin/lockstep.js', import.meta.url));
@@ -51,14 +52,6 @@ async function plainCompose(compose: ComposeCommand, files: string[], cwd: strin
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
-
-async function timed(work: () => Promise<void> | void): Promise<number> {
-  const started = performance.now();
-  await work();
-  return (performance.now() - started) / 1000;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const registry = await startRegistry();
 const root = await mkdtemp(join(tmpdir(), 'lockstep-bench-rollback-'));

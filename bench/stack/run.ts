@@ -17,6 +17,7 @@ import { renderImageOverride } from '../../src/compose/override.js';
 import { createExampleSystem, removeSandboxTags, writeSandboxLock, type ExampleSystem } from '../../src/sandbox/exampleSystem.js';
 import { startRegistry } from '../../test/support/registry.js';
 import { removeProjectResources } from '../../test/support/docker.js';
+import { median, timed } from '../support/timing.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const cli = fileURLToPath(new URL('../../bin/lockstep.js', import.meta.url));
@@ -41,14 +42,6 @@ async function plainCompose(compose: ComposeCommand, project: string, files: str
   }
   await runCompose(compose, { project, files, projectDirectory: cwd, args: ['down', '--volumes', '--remove-orphans', '--timeout', '10'] });
 }
-
-async function timed(work: () => Promise<void> | void): Promise<number> {
-  const started = performance.now();
-  await work();
-  return (performance.now() - started) / 1000;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const registry = await startRegistry();
 const root = await mkdtemp(join(tmpdir(), 'lockstep-bench-stack-'));
