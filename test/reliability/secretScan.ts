@@ -34,32 +34,67 @@ export function findLeaks(where: string, text: string | Buffer, forms: string[])
 const maxScannedBytes = 16 * 1024 * 1024;
 
 /**
- * Watches a folder tree while commands run and scans every file the moment it is written, so a file
- * created and removed within one run (an override in TMPDIR) is seen too. `finish()` scans whatever
- * is left and returns the leaks and how many distinct files were read. `.git` folders are skipped:
- * lockstep writes nothing there, and their objects are compressed.
+ * Scans every file the moment it is written in the folders where short-lived files appear (TMPDIR, the
+ * work folders lockstep removes again), so a file created and removed within one run (a compose
+ * override) is seen too; `finish()` then scans the whole tree and returns the leaks and how many
+ * distinct files were read. Only those folders are watched: a recursive watch over git repositories
+ * would spend the machine's inotify watches on object folders. `.git` folders are skipped: lockstep
+ * writes nothing there, and their objects are compressed.
  */
 export class FileCapture {
   readonly files = new Set<string>();
   readonly leaks: Leak[] = [];
-  private readonly watcher: FSWatcher;
+  private readonly watchers: FSWatcher[];
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly root: string,
     private readonly forms: string[],
+    watched: string[] = [root],
   ) {
-    this.watcher = watch(root, { recursive: true }, (_event, name) => {
-      if (name && !name.split('/').includes('.git')) this.scanNow(join(root, name));
-    });
+    this.watchers = watched.map((dir) =>
+      watch(dir, { recursive: true }, (_event, name) => {
+        if (name && !name.split('/').includes('.git')) this.scanNow(join(dir, name));
+      }),
+    );
   }
 
   private scanNow(path: string): void {
     try {
       const info = statSync(path);
+      if (info.isDirectory()) {
+        // Files written into a folder before the watcher follows it raise no event of their own (mkdtemp
+        // then writeFile, as the compose overrides are): look inside now and twice more shortly after.
+        this.scanFolder(path);
+        for (const delayMs of [100, 1000]) {
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            this.scanFolder(path);
+          }, delayMs);
+          this.timers.add(timer);
+        }
+        return;
+      }
       if (!info.isFile() || info.size > maxScannedBytes) return;
       this.record(path, readFileSync(path));
     } catch {
       // Gone before it could be read: the scan of its next write, or of the tree at the end, covers it.
+    }
+  }
+
+  private scanFolder(dir: string): void {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name !== '.git' && (entry.isFile() || entry.isDirectory())) {
+        const path = join(dir, entry.name);
+        if (entry.isFile()) this.scanNow(path);
+        else this.scanFolder(path);
+      }
     }
   }
 
@@ -72,7 +107,8 @@ export class FileCapture {
   }
 
   async finish(): Promise<{ files: number; leaks: Leak[] }> {
-    this.watcher.close();
+    for (const watcher of this.watchers) watcher.close();
+    for (const timer of this.timers) clearTimeout(timer);
     const walk = async (dir: string): Promise<void> => {
       for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
         if (entry.name === '.git') continue;

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -147,7 +148,9 @@ describe('no secret leaks from any command (canaries on a real htpasswd registry
     gh.commit('staging', { 'locks/current.lock.yaml': older }, { from: 'main' });
     gh.commit('dev', { 'services/catalog.gitlink': 'moved' }, { from: 'staging' });
 
-    capture = new FileCapture(system.root, forms);
+    const shortLived = [join(system.root, 'tmp'), join(system.repoDir, '.lockstep'), join(system.repoDir, 'report')];
+    for (const dir of shortLived) await mkdir(dir, { recursive: true });
+    capture = new FileCapture(system.root, forms, shortLived);
     sampler = new CommandLineSampler(commandLineForms, 100);
   });
 
@@ -253,7 +256,8 @@ describe('no secret leaks from any command (canaries on a real htpasswd registry
     assert.ok(reports.includes('canary.log'), 'the suite log (the suite environment) was written and scanned');
     assert.deepEqual((await readdir(join(system.repoDir, 'rendered'))).sort(), ['comment.md', 'promotion.md'], 'the rendered bodies were written and scanned');
     assert.ok(files.files > 20, `the work folder was scanned (${files.files} files)`);
-    assert.ok([...capture.files].some((file) => file.endsWith('lockstep.override.yaml')), 'the short-lived compose overrides in TMPDIR were caught and scanned');
+    const gone = [...capture.files].filter((file) => /override\.yaml$/.test(file) && !existsSync(join(system.root, file)));
+    assert.ok(gone.length > 0, 'a compose override removed again (by stack down) was scanned while it existed');
     assert.ok(sampler.samples > 10, `command lines were sampled (${sampler.samples} times)`);
     assert.equal(leaks.length, 0, describeLeaks(leaks));
   });
@@ -267,11 +271,11 @@ describe('the leak search itself', () => {
     const capture = new FileCapture(root, plantedForms);
     const sampler = new CommandLineSampler(plantedForms, 20);
     try {
+      // A fresh folder with a file written at once, removed a second later, as a compose override in TMPDIR.
       await mkdir(join(root, 'tmp'));
-      // Written and removed at once, as a compose override in TMPDIR is.
       await writeFile(join(root, 'tmp', 'override.yaml'), `auth: ${Buffer.from(`robot:${planted}`).toString('base64')}\n`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      await rm(join(root, 'tmp', 'override.yaml'));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await rm(join(root, 'tmp'), { recursive: true });
       await writeFile(join(root, 'kept.txt'), `url: https://x/?t=${encodeURIComponent(planted)}\n`);
       const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 400)', planted]);
       await new Promise((resolve) => child.on('close', resolve));
