@@ -1,31 +1,7 @@
-// Runs the built CLI (bin/lockstep.js loads dist/: `npm run build` first) and reads what docker runs.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Runs the built CLI (test/support/cli.ts) and reads what docker runs.
 import { docker } from '../../support/docker.js';
 
-const cli = fileURLToPath(new URL('../../../bin/lockstep.js', import.meta.url));
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function lockstep(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, LOCKSTEP_QUIET: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 128, stdout, stderr }));
-  });
-}
+export { runCli as lockstep, type CliResult } from '../../support/cli.js';
 
 export interface RunningService {
   id: string;

@@ -1,5 +1,5 @@
 // Real git repositories with real submodules, lockstep config files and a CLI runner for the lock tests.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,6 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = join(repoRoot, 'bin', 'lockstep.js');
 
 const gitEnv = {
   ...process.env,
@@ -89,28 +88,7 @@ export async function writeConfig(dir: string, spec: ConfigSpec, name = 'lockste
   return file;
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI as a separate process (bin/lockstep.js loads dist/: build first). */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, LOCKSTEP_QUIET: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 128, stdout, stderr }));
-  });
-}
+export { runCli, type CliResult } from '../../support/cli.js';
 
 /** An environment without any registry credentials from the developer's machine. */
 export function cleanAuthEnv(home: string): NodeJS.ProcessEnv {
