@@ -1,5 +1,7 @@
 import { CommanderError } from 'commander';
 import { ExitCode, isLockstepError } from '../errors.js';
+import { pathFailure } from '../io/writeAtomic.js';
+import { redact } from '../render/redact.js';
 
 /**
  * commander prints its own parse errors (unknown command, bad flag value), sometimes over several lines
@@ -32,7 +34,9 @@ export function printable(text: string): string {
  * Turns whatever ended a command into an exit status and stderr lines. Input errors are exactly one
  * line; other known errors may add their details; only bugs show a stack, and only with LOCKSTEP_DEBUG.
  */
-export function reportError(error: unknown, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): number {
+export function reportError(thrown: unknown, writeLine: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): number {
+  const write = (line: string) => writeLine(redact(line));
+  const error = pathFailure(thrown);
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
     // commander has already printed its message.

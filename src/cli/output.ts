@@ -1,12 +1,14 @@
-/** Output for people (text, tables) or for machines (`--json`): one choice per command run. */
+import { redact, redactDeep } from '../render/redact.js';
+
+/** Output for people (text, tables) or for machines (`--json`): one choice per command run. Both are redacted. */
 export interface OutputOptions {
   json?: boolean;
 }
 
 export function emit(options: OutputOptions, data: unknown, text: () => string): void {
-  if (options.json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify(redactDeep(data), null, 2)}\n`);
   else {
-    const rendered = text();
+    const rendered = redact(text());
     process.stdout.write(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
   }
 }
@@ -14,5 +16,5 @@ export function emit(options: OutputOptions, data: unknown, text: () => string):
 /** Progress lines go to stderr so that stdout stays clean for `--json` and `--out -`. */
 export function progress(message: string): void {
   if (process.env.LOCKSTEP_QUIET) return;
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${redact(message)}\n`);
 }

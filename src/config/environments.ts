@@ -1,14 +1,11 @@
 import { z } from 'zod';
 import { ociDigest, imageRepository, serviceName } from '../lock/schema.js';
+import { confinedPath as relativePath, httpUrl, processEnvName } from './fields.js';
 
 // Owned by the environment stages (health, deploy, status, e2e, smoke, release, rollback).
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label');
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name');
-const relativePath = z
-  .string()
-  .min(1)
-  .refine((value) => !value.startsWith('/') && !value.split('/').includes('..'), 'must be a relative path inside the repository');
 const ms = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback);
 
 /** `repo@sha256:...`: the only way an image outside the lock may be named in an environment. */
@@ -19,8 +16,6 @@ export const pinnedImage = z
     const at = value.indexOf('@');
     return at > 0 && imageRepository.safeParse(value.slice(0, at)).success && ociDigest.safeParse(value.slice(at + 1)).success;
   }, 'must be an image pinned by digest: <repository>@sha256:<64 hex>');
-
-const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an absolute http:// or https:// URL' });
 
 export const composeTarget = z
   .strictObject({
@@ -40,7 +35,7 @@ export const composeTarget = z
       .optional()
       .describe('The docker daemon; defaults to DOCKER_HOST, else the local socket.'),
     env: z
-      .record(envVarName, z.string().max(4096))
+      .record(processEnvName, z.string().max(4096))
       .default({})
       .describe('Variables for compose interpolation (published ports, replica counts); never secrets, they are written to the config.'),
     healthTimeoutMs: ms(1_000, 3_600_000, 120_000).describe('How long a rollout may take to report every service healthy.'),

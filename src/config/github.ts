@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { confinedPath, hasUrlCredentials, noCredentialsInUrl } from './fields.js';
 
 // Owned by the GitHub stages.
 export const githubRequestsConfig = z
@@ -38,18 +39,13 @@ export const githubConfig = z
       .describe('The orchestrator repository on GitHub; defaults to GITHUB_REPOSITORY.'),
     apiUrl: z
       .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .refine((value) => !hasUrlCredentials(value), noCredentialsInUrl)
       .optional()
       .describe('The REST API root for GitHub Enterprise Server (https://HOST/api/v3); GITHUB_API_URL and --api-url take precedence.'),
-    lockPath: z
-      .string()
-      .min(1)
-      .refine((value) => !value.startsWith('/') && !value.split('/').includes('..'), 'must be a relative path inside the repository')
+    lockPath: confinedPath
       .default('locks/current.lock.yaml')
       .describe('Where the current lock lives in the orchestrator repository on each branch.'),
-    releaseArchiveDir: z
-      .string()
-      .min(1)
-      .refine((value) => !value.startsWith('/') && !value.split('/').includes('..'), 'must be a relative path inside the repository')
+    releaseArchiveDir: confinedPath
       .default('locks/releases')
       .describe('Where archived release locks live (<dir>/<version>.lock.yaml); read when a previous release has no lock asset.'),
     labels: z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { imageRepository, serviceName } from '../lock/schema.js';
+import { confinedPath } from './fields.js';
 
 export const tagTemplate = z
   .string()
@@ -12,11 +13,7 @@ export const tagTemplate = z
 
 export const serviceConfig = z
   .strictObject({
-    path: z
-      .string()
-      .min(1)
-      .refine((value) => !value.startsWith('/') && !value.split('/').includes('..'), 'must be a relative path inside the repository')
-      .describe('The submodule path in the orchestrator repository.'),
+    path: confinedPath.describe('The submodule path in the orchestrator repository.'),
     image: imageRepository.describe('The image repository (no tag, no digest).'),
     tag: tagTemplate.default('sha-{shortCommit}').describe('How the image tag is derived from the commit.'),
   })

@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { serviceName } from '../lock/schema.js';
-
-const relativePath = z
-  .string()
-  .min(1)
-  .refine((value) => !value.startsWith('/'), 'must be a path relative to the config file');
+import { confinedPath as relativePath } from './fields.js';
 
 export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
@@ -14,6 +10,8 @@ export const stackSuite = z
     image: z
       .string()
       .min(1)
+      // A value starting with "-" would be read by `docker run` as an option, not as the image.
+      .regex(/^[A-Za-z0-9][^\s]*$/, 'must be an image reference (it may not start with "-" or hold spaces)')
       .optional()
       .describe('The image the suite runs in; defaults to LOCKSTEP_NODE_IMAGE, else node:22-bookworm-slim.'),
     command: z

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { GithubConfig } from '../config/github.js';
 import { InputError } from '../errors.js';
+import { registerSecret } from '../render/redact.js';
 import { createGitHubClient } from './client.js';
 import { octokitPort } from './octokitPort.js';
 import type { GitHubPort } from './port.js';
@@ -29,6 +30,7 @@ export function connectGitHub(options: ConnectOptions): GitHubPort {
   if (!token) {
     throw new InputError('environment', options.tokenEnv, 'is not set: it must hold the GitHub token (or name another variable with --token-env)');
   }
+  registerSecret(token);
   const repository = resolveRepository(options.config, options.configFile, env);
   const apiUrl = resolveApiUrl(options.apiUrl, options.config, env);
   const client = createGitHubClient({ token, apiUrl, requests: options.config.requests, userAgent: userAgent(), onNotice: options.onNotice });

@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises';
+import { hasUrlCredentials, noCredentialsInUrl } from '../config/fields.js';
 import { githubConfig, type GithubConfig } from '../config/github.js';
 import { loadConfig } from '../config/load.js';
 import { InputError } from '../errors.js';
@@ -38,5 +39,6 @@ export function resolveApiUrl(flag: string | undefined, config: GithubConfig, en
     throw new InputError(source, undefined, 'must be an http(s) URL such as https://github.example.com/api/v3');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InputError(source, undefined, 'must be an http(s) URL');
+  if (hasUrlCredentials(value)) throw new InputError(source, undefined, noCredentialsInUrl);
   return value;
 }

@@ -1,6 +1,8 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { reservedKeys } from '../config/fields.js';
 import { InputError } from '../errors.js';
 
 /** Locks and configs are small; anything near this is a mistake or an attack, refused before parsing. */
@@ -12,21 +14,38 @@ export interface ReadDocumentOptions {
   maxBytes?: number;
 }
 
-/** Reads a file without ever holding more than `maxBytes + 1` bytes of it. */
+function unreadable(file: string, error: unknown): InputError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const problem = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? 'error'})`;
+  return new InputError(file, undefined, problem);
+}
+
+function refuseNonRegular(file: string, info: { isDirectory(): boolean; isFile(): boolean }): void {
+  if (info.isDirectory()) throw new InputError(file, undefined, 'is a directory, not a file');
+  if (!info.isFile()) throw new InputError(file, undefined, 'is not a regular file (a FIFO, socket or device is refused)');
+}
+
+/**
+ * Reads a file without ever holding more than `maxBytes + 1` bytes of it. Only regular files are read:
+ * the type is checked before opening (opening a FIFO blocks until someone writes to it), and again on
+ * the open handle, opened non-blocking, in case the path was swapped in between.
+ */
 export async function readBoundedText(file: string, options: ReadDocumentOptions = {}): Promise<string> {
   const maxBytes = options.maxBytes ?? defaultMaxBytes;
+  try {
+    refuseNonRegular(file, await stat(file));
+  } catch (error) {
+    throw error instanceof InputError ? error : unreadable(file, error);
+  }
   let handle;
   try {
-    handle = await open(file, 'r');
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? 'error'})`;
-    throw new InputError(file, undefined, problem);
+    throw unreadable(file, error);
   }
   try {
     const info = await handle.stat();
-    if (info.isDirectory()) throw new InputError(file, undefined, 'is a directory, not a file');
-    if (!info.isFile()) throw new InputError(file, undefined, 'is not a regular file');
+    refuseNonRegular(file, info);
     if (info.size > maxBytes) throw new InputError(file, undefined, `is ${info.size} bytes, over the ${maxBytes}-byte limit`);
     const buffer = Buffer.alloc(Math.min(info.size, maxBytes) + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
@@ -107,8 +126,26 @@ export function fieldPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
+/**
+ * `__proto__`, `constructor` and `prototype` as keys: a schema may drop them silently while other YAML
+ * readers keep them, and a map read with `map[key]` answers them from Object.prototype. Refused in
+ * every lockstep document, wherever they appear.
+ */
+function refuseReservedKeys(file: string, data: unknown, path: PropertyKey[] = []): void {
+  if (Array.isArray(data)) {
+    data.forEach((item, index) => refuseReservedKeys(file, item, [...path, index]));
+    return;
+  }
+  if (data === null || typeof data !== 'object') return;
+  for (const key of Object.getOwnPropertyNames(data)) {
+    if (reservedKeys.has(key)) throw new InputError(file, fieldPath([...path, key]), 'is a reserved name (__proto__, constructor and prototype are refused as keys)');
+    refuseReservedKeys(file, (data as Record<string, unknown>)[key], [...path, key]);
+  }
+}
+
 /** Validates parsed data with a zod schema, turning the first issue into a one-line InputError. */
 export function validate<S extends z.ZodType>(file: string, schema: S, data: unknown): z.output<S> {
+  refuseReservedKeys(file, data);
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { hasUrlCredentials, noCredentialsInUrl } from '../../config/fields.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import { envVarName, positiveInt } from '../parse.js';
 
@@ -35,6 +36,7 @@ export function httpUrl(value: string): string {
     throw new InvalidArgumentError('must be an http(s) URL');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('must be an http(s) URL');
+  if (hasUrlCredentials(value)) throw new InvalidArgumentError(noCredentialsInUrl);
   return value;
 }
 

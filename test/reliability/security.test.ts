@@ -1,0 +1,151 @@
+// Attacks on lockstep's inputs, as a hostile pull request, config edit or local user would try them
+// (issue 14). Each passes only when lockstep refuses: exit 2 with one line naming file and field,
+// nothing written, nothing leaked. The reliability summary's `security` line counts them.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { describe } from 'node:test';
+import { stringify } from 'yaml';
+import { serializeLock } from '../../src/lock/serialize.js';
+import { redact, redactDeep, registerSecret } from '../../src/render/redact.js';
+import { makeLock, service } from '../support/lockFixtures.js';
+import { attacks } from './attacks.js';
+import { runCli, scratchDir, snapshotTree, type CliResult } from './harness.js';
+
+const attack = attacks('security.test.ts');
+const lockText = serializeLock(makeLock({ catalog: service('catalog'), cart: service('cart') }));
+
+function config(edit: (config: Record<string, any>) => void): string {
+  const value: Record<string, any> = {
+    apiVersion: 'lockstep/v1',
+    kind: 'Config',
+    repository: 'acme/shop',
+    services: {
+      cart: { path: 'services/cart', image: 'localhost:5000/acme/cart' },
+      catalog: { path: 'services/catalog', image: 'localhost:5000/acme/catalog' },
+    },
+    stack: { composeFile: 'compose.yaml', suites: [{ name: 'api', command: ['node', '--test'] }] },
+    environments: { staging: { target: { type: 'compose', project: `lssec-${process.pid}` } } },
+  };
+  edit(value);
+  return stringify(value);
+}
+
+/** Runs the CLI in a fresh folder holding `files`; asserts the usual refusal and that nothing was written. */
+async function refused(files: Record<string, string>, args: string[], mentions: string[], options: { env?: NodeJS.ProcessEnv; prepare?: (dir: string) => void } = {}): Promise<CliResult> {
+  const dir = await scratchDir('sec');
+  try {
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+    options.prepare?.(dir);
+    const before = await snapshotTree(dir);
+    const result = await runCli(args, { cwd: dir, env: options.env, timeoutMs: 20_000 });
+    const lines = result.stderr.trimEnd().split('\n');
+    assert.equal(result.code, 2, `exit code 2, got ${result.code}:\n${result.stderr}`);
+    assert.equal(lines.length, 1, `one line on stderr:\n${result.stderr}`);
+    for (const mention of mentions) assert.ok(lines[0]!.includes(mention), `"${lines[0]}" names ${mention}`);
+    assert.doesNotMatch(result.stderr, /internal error|\n\s+at /);
+    assert.deepEqual(await snapshotTree(dir), before, 'nothing written');
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const plan = ['-c', 'c.yaml', 'stack', 'plan'];
+const composeText = stringify({ services: { catalog: { image: 'localhost:5000/acme/catalog:dev' }, cart: { image: 'localhost:5000/acme/cart:dev' } } });
+
+describe('item 9: config paths and values stay confined', { concurrency: 4 }, () => {
+  for (const [name, edit, field] of [
+    ['a suite folder of ../..', (c: any) => (c.stack.suites[0].directory = '../..'), 'stack.suites[0].directory'],
+    ['a suite folder of /', (c: any) => (c.stack.suites[0].directory = '/'), 'stack.suites[0].directory'],
+    ['a compose file outside the repository', (c: any) => (c.stack.composeFile = '../other/compose.yaml'), 'stack.composeFile'],
+    ['a report folder escaping with ..', (c: any) => (c.stack.reportDir = 'report/../../..'), 'stack.reportDir'],
+    ['a suite image that is a docker run option', (c: any) => (c.stack.suites[0].image = '--privileged'), 'stack.suites[0].image'],
+    ['target.env setting PATH', (c: any) => (c.environments.staging.target.env = { PATH: '/tmp/evil' }), 'environments.staging.target.env.PATH'],
+    ['target.env setting LD_PRELOAD', (c: any) => (c.environments.staging.target.env = { LD_PRELOAD: '/tmp/evil.so' }), 'environments.staging.target.env.LD_PRELOAD'],
+    ['target.env setting DOCKER_HOST', (c: any) => (c.environments.staging.target.env = { DOCKER_HOST: 'tcp://evil:2375' }), 'environments.staging.target.env.DOCKER_HOST'],
+  ] as const) {
+    attack(`9: ${name}`, async () => {
+      await refused({ 'c.yaml': config(edit), 'compose.yaml': composeText }, plan, ['c.yaml', field]);
+    });
+  }
+});
+
+describe('item 10: prototype keys in lockstep documents', { concurrency: 4 }, () => {
+  for (const key of ['__proto__', 'constructor', 'prototype']) {
+    attack(`10: services.${key} in the config`, async () => {
+      const text = config(() => {}).replace('services:\n', `services:\n  ${key}:\n    path: services/evil\n    image: localhost:5000/acme/evil\n`);
+      await refused({ 'c.yaml': text, 'compose.yaml': composeText }, plan, ['c.yaml', `services.${key}`, 'reserved']);
+    });
+  }
+  attack('10: services.__proto__ in a lock', async () => {
+    const text = lockText.replace('services:\n', 'services:\n  __proto__:\n    polluted: true\n');
+    await refused({ 'l.yaml': text }, ['lock', 'verify', 'l.yaml'], ['l.yaml', 'services.__proto__']);
+  });
+});
+
+describe('item 11: special files and unwritable outputs', { concurrency: 4 }, () => {
+  attack('11: a FIFO given as the lock does not hang', async () => {
+    const result = await refused({}, ['lock', 'verify', 'l.yaml'], ['l.yaml', 'not a regular file'], {
+      prepare: (dir) => assert.equal(spawnSync('mkfifo', [join(dir, 'l.yaml')]).status, 0, 'mkfifo'),
+    });
+    assert.ok(result.durationMs < 15_000);
+  });
+  attack('11: a FIFO given as the config does not hang', async () => {
+    await refused({ 'compose.yaml': composeText }, plan, ['c.yaml', 'not a regular file'], {
+      prepare: (dir) => assert.equal(spawnSync('mkfifo', [join(dir, 'c.yaml')]).status, 0, 'mkfifo'),
+    });
+  });
+  attack('11: an output path that cannot be written is the user\'s error', async () => {
+    await refused({ 'l.yaml': lockText, 'blocker': 'a file, not a folder\n' }, ['lock', 'export', '--format', 'component-tags', '--lock', 'l.yaml', '--out', 'blocker/tags.json'], ['blocker/tags.json', 'cannot be written']);
+  });
+});
+
+describe('item 8: credentials in URLs are refused and redacted everywhere', { concurrency: 4 }, () => {
+  const token = `ghp_${'Q7w'.repeat(12)}`;
+  attack('8: a smoke probe URL with a password', async () => {
+    const text = config((c) => (c.environments.staging.smoke = { probes: [{ name: 'home', url: `https://robot:${token}@shop.example.invalid/` }] }));
+    const result = await refused({ 'c.yaml': text, 'compose.yaml': composeText }, plan, ['c.yaml', 'environments.staging.smoke.probes[0].url', 'credentials']);
+    assert.ok(!result.stderr.includes(token), 'the token is not echoed');
+  });
+  attack('8: a dependency check URL with a token as user', async () => {
+    const text = config((c) => (c.environments.staging.health = { dependencies: [{ name: 'db', type: 'http', url: `https://${token}@db.example.invalid/health` }] }));
+    await refused({ 'c.yaml': text, 'compose.yaml': composeText }, plan, ['c.yaml', 'environments.staging.health.dependencies[0].url', 'credentials']);
+  });
+  attack('8: github.apiUrl with credentials', async () => {
+    const text = config((c) => (c.github = { apiUrl: `https://x-access-token:${token}@ghe.example.invalid/api/v3` }));
+    await refused({ 'c.yaml': text, 'compose.yaml': composeText }, plan, ['c.yaml', 'github.apiUrl', 'credentials']);
+  });
+  attack('8: --api-url with credentials', async () => {
+    const result = await refused({ 'l.yaml': lockText }, ['pr', 'comment', '--pr', '3', '--lock', 'l.yaml', '--api-url', `https://u:${token}@ghe.example.invalid/api/v3`], ['--api-url', 'credentials'], {
+      env: { GITHUB_TOKEN: 'not-used-here-0123456789', GITHUB_REPOSITORY: 'acme/shop' },
+    });
+    assert.ok(!result.stderr.includes(token));
+  });
+  attack('8: one redaction rule for messages, progress and reports', async () => {
+    const secret = `s3cr3t-${'x9'.repeat(10)}`;
+    registerSecret(secret);
+    const line = `git clone https://oauth2:${secret}@git.example.invalid/acme/config.git failed; auth: Authorization: Bearer abc.def.ghi; ${token}`;
+    const clean = redact(line, { LOCKSTEP_REGISTRY_PASSWORD: 'hunter2-is-long-enough' });
+    for (const leaked of [secret, 'abc.def.ghi', token, 'oauth2']) assert.ok(!clean.includes(leaked), `${leaked} redacted from: ${clean}`);
+    assert.match(clean, /https:\/\/\*\*\*@git\.example\.invalid/);
+    assert.equal(redact('password hunter2-is-long-enough', { LOCKSTEP_REGISTRY_PASSWORD: 'hunter2-is-long-enough' }), 'password ***');
+    const report = redactDeep({ stages: [{ detail: `pushed to https://robot:${secret}@host/x`, count: 3 }] });
+    assert.deepEqual(report, { stages: [{ detail: 'pushed to https://***@host/x', count: 3 }] });
+  });
+  attack('8: an error carrying a token in a URL reaches stderr redacted', async () => {
+    const dir = await scratchDir('sec');
+    try {
+      // A lock path that is itself a URL with credentials: the message quotes the path it could not read.
+      const result = await runCli(['lock', 'verify', `https://robot:${token}@example.invalid/l.yaml`], { cwd: dir });
+      assert.equal(result.code, 2);
+      assert.ok(!result.stderr.includes(token), result.stderr);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
