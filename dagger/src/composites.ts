@@ -132,7 +132,7 @@ function lockCommitSteps(lock: string, branch: string, pullRequest: number, sett
   ];
 }
 
-/** Reads `lockstep --json lock diff`: unchanged when no service was added, removed or changed. */
+/** Reads `lockstep --json lock diff`: unchanged when the locks differ in nothing but createdAt. */
 export function lockDiffUnchanged(stdout: string): boolean {
   let parsed: unknown;
   try {
@@ -140,6 +140,9 @@ export function lockDiffUnchanged(stdout: string): boolean {
   } catch {
     return false;
   }
+  // The CLI's own verdict: equal in everything but createdAt (an image, a source ref, a hotfix record count).
+  const same = (parsed as { sameButCreatedAt?: unknown } | null)?.sameButCreatedAt;
+  if (typeof same === 'boolean') return same;
   const summary = (parsed as { summary?: Record<string, unknown> } | null)?.summary;
   if (summary === undefined || summary === null || typeof summary !== 'object') return false;
   return ['added', 'removed', 'changed'].every((key) => summary[key] === 0);

@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { ExitCode, isLockstepError } from '../errors.js';
 import { pathFailure } from '../io/writeAtomic.js';
+import { terminalText } from '../render/escape.js';
 import { redact } from '../render/redact.js';
 
 /**
@@ -20,15 +21,7 @@ export function commanderErrorLine(text: string): string {
  * Messages quote input (a key, a flag value, a registry's answer). Its control characters are shown
  * escaped, so a message stays on one line and cannot move the cursor or recolour the terminal.
  */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => {
-    if (char === '\n') return '\\n';
-    if (char === '\r') return '\\r';
-    if (char === '\t') return '\\t';
-    return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
-}
+export const printable = terminalText;
 
 /**
  * Turns whatever ended a command into an exit status and stderr lines. Input errors are exactly one

@@ -48,6 +48,13 @@ export const githubConfig = z
     releaseArchiveDir: confinedPath
       .default('locks/releases')
       .describe('Where archived release locks live (<dir>/<version>.lock.yaml); read when a previous release has no lock asset.'),
+    appSlug: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'must be a GitHub App slug (lower-case letters, digits, "-")')
+      .optional()
+      .describe(
+        "The slug of the GitHub App whose token lockstep uses (create-github-app-token's app-slug output); its comments are lockstep's own. Defaults to LOCKSTEP_GITHUB_APP_SLUG, else github-actions (GITHUB_TOKEN).",
+      ),
     labels: z
       .strictObject({
         release: z.string().min(1).max(50).default('automation:release-bump').describe('Label of a normal promotion pull request.'),

@@ -34,5 +34,7 @@ export function connectGitHub(options: ConnectOptions): GitHubPort {
   const repository = resolveRepository(options.config, options.configFile, env);
   const apiUrl = resolveApiUrl(options.apiUrl, options.config, env);
   const client = createGitHubClient({ token, apiUrl, requests: options.config.requests, userAgent: userAgent(), onNotice: options.onNotice });
-  return octokitPort(client, repository);
+  const appSlug = options.config.appSlug ?? (env.LOCKSTEP_GITHUB_APP_SLUG || undefined);
+  if (appSlug !== undefined && !/^[a-z0-9][a-z0-9-]{0,99}$/.test(appSlug)) throw new InputError('environment', 'LOCKSTEP_GITHUB_APP_SLUG', 'must be a GitHub App slug');
+  return octokitPort(client, repository, { appSlug });
 }

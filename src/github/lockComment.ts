@@ -1,6 +1,7 @@
 import { diffLocks } from '../lock/diff.js';
 import { lockId } from '../lock/integrity.js';
-import { lockHeadline, renderDiffMarkdown, renderLockMarkdown } from '../lock/render.js';
+import { lockHeadlineMarkdown, renderDiffMarkdown, renderLockMarkdown } from '../lock/render.js';
+import { markdownCode, markdownText } from '../render/escape.js';
 import type { ReleaseLock } from '../lock/schema.js';
 import { stickyMarker } from './markers.js';
 import type { RemoteLock } from './remoteLock.js';
@@ -17,16 +18,17 @@ export interface LockCommentInput {
 
 /** The sticky pull-request comment: the lock as a table and what it changes on the target branch. */
 export function renderLockComment({ lock, baseRef, base }: LockCommentInput): string {
-  const lines = [stickyMarker(lockCommentKey), `### Release lock \`${lockId(lock)}\``, '', lockHeadline(lock), ''];
+  const ref = markdownCode(baseRef);
+  const lines = [stickyMarker(lockCommentKey), `### Release lock \`${lockId(lock)}\``, '', lockHeadlineMarkdown(lock), ''];
   if (lock.hotfix) {
     lines.push(`**Hotfix** re-resolving ${lock.hotfix.services.map((name) => `\`${name}\``).join(', ')} on top of lock \`${lock.hotfix.baseIntegrity}\`.`, '');
   }
-  lines.push(renderLockMarkdown(lock).trimEnd(), '', `#### Changes against \`${baseRef}\``, '');
+  lines.push(renderLockMarkdown(lock).trimEnd(), '', `#### Changes against ${ref}`, '');
   if (base.state === 'valid') {
-    lines.push(base.lock.integrity === lock.integrity ? `_\`${baseRef}\` already carries this lock._` : renderDiffMarkdown(diffLocks(base.lock, lock)).trimEnd());
+    lines.push(base.lock.integrity === lock.integrity ? `_${ref} already carries this lock._` : renderDiffMarkdown(diffLocks(base.lock, lock)).trimEnd());
   } else {
-    if (base.state === 'invalid') lines.push(`> **Warning:** \`${base.label}\` is not a valid lock (${base.problem}); it is ignored below.`, '');
-    else lines.push(`_\`${baseRef}\` has no lock yet (\`${base.label}\` is absent): this is the first one._`, '');
+    if (base.state === 'invalid') lines.push(`> **Warning:** ${markdownCode(base.label)} is not a valid lock (${markdownText(base.problem)}); it is ignored below.`, '');
+    else lines.push(`_${ref} has no lock yet (${markdownCode(base.label)} is absent): this is the first one._`, '');
     lines.push(renderDiffMarkdown(diffLocks(null, lock)).trimEnd());
   }
   lines.push('', '<sub>Kept up to date by lockstep: this comment is edited on every run, never duplicated.</sub>', '');

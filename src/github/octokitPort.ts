@@ -103,9 +103,18 @@ function toBuffer(data: unknown): Buffer {
   throw new TypeError('GitHub answered a download with an unexpected body');
 }
 
+export interface OctokitPortOptions {
+  /**
+   * The slug of the GitHub App whose installation token lockstep runs with. No REST call maps an
+   * installation token to its App, so it is configured; GITHUB_TOKEN's App is github-actions.
+   */
+  appSlug?: string;
+}
+
 /** The GitHubPort on top of Octokit: REST routes, pagination and the permission each call needs. */
-export function octokitPort(client: GitHubClient, repository: RepositoryName): GitHubPort {
+export function octokitPort(client: GitHubClient, repository: RepositoryName, options: OctokitPortOptions = {}): GitHubPort {
   const { owner, repo } = repository;
+  let identity: Promise<string> | undefined;
   const call = async <T>(attempt: Attempt, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -125,6 +134,17 @@ export function octokitPort(client: GitHubClient, repository: RepositoryName): G
 
   return {
     repository,
+
+    whoAmI: () =>
+      (identity ??= call({ action: 'asking GitHub who the token belongs to', permission: 'pull-requests: read' }, async () => {
+        try {
+          return (await client.rest.users.getAuthenticated()).data.login;
+        } catch (error) {
+          // GitHub answers 403 to an installation token: it acts as its App's bot user.
+          if (statusOf(error) === 403) return `${options.appSlug ?? 'github-actions'}[bot]`;
+          throw error;
+        }
+      })),
 
     getPullRequest: (number) =>
       call({ action: `reading pull request #${number}`, permission: 'pull-requests: read' }, async () =>

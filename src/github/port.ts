@@ -77,6 +77,12 @@ export interface LabelSpec {
 export interface GitHubPort {
   readonly repository: RepositoryName;
 
+  /**
+   * The login GitHub shows as the author of what this token writes: the user of a personal token,
+   * or `<app-slug>[bot]` for an App installation token (GITHUB_TOKEN is github-actions[bot]).
+   */
+  whoAmI(): Promise<string>;
+
   getPullRequest(number: number): Promise<PullRequestInfo>;
   /** Open pull requests from `head` (a branch of this repository) into `base`. */
   findOpenPullRequests(head: string, base: string): Promise<PullRequestInfo[]>;

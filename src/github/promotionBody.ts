@@ -1,6 +1,7 @@
 import { diffLocks } from '../lock/diff.js';
 import { lockId } from '../lock/integrity.js';
-import { lockHeadline, renderDiffMarkdown, renderLockMarkdown } from '../lock/render.js';
+import { lockHeadlineMarkdown, renderDiffMarkdown, renderLockMarkdown } from '../lock/render.js';
+import { markdownCode, markdownText, neutralizeMarkers } from '../render/escape.js';
 import type { ReleaseLock } from '../lock/schema.js';
 import { lockMarker } from './markers.js';
 import type { RemoteLock } from './remoteLock.js';
@@ -39,36 +40,39 @@ export function promotionTitle(lock: ReleaseLock, from: string, to: string): str
  * result, and the lock integrity as a marker the approval gate reads back.
  */
 export function renderPromotionBody(input: PromotionBodyInput): string {
-  const { lock, from, to, target } = input;
+  const { lock, target } = input;
+  const from = markdownCode(input.from);
+  const to = markdownCode(input.to);
   const head = [
-    `## ${lock.hotfix ? 'Hotfix' : 'Promote'} \`${from}\` → \`${to}\``,
+    `## ${lock.hotfix ? 'Hotfix' : 'Promote'} ${from} → ${to}`,
     '',
-    `This pull request carries release lock \`${lockId(lock)}\` from \`${from}\` unchanged: \`${to}\` deploys exactly these digests.`,
+    `This pull request carries release lock \`${lockId(lock)}\` from ${from} unchanged: ${to} deploys exactly these digests.`,
     '',
-    lockHeadline(lock),
+    lockHeadlineMarkdown(lock),
     '',
   ];
   if (lock.hotfix) {
     head.push(`**Hotfix** re-resolving ${lock.hotfix.services.map((name) => `\`${name}\``).join(', ')}; every other service is copied from lock \`${lock.hotfix.baseIntegrity}\`.`, '');
   }
-  head.push('### Release lock', '', renderLockMarkdown(lock).trimEnd(), '', `### Changes against \`${to}\``, '');
+  head.push('### Release lock', '', renderLockMarkdown(lock).trimEnd(), '', `### Changes against ${to}`, '');
   if (target.state === 'valid') {
-    head.push(target.lock.integrity === lock.integrity ? `_\`${to}\` already carries this lock._` : renderDiffMarkdown(diffLocks(target.lock, lock)).trimEnd());
+    head.push(target.lock.integrity === lock.integrity ? `_${to} already carries this lock._` : renderDiffMarkdown(diffLocks(target.lock, lock)).trimEnd());
   } else {
-    if (target.state === 'invalid') head.push(`> **Warning:** \`${target.label}\` is not a valid lock (${target.problem}); it is ignored below.`, '');
+    if (target.state === 'invalid') head.push(`> **Warning:** ${markdownCode(target.label)} is not a valid lock (${markdownText(target.problem)}); it is ignored below.`, '');
     head.push(renderDiffMarkdown(diffLocks(null, lock)).trimEnd());
   }
-  head.push('', `### E2E on \`${from}\``, '');
+  head.push('', `### E2E on ${from}`, '');
 
   const tail = [''];
   if (input.runUrls.length > 0) {
-    tail.push('### Runs', '', ...input.runUrls.map((run) => `- [${run.name}](${run.url})`), '');
+    tail.push('### Runs', '', ...input.runUrls.map((run) => `- [${markdownText(run.name)}](${run.url.replace(/[()\s<>]/g, encodeURIComponent)})`), '');
   }
-  tail.push(`<sub>Opened by lockstep. The approval gate checks that \`${to}\` ends up with integrity \`${lock.integrity}\`.</sub>`, lockMarker(lock.integrity), '');
+  tail.push(`<sub>Opened by lockstep. The approval gate checks that ${to} ends up with integrity \`${lock.integrity}\`.</sub>`, lockMarker(lock.integrity), '');
 
   const before = head.join('\n');
   const after = tail.join('\n');
-  const summary = input.e2eSummary?.trim() ? input.e2eSummary.trim() : '_No E2E summary was given._';
+  // The E2E summary is markdown made from test names and output: kept as markdown, but no marker in it counts.
+  const summary = input.e2eSummary?.trim() ? neutralizeMarkers(input.e2eSummary.trim()) : '_No E2E summary was given._';
   return `${before}\n${fitSummary(summary, maxBodyLength - before.length - after.length - 2)}\n${after}`;
 }
 

@@ -1,3 +1,4 @@
+import { canonicalJson } from './canonical.js';
 import type { LockedService, ReleaseLock } from './schema.js';
 
 export type ServiceChange = 'added' | 'removed' | 'changed' | 'unchanged';
@@ -16,6 +17,17 @@ export interface LockDiff {
   to: string;
   services: ServiceDiff[];
   summary: Record<ServiceChange, number>;
+  /**
+   * The two locks are the same but for when they were generated. Anything else (a service field, the
+   * source, the hotfix record) is a change the committed lock must follow.
+   */
+  sameButCreatedAt: boolean;
+}
+
+/** The lock without what two generations from the same inputs may differ in. */
+function lockContent(lock: ReleaseLock): string {
+  const { createdAt: _createdAt, integrity: _integrity, ...content } = lock;
+  return canonicalJson(content);
 }
 
 const compared: Array<keyof LockedService> = ['commit', 'image', 'tag', 'digest', 'version', 'builtAt'];
@@ -33,7 +45,8 @@ export function diffLocks(before: ReleaseLock | null, after: ReleaseLock): LockD
   });
   const summary = { added: 0, removed: 0, changed: 0, unchanged: 0 };
   for (const entry of services) summary[entry.change] += 1;
-  return { from: before?.integrity ?? null, to: after.integrity, services, summary };
+  const sameButCreatedAt = before !== null && lockContent(before) === lockContent(after);
+  return { from: before?.integrity ?? null, to: after.integrity, services, summary, sameButCreatedAt };
 }
 
 export function hasChanges(diff: LockDiff): boolean {

@@ -1,3 +1,4 @@
+import { markdownText, terminalText } from '../render/escape.js';
 import { renderMarkdownTable, renderTextTable, shortCommit, shortDigest, type Table } from '../render/table.js';
 import type { LockDiff } from './diff.js';
 import { lockId } from './integrity.js';
@@ -45,9 +46,14 @@ export function diffTable(diff: LockDiff): Table {
   };
 }
 
-export function lockHeadline(lock: ReleaseLock): string {
+/** One line about the lock; `escape` makes its free-text fields (repository, ref) safe where it is shown. */
+export function lockHeadline(lock: ReleaseLock, escape: (text: string) => string = terminalText): string {
   const count = Object.keys(lock.services).length;
-  return `lock ${lockId(lock)} · ${count} service${count === 1 ? '' : 's'} · ${lock.source.repository}@${shortCommit(lock.source.commit)} (${lock.source.ref}) · ${lock.createdAt}`;
+  return `lock ${lockId(lock)} · ${count} service${count === 1 ? '' : 's'} · ${escape(`${lock.source.repository}@${shortCommit(lock.source.commit)} (${lock.source.ref})`)} · ${lock.createdAt}`;
+}
+
+export function lockHeadlineMarkdown(lock: ReleaseLock): string {
+  return lockHeadline(lock, markdownText);
 }
 
 export function renderLockText(lock: ReleaseLock): string {

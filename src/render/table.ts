@@ -1,10 +1,14 @@
+import { markdownText, terminalText } from './escape.js';
+
 /** Plain tables for terminals and markdown tables for PR comments, release notes and job summaries. */
 export interface Table {
   headers: string[];
   rows: string[][];
 }
 
-export function renderTextTable({ headers, rows }: Table): string {
+export function renderTextTable(table: Table): string {
+  const headers = table.headers.map(terminalText);
+  const rows = table.rows.map((row) => row.map(terminalText));
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]) =>
     cells
@@ -15,8 +19,7 @@ export function renderTextTable({ headers, rows }: Table): string {
 }
 
 export function renderMarkdownTable({ headers, rows }: Table): string {
-  const escape = (cell: string) => cell.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-  const line = (cells: string[]) => `| ${cells.map(escape).join(' | ')} |`;
+  const line = (cells: string[]) => `| ${cells.map(markdownText).join(' | ')} |`;
   return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
 }
 

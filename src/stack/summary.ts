@@ -1,3 +1,4 @@
+import { markdownText, neutralizeMarkers, terminalText } from '../render/escape.js';
 import { renderMarkdownTable, renderTextTable, type Table } from '../render/table.js';
 import { testTitle, type SuiteResult } from './suiteResult.js';
 
@@ -24,7 +25,7 @@ export function renderSummaryMarkdown(project: string, results: SuiteResult[]): 
   if (failures.length > 0) {
     lines.push('## Failures', '');
     for (const { suite, test } of failures) {
-      lines.push(`### ${suite}: ${testTitle(test)}`, '', fence(test.message ?? 'failed'), '');
+      lines.push(`### ${markdownText(`${suite}: ${testTitle(test)}`)}`, '', fence(neutralizeMarkers(test.message ?? 'failed')), '');
     }
   }
   return `${lines.join('\n').trimEnd()}\n`;
@@ -34,7 +35,7 @@ export function renderSummaryText(results: SuiteResult[]): string {
   const lines = [renderTextTable(resultsTable(results, (ok) => (ok ? 'passed' : 'FAILED')))];
   for (const result of results) {
     for (const test of result.tests.filter((entry) => entry.status === 'failed')) {
-      lines.push(`✘ ${result.suite}: ${testTitle(test)}`, ...(test.message ?? 'failed').split('\n').slice(0, 6).map((line) => `    ${line}`));
+      lines.push(`✘ ${terminalText(`${result.suite}: ${testTitle(test)}`)}`, ...(test.message ?? 'failed').split('\n').slice(0, 6).map((line) => `    ${terminalText(line)}`));
     }
   }
   return lines.join('\n');

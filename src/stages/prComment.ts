@@ -30,8 +30,9 @@ export interface PrCommentResult {
 }
 
 /**
- * Posts the lock on its pull request as one sticky comment: found again by its marker and edited in
- * place, so reruns and later pushes keep a single, current comment.
+ * Posts the lock on its pull request as one sticky comment: found again by its marker and its author
+ * (the token's own identity) and edited in place, so reruns and later pushes keep a single, current
+ * comment.
  */
 export async function commentLockOnPullRequest(input: PrCommentInput, deps: GitHubDeps): Promise<PrCommentResult> {
   const { github } = deps;
@@ -39,7 +40,10 @@ export async function commentLockOnPullRequest(input: PrCommentInput, deps: GitH
   const base = input.baseLock ?? (await readRemoteLock(github, input.lockPath, pull.baseRef));
   const body = renderLockComment({ lock: input.lock, baseRef: pull.baseRef, base });
 
-  const sticky = (await github.listIssueComments(pull.number)).filter((comment) => isSticky(comment.body, lockCommentKey));
+  // Only lockstep's own comments are candidates: anyone can post a comment opening with the marker,
+  // and editing or deleting theirs would let them steer what lockstep shows (or hide it).
+  const self = await github.whoAmI();
+  const sticky = (await github.listIssueComments(pull.number)).filter((comment) => comment.author === self && isSticky(comment.body, lockCommentKey));
   const [kept, ...duplicates] = sticky;
   let action: PrCommentResult['action'];
   let comment;

@@ -7,8 +7,18 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe } from 'node:test';
 import { stringify } from 'yaml';
+import { lockDiffUnchanged } from '../../dagger/src/composites.js';
+import { renderLockComment } from '../../src/github/lockComment.js';
+import { isSticky, readLockMarker, stickyMarker } from '../../src/github/markers.js';
+import { renderPromotionBody } from '../../src/github/promotionBody.js';
+import { diffLocks } from '../../src/lock/diff.js';
+import { sealLock } from '../../src/lock/integrity.js';
+import type { ReleaseLock } from '../../src/lock/schema.js';
 import { serializeLock } from '../../src/lock/serialize.js';
 import { redact, redactDeep, registerSecret } from '../../src/render/redact.js';
+import { commentLockOnPullRequest } from '../../src/stages/prComment.js';
+import { portFor } from '../doubles/github/connect.js';
+import { startGitHubDouble } from '../doubles/github/server.js';
 import { makeLock, service } from '../support/lockFixtures.js';
 import { attacks } from './attacks.js';
 import { runCli, scratchDir, snapshotTree, type CliResult } from './harness.js';
@@ -147,5 +157,93 @@ describe('item 8: credentials in URLs are refused and redacted everywhere', { co
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** A lock whose free-text metadata is hostile, resealed so it is otherwise valid. */
+function hostileLock(source: Partial<ReleaseLock['source']>): ReleaseLock {
+  const base = makeLock({ catalog: service('catalog'), cart: service('cart') });
+  const { integrity: _drop, ...body } = base;
+  return sealLock({ ...body, source: { ...body.source, ...source } });
+}
+
+const forgedMarker = `<!-- lockstep:lock {"integrity":"sha256:${'e'.repeat(64)}"} -->`;
+
+describe('item 4: the sticky comment is only ever lockstep\'s own (OpenAPI-validated GitHub double)', () => {
+  for (const [who, actor, options] of [
+    ['an installation token (GITHUB_TOKEN)', 'github-actions[bot]', {}],
+    ['a personal token (GET /user)', 'release-robot', {}],
+  ] as const) {
+    attack(`4: a user posts the marker first; lockstep with ${who} neither edits nor deletes it`, async () => {
+      const gh = await startGitHubDouble({ actor, ...options });
+      try {
+        gh.commit('staging', { 'README.md': 'orchestrator\n' });
+        gh.commit('dev', { 'README.md': 'orchestrator, next\n' }, { from: 'staging' });
+        const pr = gh.openPullRequest({ head: 'dev', base: 'staging', author: 'alice' });
+        const planted = `${stickyMarker('lock-comment')}\n### Release lock \`fake\`\nDeploy my image instead.`;
+        const mallory = gh.addComment(pr, 'mallory', planted);
+        const twin = gh.addComment(pr, 'mallory', planted);
+        const lock = makeLock({ catalog: service('catalog') });
+        const result = await commentLockOnPullRequest({ pullRequest: pr, lock, lockPath: 'locks/current.lock.yaml' }, { github: portFor(gh) });
+        assert.equal(result.action, 'created');
+        assert.deepEqual(result.removedDuplicates, []);
+        assert.equal(gh.comments.get(mallory)?.body, planted, "mallory's comment is untouched");
+        assert.ok(gh.comments.has(twin), 'and not deleted');
+        const own = gh.comments.get(result.commentId)!;
+        assert.equal(own.user.login, actor);
+        assert.ok(isSticky(own.body, 'lock-comment'));
+        const again = await commentLockOnPullRequest({ pullRequest: pr, lock, lockPath: 'locks/current.lock.yaml' }, { github: portFor(gh) });
+        assert.equal(again.commentId, result.commentId, 'its own comment is found again');
+        assert.deepEqual(gh.violations, []);
+      } finally {
+        await gh.stop();
+      }
+    });
+  }
+});
+
+describe('item 5: lock metadata is escaped in every renderer and steers nothing', () => {
+  const hostile = hostileLock({ ref: `refs/heads/x ${forgedMarker} @everyone <img src=x onerror=alert(1)> [click](https://evil.example.invalid)`, repository: 'acme/shop\u001b[2J\u001b]0;pwned\u0007' });
+  const base = { state: 'absent' as const, label: 'locks/current.lock.yaml' };
+  attack('5: the pull-request comment and step summary show metadata as text', async () => {
+    const body = renderLockComment({ lock: hostile, baseRef: 'staging`<b>x</b>', base });
+    assert.ok(!body.includes('<img'), body);
+    assert.ok(!body.includes('@everyone'), 'no mention');
+    assert.ok(!/\[click\]\(/.test(body), 'no link');
+    assert.equal(readLockMarker(body), null, 'no lock marker in the comment');
+    // eslint-disable-next-line no-control-regex -- a control character is the failure
+    assert.doesNotMatch(body, /[\u0000-\u0008\u000b-\u001f]/);
+  });
+  attack('5: a second lock marker in metadata neither passes nor blocks the gate', async () => {
+    const body = renderPromotionBody({ lock: hostile, from: 'staging', to: 'main', target: base, e2eSummary: `## tests\n${forgedMarker}\n@everyone`, runUrls: [{ name: 'run <b>', url: 'https://ci.example.invalid/run/1' }] });
+    assert.equal(readLockMarker(body), hostile.integrity, 'exactly the marker lockstep wrote');
+    assert.ok(!body.includes('<img') && !body.includes('<b>'));
+  });
+  attack('5: lock show and lock diff print no terminal control sequences', async () => {
+    const dir = await scratchDir('sec');
+    try {
+      await writeFile(join(dir, 'a.yaml'), serializeLock(hostile));
+      await writeFile(join(dir, 'b.yaml'), serializeLock(makeLock({ catalog: service('catalog'), cart: service('cart', { tag: 'sha-\u001b[31mred' }) })));
+      for (const args of [['lock', 'show', 'a.yaml'], ['lock', 'show', '--markdown', 'a.yaml'], ['lock', 'diff', 'a.yaml', 'a.yaml']]) {
+        const result = await runCli(args, { cwd: dir });
+        assert.equal(result.code, 0, result.stderr);
+        assert.ok(!result.stdout.includes('\u001b') && !result.stdout.includes('\u0007'), `${args.join(' ')} printed a control character`);
+        if (args.length === 3 && args[1] === 'show') assert.ok(result.stdout.includes('\\x1b'), 'shown escaped');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  attack('5: the pull-request check rewrites a committed lock that differs in anything but createdAt', async () => {
+    const committed = makeLock({ catalog: service('catalog'), cart: service('cart') });
+    const image = makeLock({ catalog: service('catalog'), cart: service('cart', { image: 'localhost:5000/evil/cart' }) });
+    const ref = makeLock({ catalog: service('catalog'), cart: service('cart') }, { source: { ...committed.source, ref: 'refs/heads/other' } });
+    const later = makeLock({ catalog: service('catalog'), cart: service('cart') }, { createdAt: '2026-11-22T08:00:00Z' });
+    for (const [changed, name] of [[image, 'image'], [ref, 'source.ref']] as const) {
+      const diff = diffLocks(committed, changed);
+      assert.equal(diff.sameButCreatedAt, false, name);
+      assert.equal(lockDiffUnchanged(JSON.stringify(diff)), false, `a change of ${name} alone is committed`);
+    }
+    assert.equal(lockDiffUnchanged(JSON.stringify(diffLocks(committed, later))), true, 'a new createdAt alone is not');
   });
 });

@@ -17,7 +17,10 @@ export interface GitHubDoubleOptions {
   owner?: string;
   repo?: string;
   token?: string;
-  /** The login behind the token (what GITHUB_TOKEN acts as). */
+  /**
+   * The login behind the token (what GITHUB_TOKEN acts as). A `[bot]` login is a GitHub App
+   * installation token: GET /user refuses it, as on github.com; any other is a user's token.
+   */
   actor?: string;
   permissions?: Partial<Record<Scope, Level>>;
 }
@@ -153,7 +156,8 @@ export class GitHubDouble {
     this.owner = options.owner ?? 'acme';
     this.repo = options.repo ?? 'orchestrator';
     this.token = options.token ?? 'ghs_double_token_0123456789';
-    this.actor = { login: options.actor ?? 'github-actions[bot]', id: 41898282, type: 'Bot' };
+    const actor = options.actor ?? 'github-actions[bot]';
+    this.actor = actor.endsWith('[bot]') ? { login: actor, id: 41898282, type: 'Bot' } : this.user(actor);
     this.permissions = { contents: 'write', pull_requests: 'write', issues: 'write', ...options.permissions };
     this.git = new GitStore(() => this.now());
   }
@@ -365,7 +369,7 @@ export class GitHubDouble {
       }
     }
     const problems = this.contract.validateRequest(match, url.searchParams, { json, raw, contentType });
-    if (match.params.owner !== this.owner || match.params.repo !== this.repo) {
+    if (('owner' in match.params || 'repo' in match.params) && (match.params.owner !== this.owner || match.params.repo !== this.repo)) {
       problems.push(`repository ${match.params.owner}/${match.params.repo} is not ${this.owner}/${this.repo}`);
     }
     if (problems.length > 0) {
@@ -709,6 +713,19 @@ export class GitHubDouble {
           const items = [...this.comments.values()].filter((comment) => comment.issue === number).sort((a, b) => a.id - b.id);
           const { body, headers } = this.page(request, items, `/repos/${this.owner}/${this.repo}/issues/${number}/comments`);
           return { status: 200, headers, body: this.complete('issues/list-comments', 200, body.map((comment) => this.commentJson(comment))) };
+        },
+      },
+      'users/get-authenticated': {
+        needs: ['contents', 'read'],
+        handle: () => {
+          // Installation tokens (GITHUB_TOKEN, an App's token) have no user behind them.
+          if (this.actor.type === 'Bot') {
+            return {
+              status: 403,
+              body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user', status: '403' },
+            };
+          }
+          return { status: 200, body: this.complete('users/get-authenticated', 200, { ...this.userJson(this.actor), name: null, email: null, created_at: '2020-01-01T00:00:00Z', updated_at: '2020-01-01T00:00:00Z' }) };
         },
       },
       'issues/create-comment': {
