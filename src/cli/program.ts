@@ -22,6 +22,7 @@ export function buildProgram(version: string): Command {
     .version(version, '-V, --version')
     .option('-c, --config <file>', 'the lockstep config file', 'lockstep.config.yaml')
     .option('--json', 'print machine-readable JSON instead of tables')
+    .option('--result-file <file>', 'also write what the command did as JSON: status, error code, exit status, summary, artifacts, test counts')
     .configureOutput({ outputError: (text, write) => write(commanderErrorLine(text)) })
     .exitOverride();
   for (const register of groups) register(program);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { recordArtifacts, recordTests } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 
 interface GlobalOptions extends OutputOptions {
@@ -90,6 +91,8 @@ export function registerEnvironmentCommands(program: Command): void {
       const config = environmentConfig(lockstep, global.config, options.env);
       const reportDir = options.reportDir ?? `report/${options.env}/e2e`;
       const result = await runE2e({ environment: options.env, config, lockstep, configFile: global.config, reportDir, progress });
+      await recordTests(reportDir, options.env);
+      recordArtifacts(result.summaryFile);
       emit(global, result, () => `${renderSummaryText(result.suites)}
 
 report: ${result.summaryFile}`);
@@ -114,7 +117,10 @@ report: ${result.summaryFile}`);
       const summaryFile = await markdownSummaryFile(options.markdownSummary);
       const config = environmentConfig(await loadConfig(global.config), global.config, options.env);
       if (!config.smoke) throw new InputError(global.config, `environments.${options.env}.smoke`, 'is not configured: no probes to run');
-      const result = await runSmoke({ environment: options.env, smoke: config.smoke, reportDir: options.reportDir ?? `report/${options.env}/smoke`, progress });
+      const reportDir = options.reportDir ?? `report/${options.env}/smoke`;
+      const result = await runSmoke({ environment: options.env, smoke: config.smoke, reportDir, progress });
+      await recordTests(reportDir, options.env);
+      recordArtifacts(result.markdownFile);
       emit(global, result, () => renderSmokeText(result));
       if (summaryFile) await appendSummary(summaryFile, renderSmokeMarkdown(options.env, result.probes));
       if (!result.ok) {

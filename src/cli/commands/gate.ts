@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { emit, type OutputOptions } from '../output.js';
+import { defaultRequiredApprovals } from '../../defaults.js';
 import { positiveInt } from '../parse.js';
 import { gitHubContext, readLocalLock, withGitHubFlags, type GitHubFlags } from './pr.js';
 
@@ -14,7 +15,7 @@ export function registerGateCommands(program: Command): void {
         'Pass only with N distinct current approvals (not the author; latest review approving the head commit) and the promoted lock unchanged.',
       )
       .requiredOption('--pr <number>', 'the promotion pull request', positiveInt)
-      .option('--required <count>', 'distinct approvals required', positiveInt, 4)
+      .option('--required <count>', 'distinct approvals required', positiveInt, defaultRequiredApprovals)
       .option('--lock <file>', 'the lock on the target branch (e.g. locks/current.lock.yaml of a main checkout): must be byte-identical'),
   ).action(async (options: GitHubFlags & { pr: number; required: number; lock?: string }, command: Command) => {
     const output = command.optsWithGlobals<OutputOptions>();

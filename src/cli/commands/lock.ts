@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { commaList, positiveInt } from '../parse.js';
+import { recordArtifacts } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import type { GenerateLockInput } from '../../stages/lockGenerate.js';
 
@@ -77,6 +78,7 @@ export function registerLockCommands(program: Command): void {
         const count = Object.keys(generated.services).length;
         if (options.out && options.out !== '-') {
           await writeLock(options.out, generated);
+          recordArtifacts(options.out);
           const summary = { file: options.out, id: lockId(generated), integrity: generated.integrity, services: count, hotfix: generated.hotfix ?? null };
           emit(globals, summary, () => `✔ wrote ${options.out} (lock ${summary.id}, ${count} service${count === 1 ? '' : 's'}${hotfix ? `, hotfix of ${hotfix.only.join(', ')}` : ''})`);
         } else {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { recordArtifacts } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import { envVarName, positiveInt } from '../parse.js';
 
@@ -92,6 +93,7 @@ export function registerPrCommands(program: Command): void {
         if (options.out !== undefined && options.out !== '-') {
           const { writeAtomic } = await import('../../io/writeAtomic.js');
           await writeAtomic(options.out, body);
+          recordArtifacts(options.out);
           emit(output, { dryRun: true, out: options.out, bytes: Buffer.byteLength(body) }, () => `✔ rendered the lock comment to ${options.out}`);
         } else {
           emit(output, { dryRun: true, body }, () => body);
@@ -176,6 +178,7 @@ export function registerPrCommands(program: Command): void {
         const target = options.targetLock ? await readLocalLock(options.targetLock) : { state: 'absent' as const, label: `${options.to} (not given)` };
         const body = renderPromotionBody({ lock, from: options.from, to: options.to, target, e2eSummary, runUrls });
         await writeAtomic(options.out, `# ${promotionTitle(lock, options.from, options.to)}\n\n${body}`);
+        recordArtifacts(options.out);
         emit(output, { dryRun: true, out: options.out }, () => `✔ rendered the promotion pull request to ${options.out}`);
         return;
       }

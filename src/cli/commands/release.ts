@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { recordArtifacts } from '../stageResult.js';
 import { emit, type OutputOptions } from '../output.js';
 import { branchName, fullCommit, gitHubContext, withGitHubFlags, type GitHubFlags } from './pr.js';
 
@@ -18,6 +19,7 @@ export function registerReleaseCommands(program: Command): void {
       const { releasesDirFor } = await import('../../environments/releases/archive.js');
       const dir = options.dir ?? (await releasesDirFor(output.config));
       const result = await archiveRelease({ lockFile: options.lock, version: options.version, dir });
+      recordArtifacts(result.lockPath);
       emit(output, result, () => {
         const what = result.created ? `archived lock ${result.lockId} as ${result.lockPath}` : `${result.lockPath} already holds lock ${result.lockId}; nothing to do`;
         const previous = result.previous ? `previous release: ${result.previous.version} (${result.previous.lockPath})` : 'no previous release';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { commaList, envVarName, positiveInt } from '../parse.js';
 import { emit, type OutputOptions } from '../output.js';
+import { defaultRequiredApprovals } from '../../defaults.js';
 import type { CliStage, PipelineSettings } from '../../pipelines/plans.js';
 
 interface CompositeOptions {
@@ -49,13 +50,13 @@ export function registerRunCommands(program: Command): void {
     .requiredOption('--lock <file>', 'the lock on main')
     .requiredOption('--version <version>', 'the release version, vX.Y.Z')
     .option('--pr <number>', 'the promotion pull request (for the approval gate)', positiveInt)
-    .option('--required <count>', 'approvals required', positiveInt, 4)
+    .option('--required <count>', 'approvals required', positiveInt, defaultRequiredApprovals)
     .option('--env <name>', 'the production environment', 'production')
-    .option('--releases-dir <dir>', 'the release archive', 'locks/releases')
+    .option('--releases-dir <dir>', "the release archive (default: the config's github.releaseArchiveDir)")
     .option('--previous-release <file>', 'the previous release lock, for the release diff')
     .action(
       async (
-        options: CompositeOptions & { lock: string; version: string; pr?: number; required: number; env: string; releasesDir: string; previousRelease?: string },
+        options: CompositeOptions & { lock: string; version: string; pr?: number; required: number; env: string; releasesDir?: string; previousRelease?: string },
         command: Command,
       ) => {
         const { promoteProductionStages } = await import('../../pipelines/plans.js');
@@ -76,9 +77,9 @@ export function registerRunCommands(program: Command): void {
   composite('rollback', 'Return an environment to the previous (or named) release through the deploy path, then smoke-test it.')
     .requiredOption('--env <name>', 'the environment')
     .option('--to <version>', 'the archived release to return to')
-    .option('--releases-dir <dir>', 'the release archive', 'locks/releases')
+    .option('--releases-dir <dir>', "the release archive (default: the config's github.releaseArchiveDir)")
     .option('--no-smoke', 'skip the smoke probes after the rollback')
-    .action(async (options: CompositeOptions & { env: string; to?: string; releasesDir: string; smoke: boolean }, command: Command) => {
+    .action(async (options: CompositeOptions & { env: string; to?: string; releasesDir?: string; smoke: boolean }, command: Command) => {
       const { rollbackStages } = await import('../../pipelines/plans.js');
       const settings = pipelineSettings(command, options);
       await execute(command, 'rollback', rollbackStages(settings, { environment: options.env, to: options.to, releasesDir: options.releasesDir, smoke: options.smoke }), settings);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { commaList, durationMs } from '../parse.js';
+import { recordArtifacts, recordTests } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 
 interface GlobalOptions extends OutputOptions {
@@ -75,6 +76,8 @@ export function registerStackCommands(program: Command): void {
         session.teardown,
         progress,
       );
+      await recordTests(reportDir, `stack ${session.project}`);
+      recordArtifacts(result.summaryFile);
       emit(global, result, () => `${renderSummaryText(result.suites)}\n\nreport: ${result.summaryFile}`);
       if (!result.ok) {
         const failed = result.suites.flatMap((suite) => suite.tests.filter((test) => test.status === 'failed').map((test) => `${suite.suite}: ${testTitle(test)}`));
