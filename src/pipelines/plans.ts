@@ -41,6 +41,26 @@ export interface PrCheckInputs {
   ref: string;
   pullRequest?: number;
   project: string;
+  /** The pull request's head branch: with GitHub, the lock is committed to it. */
+  branch?: string;
+  /** Run only these stack suites. */
+  suites?: string[];
+}
+
+export interface StackTestInputs {
+  lock: string;
+  project: string;
+  suites?: string[];
+}
+
+/** The whole stack from compose with a lock's images, its suites, and the teardown that always runs. */
+export function stackTestStages(settings: PipelineSettings, inputs: StackTestInputs): CliStage[] {
+  const suites = inputs.suites && inputs.suites.length > 0 ? ['--suite', inputs.suites.join(',')] : [];
+  return [
+    { name: 'stack up', args: withConfig(settings, ['stack', 'up', '--lock', inputs.lock, '--project', inputs.project]) },
+    { name: 'stack test', args: withConfig(settings, ['stack', 'test', '--project', inputs.project, '--report', `${settings.reportDir}/stack`, ...suites]) },
+    { name: 'stack down', args: withConfig(settings, ['stack', 'down', '--project', inputs.project]), when: 'always' },
+  ];
 }
 
 const withConfig = (settings: PipelineSettings, args: string[]) => ['--config', settings.config, ...args];
@@ -48,7 +68,6 @@ const withConfig = (settings: PipelineSettings, args: string[]) => ['--config', 
 /** dev -> staging pull request: the lock, the whole stack with its suites, the sticky comment. */
 export function prCheckStages(settings: PipelineSettings, inputs: PrCheckInputs & { base?: string; only?: string[] }): CliStage[] {
   const lock = `${settings.reportDir}/lock.yaml`;
-  const stackReport = `${settings.reportDir}/stack`;
   const generate = ['lock', 'generate', '--ref', inputs.ref, '--out', lock];
   if (inputs.pullRequest !== undefined) generate.push('--pull-request', String(inputs.pullRequest));
   if (inputs.base) generate.push('--base', inputs.base, '--only', (inputs.only ?? []).join(','));
@@ -64,17 +83,15 @@ export function prCheckStages(settings: PipelineSettings, inputs: PrCheckInputs 
         diff: { before: settings.currentLock, after: lock, label: settings.currentLock ? 'Changes against the committed lock' : 'First lock: every service is new' },
       },
     },
-    { name: 'stack up', args: withConfig(settings, ['stack', 'up', '--lock', lock, '--project', inputs.project]) },
-    {
-      name: 'stack test',
-      args: withConfig(settings, ['stack', 'test', '--project', inputs.project, '--report', stackReport]),
-    },
-    { name: 'stack down', args: withConfig(settings, ['stack', 'down', '--project', inputs.project]), when: 'always' },
+    ...stackTestStages(settings, { lock, project: inputs.project, suites: inputs.suites }),
     {
       name: settings.github ? 'pr comment' : 'pr comment (rendered)',
       args: withConfig(settings, comment),
       ...(settings.github && inputs.pullRequest === undefined ? { skip: 'skipped: no pull request number given' } : {}),
     },
+    ...(settings.github && inputs.branch !== undefined
+      ? [{ name: 'commit lock', args: withConfig(settings, ['pr', 'commit-lock', '--branch', inputs.branch, '--lock', lock, ...(inputs.pullRequest === undefined ? [] : ['--pr', String(inputs.pullRequest)])]) }]
+      : []),
   ];
 }
 
@@ -103,6 +120,8 @@ export interface PromoteProductionInputs {
   releasesDir?: string;
   /** The release before this one, for the release diff. */
   previousRelease?: string;
+  /** The commit the release tag points at (default: the head of main when tagging). */
+  commit?: string;
 }
 
 /** After the merge into main: the approval gate, health, deploy, smoke, then archive and publish the release. */
@@ -132,7 +151,7 @@ export function promoteProductionStages(settings: PipelineSettings, inputs: Prom
     },
     {
       name: 'release publish',
-      args: withConfig(settings, ['release', 'publish', '--version', inputs.version, '--lock', inputs.lock]),
+      args: withConfig(settings, ['release', 'publish', '--version', inputs.version, '--lock', inputs.lock, ...(inputs.commit ? ['--target', inputs.commit] : [])]),
       ...(settings.github ? {} : { skip: 'skipped: no GitHub here; the lock is archived in the release archive' }),
     },
     { name: 'rollback', args: withConfig(settings, ['rollback', '--env', environment, ...releasesDir]), when: 'failure', failureOf: ['smoke'] },

@@ -77,6 +77,8 @@ export function registerEnvironmentCommands(program: Command): void {
 
   program
     .command('e2e')
+    // The Dagger function's name: dagger's names cannot hold digits (strcase makes e2e "e-2-e").
+    .alias('end-to-end')
     .description('Run the stack suites against a deployed environment, on its network; JUnit XML and summary.md in the report folder.')
     .requiredOption(...envOption)
     .option('--report-dir <dir>', 'where <suite>.xml, <suite>.log and summary.md go (default: report/<env>/e2e)')
