@@ -547,12 +547,13 @@ export class Lockstep {
   }
 }
 
-function flag(name: string, value: string | number | undefined): string[] {
-  return value === undefined ? [] : [name, String(value)];
+// The runtime passes an argument left out as undefined, or as null when its type is nullable.
+function flag(name: string, value: string | number | undefined | null): string[] {
+  return value === undefined || value === null ? [] : [name, String(value)];
 }
 
-function list(name: string, values: string[] | undefined): string[] {
-  return values === undefined || values.length === 0 ? [] : [name, values.join(',')];
+function list(name: string, values: string[] | undefined | null): string[] {
+  return values === undefined || values === null || values.length === 0 ? [] : [name, values.join(',')];
 }
 
 function describeFailure(command: string, result: StageResult): string {

@@ -24,7 +24,11 @@ export interface RuntimeCopy {
   remove(): Promise<void>;
 }
 
-export async function prepareRuntimeCopy(sources: Record<string, string> | null = null): Promise<RuntimeCopy> {
+/**
+ * @param sources the module's files (default: dagger/src)
+ * @param client where the generated client comes from (default: the pinned SDK's; a double of the engine in invoke tests)
+ */
+export async function prepareRuntimeCopy(sources: Record<string, string> | null = null, client?: string): Promise<RuntimeCopy> {
   const dir = await mkdtemp(join(tmpdir(), 'lockstep-dagger-runtime-'));
   const modules = join(dir, 'node_modules');
   const sdk = join(modules, '@dagger.io', 'dagger');
@@ -52,7 +56,7 @@ export async function prepareRuntimeCopy(sources: Record<string, string> | null 
     [
       '// What the runtime bundle exports: the decorators, the connection helpers and the generated client.',
       `export { ${runtimeExports.join(', ')} } from ${JSON.stringify(index)};`,
-      `export * from ${JSON.stringify(join(sdk, 'dist', 'src', 'api', 'client.gen.js'))};`,
+      `export * from ${JSON.stringify(client ?? join(sdk, 'dist', 'src', 'api', 'client.gen.js'))};`,
       '',
     ].join('\n'),
   );
@@ -70,12 +74,12 @@ export async function prepareRuntimeCopy(sources: Record<string, string> | null 
 }
 
 /** Runs a script with tsx under the module's tsconfig, in the copy; returns its exit status and output. */
-export function runUnderRuntime(copy: RuntimeCopy, args: string[]): { status: number | null; stdout: string; stderr: string } {
+export function runUnderRuntime(copy: RuntimeCopy, args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const child = spawnSync(process.execPath, ['--import', 'tsx', ...args], {
     cwd: copy.moduleDir,
-    env: { ...process.env, TSX_TSCONFIG_PATH: join(copy.moduleDir, 'tsconfig.json') },
+    env: { ...process.env, ...env, TSX_TSCONFIG_PATH: join(copy.moduleDir, 'tsconfig.json') },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 300_000,
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
