@@ -3,6 +3,8 @@ import { emit, type OutputOptions } from '../output.js';
 import { defaultRequiredApprovals } from '../../defaults.js';
 import { positiveInt } from '../parse.js';
 import { gitHubContext, readLocalLock, withGitHubFlags, type GitHubFlags } from './pr.js';
+import { LockstepError } from '../../errors.js';
+import { renderTextTable } from '../../render/table.js';
 
 /** `lockstep gate ...`: checks that must pass before production. */
 export function registerGateCommands(program: Command): void {
@@ -23,8 +25,6 @@ export function registerGateCommands(program: Command): void {
     const { config, deps } = await gitHubContext(command, options);
     const { evaluateApprovalGate } = await import('../../stages/approvalGate.js');
     const { approvalTable } = await import('../../github/approvals.js');
-    const { renderTextTable } = await import('../../render/table.js');
-    const { LockstepError } = await import('../../errors.js');
     const result = await evaluateApprovalGate({ pullRequest: options.pr, required: options.required, lockPath: config.lockPath, targetLock }, deps);
     emit(output, result, () => {
       const { approvals, lock } = result;

@@ -3,6 +3,8 @@ import { commaList, positiveInt } from '../parse.js';
 import { recordArtifacts } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import type { GenerateLockInput } from '../../stages/lockGenerate.js';
+import { InputError } from '../../errors.js';
+import { writeAtomic } from '../../io/writeAtomic.js';
 
 interface GlobalOptions extends OutputOptions {
   config: string;
@@ -165,7 +167,6 @@ export function registerLockCommands(program: Command): void {
       const { exportLock } = await import('../../stages/lockExport.js');
       const content = await exportLock(options.lock, options.format);
       if (options.out && options.out !== '-') {
-        const { writeAtomic } = await import('../../io/writeAtomic.js');
         await writeAtomic(options.out, content);
         progress(`✔ wrote ${options.out}`);
       } else process.stdout.write(content);
@@ -178,7 +179,6 @@ export function registerLockCommands(program: Command): void {
  */
 async function registrySettings(configFile: string, isDefault: boolean) {
   const { loadConfig } = await import('../../config/load.js');
-  const { InputError } = await import('../../errors.js');
   try {
     return (await loadConfig(configFile)).registry;
   } catch (error) {

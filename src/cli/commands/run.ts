@@ -4,6 +4,7 @@ import { emit, type OutputOptions } from '../output.js';
 import { defaultRequiredApprovals } from '../../defaults.js';
 import { branchName, fullCommit } from './pr.js';
 import type { CliStage, PipelineSettings } from '../../pipelines/plans.js';
+import { prCheckStages, promoteProductionStages, promoteStagingStages, rollbackStages, stackTestStages } from '../../pipelines/plans.js';
 
 interface CompositeOptions {
   reportDir: string;
@@ -34,7 +35,6 @@ export function registerRunCommands(program: Command): void {
     .option('--project <name>', 'the compose project of the pull-request stack', 'lockstep-pr')
     .option('--suite <names>', 'comma-separated stack suites to run (default: all configured)', commaList)
     .action(async (options: CompositeOptions & { ref: string; pr?: number; branch?: string; project: string; suite?: string[] }, command: Command) => {
-      const { prCheckStages } = await import('../../pipelines/plans.js');
       const settings = pipelineSettings(command, options);
       const stages = prCheckStages(settings, { ref: options.ref, pullRequest: options.pr, branch: options.branch, project: options.project, suites: options.suite });
       await execute(command, 'pr-check', stages, settings);
@@ -45,7 +45,6 @@ export function registerRunCommands(program: Command): void {
     .option('--project <name>', 'the compose project of the stack', 'lockstep-stack')
     .option('--suite <names>', 'comma-separated suites to run (default: all configured)', commaList)
     .action(async (options: CompositeOptions & { lock: string; project: string; suite?: string[] }, command: Command) => {
-      const { stackTestStages } = await import('../../pipelines/plans.js');
       const settings = pipelineSettings(command, options);
       await execute(command, 'stack-test', stackTestStages(settings, { lock: options.lock, project: options.project, suites: options.suite }), settings);
     });
@@ -55,7 +54,6 @@ export function registerRunCommands(program: Command): void {
     .option('--env <name>', 'the staging environment', 'staging')
     .option('--run-url <url>', 'a link to this run, for the promotion pull request')
     .action(async (options: CompositeOptions & { lock: string; env: string; runUrl?: string }, command: Command) => {
-      const { promoteStagingStages } = await import('../../pipelines/plans.js');
       const settings = pipelineSettings(command, options);
       await execute(command, 'promote-staging', promoteStagingStages(settings, { lock: options.lock, environment: options.env, runUrl: options.runUrl }), settings);
     });
@@ -74,7 +72,6 @@ export function registerRunCommands(program: Command): void {
         options: CompositeOptions & { lock: string; version: string; pr?: number; required: number; env: string; releasesDir?: string; previousRelease?: string; commit?: string },
         command: Command,
       ) => {
-        const { promoteProductionStages } = await import('../../pipelines/plans.js');
         const settings = pipelineSettings(command, options);
         const stages = promoteProductionStages(settings, {
           lock: options.lock,
@@ -96,7 +93,6 @@ export function registerRunCommands(program: Command): void {
     .option('--releases-dir <dir>', "the release archive (default: the config's github.releaseArchiveDir)")
     .option('--no-smoke', 'skip the smoke probes after the rollback')
     .action(async (options: CompositeOptions & { env: string; to?: string; releasesDir?: string; smoke: boolean }, command: Command) => {
-      const { rollbackStages } = await import('../../pipelines/plans.js');
       const settings = pipelineSettings(command, options);
       await execute(command, 'rollback', rollbackStages(settings, { environment: options.env, to: options.to, releasesDir: options.releasesDir, smoke: options.smoke }), settings);
     });
@@ -110,7 +106,6 @@ export function registerRunCommands(program: Command): void {
     .option('--project <name>', 'the compose project of the hotfix stack', 'lockstep-hotfix')
     .option('--suite <names>', 'comma-separated stack suites to run (default: all configured)', commaList)
     .action(async (options: CompositeOptions & { base: string; only: string[]; ref: string; pr?: number; branch?: string; project: string; suite?: string[] }, command: Command) => {
-      const { prCheckStages } = await import('../../pipelines/plans.js');
       const settings = pipelineSettings(command, { ...options, currentLock: options.currentLock ?? options.base });
       const inputs = { ref: options.ref, pullRequest: options.pr, branch: options.branch, project: options.project, suites: options.suite, base: options.base, only: options.only };
       const stages = prCheckStages(settings, inputs);
