@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HealthConfig, HelmValuesTargetConfig } from '../../../config/environments.js';
 import { InputError, LockstepError } from '../../../errors.js';
@@ -30,7 +27,7 @@ export interface HelmValuesEnvironment {
 }
 
 export interface HelmValuesTargetDeps {
-  /** The private bare clone of the config repository; by default one per remote under the temp dir. */
+  /** The bare clone of the config repository; by default a private folder made for this run. */
   workDir?: string;
   env?: NodeJS.ProcessEnv;
   /** Passed to the kubernetes target that reads the cluster, when one is configured. */
@@ -240,7 +237,7 @@ export class HelmValuesTarget implements DeployTarget {
     this.repoPromise ??= ConfigRepo.open({
       repository: this.environment.target.repository,
       baseDir,
-      workDir: this.deps.workDir ?? defaultWorkDir(this.environment.target.repository, baseDir),
+      workDir: this.deps.workDir,
       tokenEnv: this.environment.target.tokenEnv,
       env: this.deps.env,
     });
@@ -304,9 +301,4 @@ function repoPath(path: string, configFile: string, field: string): string {
     throw new InputError(configFile, field, `"${path}" must be a relative path inside the config repository`);
   }
   return path;
-}
-
-function defaultWorkDir(repository: string, baseDir: string): string {
-  const key = createHash('sha256').update(`${baseDir}\0${repository}`).digest('hex').slice(0, 16);
-  return join(tmpdir(), 'lockstep-gitops', key);
 }
