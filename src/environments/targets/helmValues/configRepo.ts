@@ -140,6 +140,32 @@ export class ConfigRepo {
     }
   }
 
+  /**
+   * `git revert` of `commit` on top of `head`: a three-way merge, so changes made to the same files
+   * after `commit` (a teammate's `replicas: 5`) stay. Runs in a throwaway worktree of the private clone;
+   * on a conflict nothing is committed and the conflicting paths are returned.
+   */
+  async revert(head: string, commit: string, message: string): Promise<{ commit: string; changed: boolean } | { conflicts: string[] }> {
+    const tree = join(this.workDir, `lockstep-revert-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await this.git(['worktree', 'add', '--quiet', '--detach', tree, head]);
+    const inTree = (args: string[], options: RunOptions = {}) =>
+      run('git', ['-C', tree, ...args], { errorCode: 'GIT', timeoutMs: 120_000, env: this.env, ...options });
+    try {
+      const reverted = await inTree(['revert', '--no-commit', commit], { allowFailure: true });
+      if (reverted.exitCode !== 0) {
+        const unmerged = (await inTree(['diff', '--name-only', '--diff-filter=U'])).stdout.trim();
+        if (unmerged) return { conflicts: unmerged.split('\n') };
+        throw new LockstepError('GIT', `git revert ${commit.slice(0, 7)} failed`, { details: redactUrls(reverted.stderr).trim().split('\n').slice(-5) });
+      }
+      if ((await inTree(['diff', '--cached', '--quiet'], { allowFailure: true })).exitCode === 0) return { commit: head, changed: false };
+      await inTree(['commit', '--quiet', '--no-verify', '-F', '-'], { input: message });
+      return { commit: (await inTree(['rev-parse', 'HEAD'])).stdout.trim(), changed: true };
+    } finally {
+      await this.git(['worktree', 'remove', '--force', tree], { allowFailure: true });
+      await rm(tree, { recursive: true, force: true });
+    }
+  }
+
   /** A commit with no files, carrying only a message (the lease record). */
   async messageCommit(message: string): Promise<string> {
     return (await this.git(['commit-tree', emptyTree, '-F', '-'], { input: message })).stdout.trim();
