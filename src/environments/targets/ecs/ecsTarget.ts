@@ -26,7 +26,7 @@ export interface EcsEnvironment {
 export interface EcsTargetDeps {
   /** Settings laid over the default chain's (tests point `endpoint` at a double). */
   client?: Partial<ECSClientConfig>;
-  /** How often a deployment is polled. */
+  /** The longest wait between two polls of a deployment (they start at 0.5 s and double up to it). */
   pollIntervalMs?: number;
   /** The wait between writing a lease claim and reading the claims back (eventual consistency). */
   leaseSettleMs?: number;
@@ -259,6 +259,9 @@ export class EcsTarget implements DeployTarget {
     if (updates.length === 0) return;
     const deadline = Date.now() + this.environment.target.rolloutTimeoutMs;
     const said = new Map<string, string>();
+    // Early polls are close together: a deployment that fails at once (an image that cannot start) is
+    // seen within a second or two; a long rollout then costs one DescribeServices per pollIntervalMs.
+    let interval = Math.min(500, this.pollIntervalMs);
     for (;;) {
       const found = await this.api.describeServices(updates.map((update) => update.ecsService));
       const states = updates.map((update) => ({ update, assessment: assessRollout(found.get(update.ecsService), update.taskDefinitionArn) as RolloutAssessment }));
@@ -284,7 +287,8 @@ export class EcsTarget implements DeployTarget {
           hint: 'enable the deployment circuit breaker on the services so that ECS itself fails a deployment whose tasks never become healthy',
         });
       }
-      await sleep(Math.min(this.pollIntervalMs, Math.max(0, deadline - Date.now())));
+      await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
+      interval = Math.min(this.pollIntervalMs, interval * 2);
     }
   }
 
