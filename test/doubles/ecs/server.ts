@@ -238,6 +238,22 @@ export class EcsDouble {
     return [...this.revisions.values()].filter((revision) => revision.family === family && revision.status === 'ACTIVE');
   }
 
+  /**
+   * What a lockstep process needs to reach the double through the SDK's default chain: credentials,
+   * region and endpoint from the standard variables, and no profile or shared file of the machine.
+   */
+  processEnv(dir: string): NodeJS.ProcessEnv {
+    return {
+      AWS_ACCESS_KEY_ID: this.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: this.credentials.secretAccessKey,
+      AWS_REGION: this.region,
+      AWS_ENDPOINT_URL_ECS: this.endpoint,
+      AWS_PROFILE: '',
+      AWS_CONFIG_FILE: `${dir}/no-aws-config`,
+      AWS_SHARED_CREDENTIALS_FILE: `${dir}/no-aws-credentials`,
+    };
+  }
+
   clusterTags(name: string): Tag[] {
     return [...(this.clusters.get(name)?.tags ?? [])];
   }
@@ -461,18 +477,7 @@ export class EcsDouble {
     if (primary?.taskDefinition === revision.arn && body.forceNewDeployment !== true) return service;
     const now = Date.now();
     for (const deployment of service.deployments) deployment.status = 'ACTIVE';
-    service.deployments.unshift({
-      id: deploymentId(),
-      status: 'PRIMARY',
-      taskDefinition: revision.arn,
-      desiredCount: service.desiredCount,
-      runningCount: 0,
-      failedTasks: 0,
-      createdAt: now,
-      updatedAt: now,
-      rolloutState: 'IN_PROGRESS',
-      rolloutStateReason: 'ECS deployment in progress.',
-    });
+    service.deployments.unshift(startDeployment(revision.arn, service.desiredCount, now, 'ECS deployment in progress.'));
     service.taskDefinition = revision.arn;
     return service;
   }
@@ -492,18 +497,7 @@ export class EcsDouble {
         primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
         if (service.circuitBreaker.rollback) {
           primary.status = 'ACTIVE';
-          service.deployments.unshift({
-            id: deploymentId(),
-            status: 'PRIMARY',
-            taskDefinition: service.lastCompleted,
-            desiredCount: service.desiredCount,
-            runningCount: 0,
-            failedTasks: 0,
-            createdAt: now,
-            updatedAt: now,
-            rolloutState: 'IN_PROGRESS',
-            rolloutStateReason: `ECS deployment circuit breaker: rolling back to deploymentId ${primary.id}.`,
-          });
+          service.deployments.unshift(startDeployment(service.lastCompleted, service.desiredCount, now, `ECS deployment circuit breaker: rolling back to deploymentId ${primary.id}.`));
           service.taskDefinition = service.lastCompleted;
         }
         continue;
@@ -632,6 +626,10 @@ function resource(name: string, value: number): Record<string, unknown> {
 
 function lastSegment(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1);
+}
+
+function startDeployment(taskDefinition: string, desiredCount: number, now: number, reason: string): DeploymentState {
+  return { id: deploymentId(), status: 'PRIMARY', taskDefinition, desiredCount, runningCount: 0, failedTasks: 0, createdAt: now, updatedAt: now, rolloutState: 'IN_PROGRESS', rolloutStateReason: reason };
 }
 
 function deploymentId(): string {

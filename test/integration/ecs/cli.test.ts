@@ -37,16 +37,7 @@ describe('ecs environments through the lockstep CLI', () => {
     double.seedCluster('shop');
     double.seedService({ cluster: 'shop', name: 'catalog', family: 'shop-catalog', containers: [{ name: 'catalog', image: `localhost:5000/acme/catalog@sha256:${'a'.repeat(64)}` }] });
     double.seedService({ cluster: 'shop', name: 'storefront', family: 'shop-web', containers: [{ name: 'web', image: 'localhost:5000/acme/web:v1' }] });
-    env = {
-      // The default credential chain reads these first; no profile or shared file of the machine may interfere.
-      AWS_ACCESS_KEY_ID: double.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: double.credentials.secretAccessKey,
-      AWS_REGION: double.region,
-      AWS_ENDPOINT_URL_ECS: double.endpoint,
-      AWS_PROFILE: '',
-      AWS_CONFIG_FILE: join(dir, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-    };
+    env = double.processEnv(dir);
   });
 
   after(async () => {

@@ -69,15 +69,7 @@ environments:
         web: { service: storefront }
 `,
     );
-    env = {
-      AWS_ACCESS_KEY_ID: double.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: double.credentials.secretAccessKey,
-      AWS_REGION: double.region,
-      AWS_ENDPOINT_URL_ECS: double.endpoint,
-      AWS_PROFILE: '',
-      AWS_CONFIG_FILE: join(dir, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-    };
+    env = double.processEnv(dir);
   });
 
   after(async () => {

@@ -6,6 +6,7 @@ import { lockId } from '../../../lock/integrity.js';
 import type { ReleaseLock } from '../../../lock/schema.js';
 import { parseImageReference, pinnedDigestOf } from '../../../policy/imageReference.js';
 import { shortDigest } from '../../../render/table.js';
+import { timedCheck } from '../../health/timedCheck.js';
 import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, ProgressSink } from '../../target.js';
 import { EcsApi } from './ecsApi.js';
 import { evaluateCapacity, evaluateCluster, evaluateServices } from './healthGate.js';
@@ -85,10 +86,10 @@ export class EcsTarget implements DeployTarget {
     const placements = this.knownServices([]).map((service) => this.placement(service));
     const names = unique(placements.map((placement) => placement.ecsService));
     const [cluster, services] = await Promise.all([
-      this.check('cluster', async () => evaluateCluster(await this.api.describeCluster(), this.environment.target.cluster)),
-      this.check('services', async () => evaluateServices(names, await this.api.describeServices(names))),
+      timedCheck('cluster', async () => evaluateCluster(await this.api.describeCluster(), this.environment.target.cluster)),
+      timedCheck('services', async () => evaluateServices(names, await this.api.describeServices(names))),
     ]);
-    const capacity = await this.check('capacity', async () => {
+    const capacity = await timedCheck('capacity', async () => {
       const found = [...(await this.api.describeServices(names)).values()];
       const needsInstances = found.some((service) => service.launchType === 'EC2' || (service.launchType === undefined && (service.capacityProviderStrategy ?? []).length === 0));
       const [instances, revisions] = await Promise.all([
@@ -306,15 +307,6 @@ export class EcsTarget implements DeployTarget {
   /** Deregisters the record's active revisions, so the environment records no lock again. */
   private async clearRecord(): Promise<void> {
     for (const arn of await this.api.listActiveRevisions(this.recordFamily)) await this.api.deregisterTaskDefinition(arn);
-  }
-
-  private async check(name: string, run: () => Promise<{ ok: boolean; detail: string }>): Promise<CheckResult> {
-    const started = performance.now();
-    try {
-      return { name, ...(await run()), durationMs: performance.now() - started };
-    } catch (error) {
-      return { name, ok: false, detail: (error as Error).message, durationMs: performance.now() - started };
-    }
   }
 }
 
