@@ -10,7 +10,8 @@ const reportDir = '.lockstep/run';
 const secretSources = { githubToken: 'env://GITHUB_TOKEN', registryAuth: 'env://LOCKSTEP_REGISTRY_PASSWORD', kubeconfig: 'env://LOCKSTEP_KUBECONFIG' } as const;
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const dir = join(root, '.github', 'workflows');
+/** The orchestrator workflows `lockstep init` writes into a team's repository (not lockstep's own CI). */
+const dir = join(root, 'templates', 'workflows');
 const files = readdirSync(dir).filter((file) => /\.ya?ml$/.test(file)).sort();
 
 /** The action and its pin: v8.4.1 of dagger/dagger-for-github, the commit its tag points at. */
