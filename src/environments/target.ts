@@ -2,7 +2,7 @@ import { LockstepError } from '../errors.js';
 import type { ReleaseLock } from '../lock/schema.js';
 
 /**
- * The contract every deploy target (compose, kubernetes, helm-values) fulfils. The deploy stage is
+ * The contract every deploy target (compose, kubernetes, helm-values, ecs) fulfils. The deploy stage is
  * written once against it: gate, lease, record, apply, verify, restore on failure.
  */
 
@@ -18,6 +18,8 @@ export interface LiveService {
   lockIntegrity?: string | null;
   /** A short word for people: running, exited, restarting, missing... */
   state?: string;
+  /** The target's own name for what runs (an ECS task definition revision), so a restore puts back exactly that. */
+  revision?: string | null;
 }
 
 /** What an environment runs, read from the environment itself (labels, annotations, values file). */
@@ -69,7 +71,7 @@ export interface MigrationRun {
 }
 
 export interface DeployTarget {
-  readonly kind: 'compose' | 'kubernetes' | 'helm-values';
+  readonly kind: 'compose' | 'kubernetes' | 'helm-values' | 'ecs';
   /** One line naming where this is (`compose project shop-staging on unix:///var/run/docker.sock`). */
   describe?(): string;
   /** Target-specific health-gate checks: API reachable, nodes, quotas. Never throws for a failed check. */
