@@ -134,8 +134,9 @@ async function startAndWait(stack: StackContext, input: StackUpInput, deps: Stac
     deps.compose,
     {
       project: input.project,
-      files: [stack.composeFile, stack.overrideFile],
+      files: [...stack.composeFiles, stack.overrideFile],
       projectDirectory: dirname(stack.composeFile),
+      envFile: stack.envFile,
       args: ['up', '--detach', '--no-build', '--remove-orphans'],
     },
     { signal, allowFailure: true, env: input.env ? { ...process.env, ...input.env } : undefined },
