@@ -294,11 +294,9 @@ class GraphReader {
     return spec;
   }
 
-  /** The loader resolved paths against the project directory; the graph keeps them relative to the compose file's folder. */
+  /** The loader resolved paths against the project directory, the compose file's folder: normalised, without a trailing slash. */
   private fromProjectDir(path: string): string {
-    if (posix.isAbsolute(path) || path.startsWith('~')) return path;
-    const relative = posix.relative(this.project.projectDir, path);
-    return relative === '' ? '.' : posix.normalize(relative).replace(/(.)\/+$/, '$1');
+    return posix.normalize(path).replace(/(.)\/+$/, '$1');
   }
 
   private commandLine(value: unknown, path: Path): string[] | null {
@@ -315,7 +313,7 @@ class GraphReader {
 
   /** What the container's environment holds: env_file entries in order, then `environment` over them. */
   private environment(value: Record<string, unknown>, path: Path): Record<string, string> {
-    const fromFiles = readEnvFiles(value.env_file, this.readFile, this.env, path, this.file);
+    const fromFiles = readEnvFiles(value.env_file, this.readFile, this.env, path, this.file, this.project.projectDir);
     const own = value.environment === undefined || value.environment === null ? record<string>() : this.variables(value.environment, [...path, 'environment']);
     if (fromFiles.size === 0) return own;
     const merged = record<string>();
@@ -352,7 +350,7 @@ class GraphReader {
   private port(value: unknown, path: Path): PortMapping {
     if (typeof value === 'number') return { target: this.portNumber(value, path, false), published: null, hostIp: null, protocol: 'tcp' };
     if (typeof value === 'string') {
-      const match = /^(?:(?:(\[[0-9A-Fa-f:.]+\]|[0-9.]+|[0-9A-Fa-f:]+::?[0-9A-Fa-f:]*):)?([0-9]*(?:-[0-9]+)?):)?([0-9]+(?:-[0-9]+)?)(?:\/(tcp|udp|sctp))?$/.exec(value.trim());
+      const match = /^(?:(?:(\[[0-9A-Fa-f:.]+\]|[0-9.]*|[0-9A-Fa-f:]+::?[0-9A-Fa-f:]*):)?([0-9]*(?:-[0-9]+)?):)?([0-9]+(?:-[0-9]+)?)(?:\/(tcp|udp|sctp))?$/.exec(value.trim());
       if (!match) this.fail(path, 'must be a port mapping such as "8080", "8080:80", "127.0.0.1:8080:80" or "8000-8009:80-89"');
       const [, hostIp, published, target, protocol] = match;
       const targetRange = this.portRange(target!, path, false);

@@ -29,7 +29,7 @@ export interface ComposeProject {
   model: Mapping;
   /** The environment interpolation used (shell over `.env`), for bare `environment:` keys. */
   env: Environment;
-  /** The project directory (the first file's folder). Relative paths of the model are relative to it. */
+  /** The project directory (the first file's folder). Relative paths of the model (build contexts, bind sources, env files) are relative to it. */
   projectDir: string;
   /** Services left out because none of their profiles is active, with their profiles. */
   inactive: Map<string, string[]>;
@@ -41,24 +41,31 @@ export function loadComposeProject(source: ComposeSource): ComposeProject {
   const [first] = source.files;
   if (first === undefined) throw new InputError('compose', undefined, 'no compose file given');
   const projectDir = posix.dirname(first);
-  const env = projectEnvironment(source, projectDir, source.envFile ?? null);
-  const loader = new ProjectLoader(source, env, projectDir);
+  // Inside the loader every path is relative to the project directory (or absolute, as written), which
+  // is how the graph reports them; reads and messages use the real path.
+  const inProject: ComposeSource = { ...source, read: (file) => source.read(realPath(projectDir, file)) };
+  const env = projectEnvironment(inProject, '.', source.envFile ? posix.relative(projectDir, source.envFile) : null, projectDir);
+  const loader = new ProjectLoader(inProject, env, '.', projectDir);
   let model: unknown = undefined;
-  for (const file of source.files) model = mergeModels(model, loader.file(file, []));
+  for (const file of source.files) model = mergeModels(model, loader.file(posix.relative(projectDir, file) || '.', []));
   const merged = stripTags(model) as Mapping;
   const inactive = applyProfiles(merged, env);
   return { model: merged, env, projectDir, inactive };
 }
 
+export function realPath(projectDir: string, path: string): string {
+  return posix.isAbsolute(path) ? path : posix.join(projectDir, path);
+}
+
 /** The shell's environment over the `.env` file (or `--env-file`) of `dir`. */
-function projectEnvironment(source: ComposeSource, dir: string, envFile: string | null): Environment {
+function projectEnvironment(source: ComposeSource, dir: string, envFile: string | null, root: string): Environment {
   const file = envFile ?? posix.join(dir, '.env');
   const text = source.read(file);
   if (text === undefined) {
-    if (envFile !== null) throw new InputError(envFile, undefined, 'file not found (given as the env file)');
+    if (envFile !== null) throw new InputError(realPath(root, envFile), undefined, 'file not found (given as the env file)');
     return source.env;
   }
-  const values = readDotenv(file, text, source.env);
+  const values = readDotenv(realPath(root, file), text, source.env);
   const out: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
   for (const [key, value] of values) out[key] = value;
   for (const [key, value] of Object.entries(source.env)) if (value !== undefined) out[key] = value;
@@ -80,17 +87,24 @@ class ProjectLoader {
     private readonly env: Environment,
     /** Relative paths in every file of this project resolve against it (compose's working directory). */
     private readonly workingDir: string,
+    /** The root project's directory, for reads and messages. */
+    private readonly root: string,
   ) {}
+
+  private real(path: string): string {
+    return realPath(this.root, path);
+  }
 
   /** One file: read, interpolated, includes imported, extends applied, paths made relative to the project. */
   file(file: string, including: string[]): Mapping {
-    if (including.includes(file)) throw new InputError(file, undefined, `include cycle: ${[...including, file].join(' -> ')}`);
+    const shown = this.real(file);
+    if (including.includes(file)) throw new InputError(shown, undefined, `include cycle: ${[...including, file].map((path) => this.real(path)).join(' -> ')}`);
     const text = this.source.read(file);
-    if (text === undefined) throw new InputError(file, undefined, 'file not found');
-    const raw = readComposeYaml(file, text);
-    if (!isMapping(raw)) throw new InputError(file, undefined, 'must be a mapping with a services key');
-    const model = this.interpolate(file, raw);
-    this.resolvePaths(file, model);
+    if (text === undefined) throw new InputError(shown, undefined, 'file not found');
+    const raw = readComposeYaml(shown, text);
+    if (!isMapping(raw)) throw new InputError(shown, undefined, 'must be a mapping with a services key');
+    const model = this.interpolate(shown, raw);
+    this.resolvePaths(shown, model);
     if (model.include !== undefined) this.include(file, model, [...including, file]);
     if (isMapping(model.services)) {
       const services = model.services;
@@ -161,38 +175,38 @@ class ProjectLoader {
   private include(file: string, model: Mapping, including: string[]): void {
     const entries = model.include;
     delete model.include;
-    if (!Array.isArray(entries)) throw new InputError(file, 'include', 'must be a list of files');
+    if (!Array.isArray(entries)) throw new InputError(this.real(file), 'include', 'must be a list of files');
     entries.forEach((entry, index) => {
       const at = `include[${index}]`;
       const config = typeof entry === 'string' ? { path: entry } : isMapping(entry) ? entry : undefined;
       const paths = config === undefined ? [] : Array.isArray(config.path) ? config.path : [config.path];
       if (paths.length === 0 || !paths.every((path): path is string => typeof path === 'string' && path !== '')) {
-        throw new InputError(file, at, 'must be a path or a mapping with path');
+        throw new InputError(this.real(file), at, 'must be a path or a mapping with path');
       }
       const remote = paths.find(isRemote);
-      if (remote) throw new InputError(file, at, `remote include ${remote} is not supported: lockstep must read the same files compose runs, from the repository`);
+      if (remote) throw new InputError(this.real(file), at, `remote include ${remote} is not supported: lockstep must read the same files compose runs, from the repository`);
       const files = paths.map((path) => this.relative(path));
       const projectDir = typeof config!.project_directory === 'string' ? this.relative(config!.project_directory) : posix.dirname(files[0]!);
       const envFiles = config!.env_file === undefined ? [] : (Array.isArray(config!.env_file) ? config!.env_file : [config!.env_file]).map((path) => this.relative(String(path)));
-      const env = envFiles.length === 0 ? projectEnvironment(this.source, projectDir, null) : envFiles.reduce((scope, envFile) => projectEnvironment({ ...this.source, env: scope }, projectDir, envFile), this.source.env);
-      const loader = new ProjectLoader(this.source, env, projectDir);
+      const env =
+        envFiles.length === 0
+          ? projectEnvironment(this.source, projectDir, null, this.root)
+          : envFiles.reduce((scope, envFile) => projectEnvironment({ ...this.source, env: scope }, projectDir, envFile, this.root), this.source.env);
+      const loader = new ProjectLoader(this.source, env, projectDir, this.root);
       let imported: unknown = undefined;
       for (const path of files) imported = mergeModels(imported, loader.file(path, including));
-      this.importResources(file, at, model, stripTags(imported) as Mapping);
+      this.importResources(model, stripTags(imported) as Mapping);
     });
   }
 
-  /** An included file's services, networks, volumes, secrets and configs join the model; a name defined twice differently is refused, as compose does. */
-  private importResources(file: string, at: string, model: Mapping, imported: Mapping): void {
-    for (const kind of ['services', 'networks', 'volumes', 'secrets', 'configs']) {
+  /** An included file's services, networks, volumes, secrets and configs join the model; where the including file defines the same name, its definition is merged over the imported one, as compose does. */
+  private importResources(model: Mapping, imported: Mapping): void {
+    for (const kind of ['services', 'networks', 'volumes', 'secrets', 'configs', 'models']) {
       const source = imported[kind];
       if (!isMapping(source)) continue;
       const target = isMapping(model[kind]) ? model[kind] : (model[kind] = newMapping());
       for (const [name, value] of Object.entries(source)) {
-        if (Object.hasOwn(target, name) && JSON.stringify(target[name]) !== JSON.stringify(value)) {
-          throw new InputError(file, `${kind}.${name}`, `is also defined by the file of ${at}; compose refuses the conflict too`);
-        }
-        target[name] = value;
+        target[name] = Object.hasOwn(target, name) ? mergeModels(value, target[name], [kind, name]) : value;
       }
     }
   }
@@ -202,21 +216,21 @@ class ProjectLoader {
     const service = services[name];
     if (!isMapping(service) || service.extends === undefined) return service;
     const key = `${file}#${name}`;
-    if (chain.includes(key)) throw new InputError(file, `services.${name}.extends`, `extends cycle: ${[...chain, key].join(' -> ')}`);
+    if (chain.includes(key)) throw new InputError(this.real(file), `services.${name}.extends`, `extends cycle: ${[...chain, key].join(' -> ')}`);
     const spec = service.extends;
     const baseName = typeof spec === 'string' ? spec : isMapping(spec) && typeof spec.service === 'string' ? spec.service : undefined;
-    if (!baseName) throw new InputError(file, `services.${name}.extends`, 'must name a service, or be a mapping with service (and file)');
+    if (!baseName) throw new InputError(this.real(file), `services.${name}.extends`, 'must name a service, or be a mapping with service (and file)');
     let base: unknown;
     let baseFile = file;
     if (isMapping(spec) && typeof spec.file === 'string') {
       baseFile = spec.file;
-      if (isRemote(baseFile)) throw new InputError(file, `services.${name}.extends.file`, 'remote files are not supported: lockstep must read the same files compose runs, from the repository');
-      const other = new ProjectLoader(this.source, this.env, posix.dirname(baseFile)).file(baseFile, []);
+      if (isRemote(baseFile)) throw new InputError(this.real(file), `services.${name}.extends.file`, 'remote files are not supported: lockstep must read the same files compose runs, from the repository');
+      const other = new ProjectLoader(this.source, this.env, posix.dirname(baseFile), this.root).file(baseFile, []);
       base = isMapping(other.services) ? other.services[baseName] : undefined;
     } else {
       base = services[baseName] === undefined ? undefined : this.extended(file, services, baseName, [...chain, key]);
     }
-    if (!isMapping(base)) throw new InputError(file, `services.${name}.extends`, `no service named "${baseName}" in ${baseFile}`);
+    if (!isMapping(base)) throw new InputError(this.real(file), `services.${name}.extends`, `no service named "${baseName}" in ${this.real(baseFile)}`);
     const own = newMapping();
     for (const [field, value] of Object.entries(service)) if (field !== 'extends') own[field] = value;
     return mergeModels(base, own, ['services', name]);
@@ -239,17 +253,18 @@ function applyProfiles(model: Mapping, env: Environment): Map<string, string[]> 
 }
 
 /** env_file entries as compose reads them: one `.env`-format file after another, later files winning. */
-export function readEnvFiles(entries: unknown, read: ComposeSource['read'], env: Environment, at: Path, file: string): Map<string, string> {
+export function readEnvFiles(entries: unknown, read: ComposeSource['read'], env: Environment, at: Path, file: string, projectDir: string): Map<string, string> {
   const out = new Map<string, string>();
   if (!Array.isArray(entries)) return out;
   for (const entry of entries) {
     if (!isMapping(entry) || typeof entry.path !== 'string') continue;
-    const text = read(entry.path);
+    const path = realPath(projectDir, entry.path);
+    const text = read(path);
     if (text === undefined) {
       if (entry.required === false) continue;
-      throw new InputError(file, fieldPath([...at, 'env_file']), `${entry.path} does not exist (compose refuses a missing env_file too; mark it required: false if it is optional)`);
+      throw new InputError(file, fieldPath([...at, 'env_file']), `${path} does not exist (compose refuses a missing env_file too; mark it required: false if it is optional)`);
     }
-    for (const [key, value] of readDotenv(entry.path, text, env)) out.set(key, value);
+    for (const [key, value] of readDotenv(path, text, env)) out.set(key, value);
   }
   return out;
 }
