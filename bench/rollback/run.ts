@@ -22,8 +22,8 @@ import { resolveDockerHost } from '../../src/docker/host.js';
 import type { ReleaseLock } from '../../src/lock/schema.js';
 import { changeService, createExampleSystem, writeSandboxLock } from '../../src/sandbox/exampleSystem.js';
 import { archiveRelease } from '../../src/stages/release.js';
-import { docker, removeProjectResources } from '../../test/support/docker.js';
-import { startRegistry } from '../../test/support/registry.js';
+import { docker, removeProjectResources } from '../../support/docker.js';
+import { startRegistry } from '../../support/registry.js';
 import { writeRows } from '../support/results.js';
 import { median, timed } from '../support/timing.js';
 
