@@ -20,7 +20,7 @@ export function registerStackCommands(program: Command): void {
 
   stack
     .command('plan')
-    .description('Print the compose service graph (with --lock: every locked image as image@digest). --json is the Dagger module\'s input.')
+    .description('Print the compose service graph (with --lock: every locked image as image@digest).')
     .option('--lock <file>', 'pin the services to this release lock')
     .action(async (options: { lock?: string }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
