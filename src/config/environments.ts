@@ -107,7 +107,12 @@ export const helmValuesTarget = z
       .min(1)
       .default('lockstep/{env}.lock.yaml')
       .describe('Where the deployed lock is recorded in the config repository, next to the values; {env} is the environment name.'),
-    tokenEnv: envVarName.optional().describe('An environment variable holding an HTTPS token for the config repository (never written anywhere).'),
+    tokenEnv: envVarName.optional().describe('An environment variable holding an HTTPS token for the config repository (never written anywhere); pull-request mode opens the pull request with it too (default GITHUB_TOKEN).'),
+    githubRepository: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name')
+      .optional()
+      .describe('pull-request mode: the config repository on GitHub, where the pull request is opened; defaults to the one a github.com repository URL names.'),
     cluster: kubernetesTarget
       .omit({ type: true })
       .optional()

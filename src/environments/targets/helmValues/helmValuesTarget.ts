@@ -7,9 +7,12 @@ import { checkIntegrity } from '../../../lock/read.js';
 import { releaseLock, type ReleaseLock } from '../../../lock/schema.js';
 import { serializeLock } from '../../../lock/serialize.js';
 import { isPinnedDigest, pinnedDigestOf } from '../../../policy/imageReference.js';
-import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, ProgressSink } from '../../target.js';
+import type { GitHubPort } from '../../../github/port.js';
+import type { PromotionLabels } from '../../../github/promotionBody.js';
+import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, ProgressSink, ProposedChange } from '../../target.js';
 import { createKubernetesTarget, type KubernetesTarget, type KubernetesTargetDeps } from '../kubernetes/kubernetesTarget.js';
 import { ConfigRepo } from './configRepo.js';
+import { openProposal } from './openProposal.js';
 import { GitRefLease } from './gitLease.js';
 import { commitMessage, movedServices, proposalBody, proposalBranch, proposalTitle, type HelmValuesProposal } from './proposal.js';
 import { readHelmValues, updateHelmValues, valuesMapping, type ValuesMapping } from './updateHelmValues.js';
@@ -34,6 +37,10 @@ export interface HelmValuesTargetDeps {
   kubernetes?: KubernetesTargetDeps;
   /** How often the cluster is polled while waiting for the GitOps controller. */
   pollIntervalMs?: number;
+  /** pull-request mode: the GitHub port of the config repository, made when first needed. */
+  github?: () => GitHubPort;
+  /** The labels of bot pull requests (github.labels). */
+  labels?: PromotionLabels;
 }
 
 /**
@@ -175,11 +182,21 @@ export class HelmValuesTarget implements DeployTarget {
     throw new LockstepError('CONFLICT', `${target.repository} kept moving while lock ${lockId(desired.lock)} was being committed`);
   }
 
-  async apply(desired: DesiredState, progress: ProgressSink): Promise<void> {
+  /**
+   * Pull-request mode ends with the pull request open ("proposed"); once it is merged the base branch
+   * records the lock, and the same deploy goes on to wait for the cluster like direct mode does.
+   */
+  async apply(desired: DesiredState, progress: ProgressSink): Promise<void | ProposedChange> {
     const proposal = await this.propose(desired, progress);
-    if (this.awaitsMerge) {
-      if (proposal.changed) progress(`${this.environment.name} changes when ${proposal.branch} is merged into ${proposal.baseBranch}`);
-      return;
+    if (this.awaitsMerge && proposal.branch !== proposal.baseBranch) {
+      if (!this.deps.github) {
+        throw new LockstepError('GITHUB', `pull-request mode needs GitHub to open the pull request of ${proposal.branch}`, {
+          hint: `set environments.${this.environment.name}.target.githubRepository (owner/name), or use mode: direct`,
+        });
+      }
+      const opened = await openProposal(this.deps.github(), proposal, desired.lock, this.deps.labels ?? { release: 'automation:release-bump', hotfix: 'automation:hotfix' });
+      progress(`${opened.action} pull request #${opened.number} ${opened.url} (${opened.label}): ${this.environment.name} changes when it is merged`);
+      return { outcome: 'proposed', where: `pull request #${opened.number} (${opened.url})`, pullRequest: { number: opened.number, url: opened.url } };
     }
     await this.waitForCluster(desired.images, progress);
   }
