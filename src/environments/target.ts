@@ -26,6 +26,8 @@ export interface LiveState {
   /** The full recorded lock when the target stores it, so status and rollback need nothing else. */
   lock: ReleaseLock | null;
   services: Record<string, LiveService>;
+  /** The GitOps controller's own view (Argo CD: sync and health of the application), when one is configured. */
+  controller?: { name: string; detail: string; ok: boolean };
 }
 
 /** What to roll out: every service as image@digest, plus the lock to record. */
