@@ -181,6 +181,23 @@ describe('ecs target against an ECS API double validated against the ECS API mod
     assert.ok(lines.some((line) => line.includes(`ECS already runs ${before.slice(before.lastIndexOf('/') + 1)} again`)), lines.join('\n'));
   });
 
+  it('without a circuit breaker a deployment that never gets healthy ends at rolloutTimeoutMs and is restored', async () => {
+    double.seedService({ cluster, name: 'catalog', family: 'shop-catalog', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }], circuitBreaker: { enable: false, rollback: false } });
+    const before = double.service(cluster, 'catalog')!.taskDefinition;
+    const bad = lockWith('8');
+    double.markBroken(pinned(bad, 'catalog'));
+    const ecs = target({ rolloutTimeoutMs: 1_000 });
+    const started = performance.now();
+    const failure = await deploy(bad, [], ecs).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof LockstepError && failure.code === 'ROLLED_BACK', String(failure));
+    assert.match(failure.details.join('\n'), /ECS deployments not complete within 1000 ms/);
+    assert.ok(performance.now() - started >= 1_000);
+    assert.equal(double.service(cluster, 'catalog')!.taskDefinition, before);
+  });
+
   it('status and drift read the running task definitions', async () => {
     const lock = lockWith('f');
     await deploy(lock);
@@ -257,6 +274,7 @@ describe('ecs target against an ECS API double validated against the ECS API mod
   it('health gate: cluster active, services steady, room on EC2 instances', async () => {
     let checks = await target().healthChecks();
     assert.deepEqual(checks.map((check) => [check.name, check.ok]), [['cluster', true], ['services', true], ['capacity', true]], JSON.stringify(checks));
+    assert.equal(checks[1]!.detail, '2 services steady');
 
     double.holdRollouts = true;
     const applying = target().apply({ lock: lockWith('6'), images: { catalog: pinned(lockWith('6'), 'catalog') } }, () => {});
@@ -268,6 +286,8 @@ describe('ecs target against an ECS API double validated against the ECS API mod
 
     double.seedCluster('ec2-cluster', { instances: [{ cpu: 1024, memory: 2048, remainingCpu: 128, remainingMemory: 2048 }] });
     double.seedService({ cluster: 'ec2-cluster', name: 'catalog', family: 'ec2-catalog', launchType: 'EC2', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }] });
+    double.seedService({ cluster, name: 'catalog', family: 'shop-catalog', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }], circuitBreaker: { enable: false, rollback: false } });
+    assert.match((await target().healthChecks())[1]!.detail, /circuit breaker off for catalog: a failing deployment is only caught at rolloutTimeoutMs/);
     const ec2 = createEcsTarget({ ...environment({ cluster: 'ec2-cluster', services: {} }), services: ['catalog'] }, { client: { endpoint: double.endpoint, credentials: double.credentials } });
     checks = await ec2.healthChecks();
     const capacity = checks.find((check) => check.name === 'capacity')!;
