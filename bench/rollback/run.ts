@@ -15,8 +15,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { detectCompose, runCompose, type ComposeCommand } from '../../src/compose/composeCommand.js';
-import { inspectProjectContainers } from '../../src/compose/containers.js';
-import { renderServiceOverride } from '../../src/environments/targets/compose/override.js';
+import { pinServices } from '../../src/compose/override.js';
+import { DockerApi } from '../../src/docker/api.js';
+import { projectContainers } from '../../src/docker/containers.js';
+import { resolveDockerHost } from '../../src/docker/host.js';
 import type { ReleaseLock } from '../../src/lock/schema.js';
 import { changeService, createExampleSystem, writeSandboxLock } from '../../src/sandbox/exampleSystem.js';
 import { archiveRelease } from '../../src/stages/release.js';
@@ -27,6 +29,7 @@ import { median, timed } from '../support/timing.js';
 const rounds = Number(process.argv[2] ?? 3);
 const cli = fileURLToPath(new URL('../../bin/lockstep.js', import.meta.url));
 const pollMs = 250;
+const api = new DockerApi(resolveDockerHost(undefined));
 const project = `bench-rollback-${process.pid}`;
 
 function lockstep(args: string[], cwd: string): void {
@@ -43,7 +46,7 @@ async function plainCompose(compose: ComposeCommand, files: string[], cwd: strin
   }
   await runCompose(compose, { project, files, projectDirectory: cwd, args: ['up', '--detach', '--no-build'] });
   for (;;) {
-    const containers = await inspectProjectContainers('com.docker.compose.project', project);
+    const containers = await projectContainers(api, project);
     if (containers.some((container) => container.status !== 'running' || container.health === 'unhealthy')) throw new Error(`${project} failed to start`);
     const ready = Object.entries(expected).every(([service, image]) =>
       containers.some((container) => container.service === service && container.image === image && (container.health === null || container.health === 'healthy')),
@@ -73,7 +76,7 @@ try {
   };
   await writeFile(system.configFile, stringify(config, { lineWidth: 0 }));
   const overrideA = join(root, 'a.override.yaml');
-  await writeFile(overrideA, renderServiceOverride(Object.fromEntries(Object.entries(pinned(lockA)).map(([name, image]) => [name, { image }]))));
+  await writeFile(overrideA, pinServices('', Object.fromEntries(Object.entries(pinned(lockA)).map(([name, image]) => [name, { image }])), []));
   const composeFile = join(system.repoDir, 'compose.yaml');
 
   const deployB = () => lockstep(['deploy', '--env', 'production', '--lock', lockFileB], system.repoDir);

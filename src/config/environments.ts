@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialInUrl } from '../git/urlCredentials.js';
 import { ociDigest, imageRepository, serviceName } from '../lock/schema.js';
 
 // Owned by the environment stages (health, deploy, status, e2e, smoke, release, rollback).
@@ -75,7 +76,11 @@ const yamlKeyPath = z
 export const helmValuesTarget = z
   .strictObject({
     type: z.literal('helm-values'),
-    repository: z.string().min(1).describe('The GitOps config repository: a local path or a git URL.'),
+    repository: z
+      .string()
+      .min(1)
+      .refine((value) => credentialInUrl(value) === null, 'must not carry credentials (they would reach git config, argv and logs); name the token with tokenEnv')
+      .describe('The GitOps config repository: a local path or a git URL without credentials.'),
     branch: z.string().min(1).default('main').describe('The branch the values file is committed to.'),
     valuesFile: z
       .string()

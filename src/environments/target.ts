@@ -1,3 +1,4 @@
+import { LockstepError } from '../errors.js';
 import type { ReleaseLock } from '../lock/schema.js';
 
 /**
@@ -97,4 +98,19 @@ export interface DeployTarget {
    * that did not run then. Without it, the deploy stage can only restore a previously recorded lock.
    */
   restore?(previous: LiveState, services: string[], progress: ProgressSink): Promise<void>;
+}
+
+/**
+ * A rollout that stopped because its failure was certain (a container exited or restarted, a
+ * healthcheck ran out of retries), not because time ran out: `certainAt` (epoch ms) is when the
+ * target knew, from which the deploy stage reports how long restoring took.
+ */
+export class RolloutFailed extends LockstepError {
+  constructor(
+    message: string,
+    readonly certainAt: number,
+    details: string[],
+  ) {
+    super('DEPLOY_FAILED', message, { details });
+  }
 }
