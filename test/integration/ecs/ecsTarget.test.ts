@@ -44,6 +44,7 @@ const registry: RegistryClient = {
   inspectTag: () => Promise.reject(new Error('not used')),
   manifestExists: () => Promise.resolve(true),
   readImageConfig: () => Promise.resolve(null),
+  requestCount: () => 0,
   close: () => {},
 };
 
