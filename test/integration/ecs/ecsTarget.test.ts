@@ -160,7 +160,7 @@ describe('ecs target against an ECS API double validated against the ECS API mod
     assert.ok(elapsed < 5_000, `failed fast on rolloutState FAILED, not at the 20 s timeout (${Math.round(elapsed)} ms)`);
     assert.equal(double.service(cluster, 'storefront')!.taskDefinition, before.storefront, 'the failed service is back on its previous revision');
     assert.equal(double.service(cluster, 'catalog')!.taskDefinition, before.catalog, 'so is the one whose rollout had succeeded');
-    const restored = lines.find((line) => /restored [\d.]+ s after the failure was certain/.test(line));
+    const restored = lines.find((line) => /restored [\d.]+ (?:ms|s) after the failure was certain/.test(line));
     assert.ok(restored, lines.join('\n'));
 
     const status = await readStatus('staging', target());
