@@ -125,10 +125,6 @@ export class EcsApi {
     return instances;
   }
 
-  close(): void {
-    this.client.destroy();
-  }
-
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
