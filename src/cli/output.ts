@@ -1,4 +1,5 @@
 import { redact, redactDeep } from '../render/redact.js';
+import { recordSummary } from './stageResult.js';
 
 /** Output for people (text, tables) or for machines (`--json`): one choice per command run. Both are redacted. */
 export interface OutputOptions {
@@ -6,11 +7,10 @@ export interface OutputOptions {
 }
 
 export function emit(options: OutputOptions, data: unknown, text: () => string): void {
+  const rendered = redact(text());
+  recordSummary(rendered);
   if (options.json) process.stdout.write(`${JSON.stringify(redactDeep(data), null, 2)}\n`);
-  else {
-    const rendered = redact(text());
-    process.stdout.write(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
-  }
+  else process.stdout.write(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
 }
 
 /** Progress lines go to stderr so that stdout stays clean for `--json` and `--out -`. */

@@ -23,7 +23,7 @@ export function environmentConfig(lockstep: LockstepConfig, configFile: string, 
 }
 
 /**
- * The deploy target of an environment. The kubernetes and helm-values targets are imported only when
+ * The deploy target of an environment. The kubernetes, helm-values and ecs targets are imported only when
  * used: their client libraries would otherwise slow down every compose command's start.
  */
 export async function createTarget(lockstep: LockstepConfig, configFile: string, name: string, env: NodeJS.ProcessEnv = process.env): Promise<DeployTarget> {
@@ -43,7 +43,20 @@ export async function createTarget(lockstep: LockstepConfig, configFile: string,
     }
     case 'helm-values': {
       const { createHelmValuesTarget } = await import('./targets/helmValues/helmValuesTarget.js');
-      return createHelmValuesTarget({ name, target, health: config.health, services, configFile, baseDir }, { env });
+      const { githubRepositoryOf } = await import('./targets/helmValues/openProposal.js');
+      const { connectGitHub } = await import('../github/connect.js');
+      const field = `environments.${name}.target.githubRepository`;
+      const github = () => {
+        const [owner, repo] = target.githubRepository?.split('/') ?? [];
+        const repository = owner && repo ? { owner, repo } : githubRepositoryOf(target.repository);
+        if (!repository) throw new InputError(configFile, field, `is needed in pull-request mode: ${target.repository} is not a github.com URL`);
+        return connectGitHub({ tokenEnv: target.tokenEnv ?? 'GITHUB_TOKEN', config: lockstep.github, configFile, env, repository });
+      };
+      return createHelmValuesTarget({ name, target, health: config.health, services, configFile, baseDir }, { env, github, labels: lockstep.github.labels });
+    }
+    case 'ecs': {
+      const { createEcsTarget } = await import('./targets/ecs/ecsTarget.js');
+      return createEcsTarget({ name, target, health: config.health, services });
     }
   }
 }

@@ -1,7 +1,8 @@
+import { LockstepError } from '../errors.js';
 import type { ReleaseLock } from '../lock/schema.js';
 
 /**
- * The contract every deploy target (compose, kubernetes, helm-values) fulfils. The deploy stage is
+ * The contract every deploy target (compose, kubernetes, helm-values, ecs) fulfils. The deploy stage is
  * written once against it: gate, lease, record, apply, verify, restore on failure.
  */
 
@@ -17,6 +18,8 @@ export interface LiveService {
   lockIntegrity?: string | null;
   /** A short word for people: running, exited, restarting, missing... */
   state?: string;
+  /** The target's own name for what runs (an ECS task definition revision), so a restore puts back exactly that. */
+  revision?: string | null;
 }
 
 /** What an environment runs, read from the environment itself (labels, annotations, values file). */
@@ -26,6 +29,8 @@ export interface LiveState {
   /** The full recorded lock when the target stores it, so status and rollback need nothing else. */
   lock: ReleaseLock | null;
   services: Record<string, LiveService>;
+  /** The GitOps controller's own view (Argo CD: sync and health of the application), when one is configured. */
+  controller?: { name: string; detail: string; ok: boolean };
 }
 
 /** What to roll out: every service as image@digest, plus the lock to record. */
@@ -67,8 +72,19 @@ export interface MigrationRun {
   timeoutMs: number;
 }
 
+/**
+ * What an apply that does not change the environment by itself produced: a GitOps pull request that
+ * deploys when merged. The deploy ends "proposed"; running it again after the merge finishes it.
+ */
+export interface ProposedChange {
+  outcome: 'proposed';
+  /** Where the change waits, for people: `pull request #12 (https://...)`. */
+  where: string;
+  pullRequest: { number: number; url: string } | null;
+}
+
 export interface DeployTarget {
-  readonly kind: 'compose' | 'kubernetes' | 'helm-values';
+  readonly kind: 'compose' | 'kubernetes' | 'helm-values' | 'ecs';
   /** One line naming where this is (`compose project shop-staging on unix:///var/run/docker.sock`). */
   describe?(): string;
   /** Target-specific health-gate checks: API reachable, nodes, quotas. Never throws for a failed check. */
@@ -79,8 +95,11 @@ export interface DeployTarget {
    * aborts the deploy before the migration or anything else touched the environment.
    */
   prepare?(desired: DesiredState, progress: ProgressSink): Promise<void>;
-  /** Rolls out the desired state and resolves once every service reports healthy; throws otherwise. */
-  apply(desired: DesiredState, progress: ProgressSink): Promise<void>;
+  /**
+   * Rolls out the desired state and resolves once every service reports healthy; throws otherwise.
+   * A target whose change lands only after a review resolves with the proposal instead.
+   */
+  apply(desired: DesiredState, progress: ProgressSink): Promise<void | ProposedChange>;
   acquireLease(holder: string, ttlMs: number, now?: Date): Promise<LeaseResult>;
   releaseLease(holder: string): Promise<void>;
   /**
@@ -95,4 +114,19 @@ export interface DeployTarget {
    * that did not run then. Without it, the deploy stage can only restore a previously recorded lock.
    */
   restore?(previous: LiveState, services: string[], progress: ProgressSink): Promise<void>;
+}
+
+/**
+ * A rollout that stopped because its failure was certain (a container exited or restarted, a
+ * healthcheck ran out of retries), not because time ran out: `certainAt` (epoch ms) is when the
+ * target knew, from which the deploy stage reports how long restoring took.
+ */
+export class RolloutFailed extends LockstepError {
+  constructor(
+    message: string,
+    readonly certainAt: number,
+    details: string[],
+  ) {
+    super('DEPLOY_FAILED', message, { details });
+  }
 }

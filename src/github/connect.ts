@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import { registerSecret } from '../render/redact.js';
 import { createGitHubClient } from './client.js';
 import { octokitPort } from './octokitPort.js';
-import type { GitHubPort } from './port.js';
+import type { GitHubPort, RepositoryName } from './port.js';
 import { resolveApiUrl, resolveRepository } from './settings.js';
 
 export interface ConnectOptions {
@@ -16,6 +16,8 @@ export interface ConnectOptions {
   configFile: string;
   env?: NodeJS.ProcessEnv;
   onNotice?: (message: string) => void;
+  /** Another repository than the orchestrator's (a GitOps config repository). */
+  repository?: RepositoryName;
 }
 
 function userAgent(): string {
@@ -31,7 +33,7 @@ export function connectGitHub(options: ConnectOptions): GitHubPort {
     throw new InputError('environment', options.tokenEnv, 'is not set: it must hold the GitHub token (or name another variable with --token-env)');
   }
   registerSecret(token);
-  const repository = resolveRepository(options.config, options.configFile, env);
+  const repository = options.repository ?? resolveRepository(options.config, options.configFile, env);
   const apiUrl = resolveApiUrl(options.apiUrl, options.config, env);
   const client = createGitHubClient({ token, apiUrl, requests: options.config.requests, userAgent: userAgent(), onNotice: options.onNotice });
   const appSlug = options.config.appSlug ?? (env.LOCKSTEP_GITHUB_APP_SLUG || undefined);

@@ -17,16 +17,18 @@ export interface LockCommitState {
   /** The lock file committed at `head`, or null when there is none. */
   current: Buffer | null;
   next: Buffer;
+  /** The committed lock is the next one but for createdAt: nothing to commit. */
+  sameButCreatedAt?: boolean;
   force: boolean;
 }
 
 /**
- * Whether to commit the lock. Identical content comes first so a rerun after success is a no-op even
+ * Whether to commit the lock. Identical content (or a lock differing only in createdAt) comes first so a rerun after success is a no-op even
  * though our own commit moved the branch. Otherwise the branch must still be where the lock says
  * (nothing merged on top that the lock did not see), unless --force says commit on whatever is there.
  */
 export function decideLockCommit(state: LockCommitState): LockCommitDecision {
-  if (state.current !== null && state.current.equals(state.next)) return { action: 'unchanged' };
+  if (state.sameButCreatedAt || (state.current !== null && state.current.equals(state.next))) return { action: 'unchanged' };
   if (state.head === state.expectedHead) return { action: 'commit', parent: state.head, forced: false };
   if (state.force) return { action: 'commit', parent: state.head, forced: true };
   const expected = state.expectedFrom === 'flag' ? `--expected-head ${shortCommit(state.expectedHead)}` : `the lock's source commit ${shortCommit(state.expectedHead)}`;

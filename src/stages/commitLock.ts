@@ -1,6 +1,8 @@
 import { LockstepError } from '../errors.js';
 import { decideLockCommit, lockCommitMessage } from '../github/lockCommit.js';
 import type { GitHubDeps } from '../github/port.js';
+import { classifyLockBytes } from '../github/remoteLock.js';
+import { diffLocks } from '../lock/diff.js';
 import { lockId } from '../lock/integrity.js';
 import type { ReleaseLock } from '../lock/schema.js';
 import { serializeLock } from '../lock/serialize.js';
@@ -39,6 +41,9 @@ export async function commitLockToBranch(input: CommitLockInput, deps: GitHubDep
   const next = Buffer.from(serializeLock(input.lock), 'utf8');
   const head = await github.getBranchHead(input.branch);
   const current = await github.readFile(input.lockPath, head);
+  // A regenerated lock differs from the committed one at least in createdAt; only that is no change.
+  const committed = current ? classifyLockBytes(input.lockPath, current.content) : null;
+  const sameButCreatedAt = committed?.state === 'valid' && diffLocks(committed.lock, input.lock).sameButCreatedAt;
   const decision = decideLockCommit({
     branch: input.branch,
     head,
@@ -46,6 +51,7 @@ export async function commitLockToBranch(input: CommitLockInput, deps: GitHubDep
     expectedFrom: input.expectedHead ? 'flag' : 'lock',
     current: current?.content ?? null,
     next,
+    sameButCreatedAt,
     force: input.force,
   });
   const base = { branch: input.branch, path: input.lockPath, lockId: lockId(input.lock), previousHead: head };
