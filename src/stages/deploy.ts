@@ -1,6 +1,7 @@
 import type { EnvironmentConfig } from '../config/environments.js';
 import { InputError, LockstepError } from '../errors.js';
 import { describeLease } from '../environments/lease/decideLease.js';
+import { keepLease } from '../environments/lease/keepLease.js';
 import { RolloutFailed, type DeployTarget, type DesiredState, type Lease, type LiveState, type MigrationRun, type ProgressSink, type ProposedChange } from '../environments/target.js';
 import { lockId } from '../lock/integrity.js';
 import type { ReleaseLock } from '../lock/schema.js';
@@ -85,6 +86,12 @@ export async function deployLock(input: DeployInput): Promise<DeployResult> {
     });
   }
   if (lease.tookOverStale) progress(`took over a stale lease of ${describeLease(lease.tookOverStale, now())}`);
+  const keeper = keepLease({
+    renew: () => target.acquireLease(input.holder, input.config.lease.ttlMs, now()),
+    ttlMs: input.config.lease.ttlMs,
+    onLost: (heldBy) => progress(`lost the lease of ${environment} to ${describeLease(heldBy, now())}`),
+    onError: (error) => progress(`could not renew the lease (retrying): ${(error as Error).message}`),
+  });
 
   let previous: LiveState | null = null;
   let proposal: ProposedChange | null = null;
@@ -105,7 +112,9 @@ export async function deployLock(input: DeployInput): Promise<DeployResult> {
       await restoreAfter(input, previous, failure);
     }
   } finally {
-    await target.releaseLease(input.holder).catch((error: unknown) => progress(`could not release the lease: ${(error as Error).message}`));
+    await keeper.stop();
+    // A lease another run took over is theirs: releasing it would free the environment under them.
+    if (!keeper.lost()) await target.releaseLease(input.holder).catch((error: unknown) => progress(`could not release the lease: ${(error as Error).message}`));
   }
   progress(proposal ? `lock ${id} is proposed for ${environment} in ${proposal.where}; it deploys when merged` : `${environment} runs lock ${id}`);
   return {

@@ -10,6 +10,9 @@ import { stringify } from 'yaml';
 import { renderLockComment } from '../../src/github/lockComment.js';
 import { isSticky, readLockMarker, stickyMarker } from '../../src/github/markers.js';
 import { renderPromotionBody } from '../../src/github/promotionBody.js';
+import { decideLease, defaultHolder, newLease } from '../../src/environments/lease/decideLease.js';
+import { keepLease } from '../../src/environments/lease/keepLease.js';
+import type { Lease, LeaseResult } from '../../src/environments/target.js';
 import { diffLocks } from '../../src/lock/diff.js';
 import { sealLock } from '../../src/lock/integrity.js';
 import type { ReleaseLock } from '../../src/lock/schema.js';
@@ -258,5 +261,47 @@ describe('item 5: lock metadata is escaped in every renderer and steers nothing'
     } finally {
       await gh.stop();
     }
+  });
+});
+
+describe('item 12: a deploy keeps its lease for as long as it runs', () => {
+  /** One environment's lease, kept as every target keeps it: through decideLease. */
+  function leaseStore() {
+    let current: Lease | null = null;
+    return {
+      acquire(holder: string, ttlMs: number): LeaseResult {
+        const now = new Date();
+        const decision = decideLease(current, holder, now);
+        if (decision.action === 'refuse') return { acquired: false, heldBy: decision.heldBy };
+        current = newLease(holder, ttlMs, now);
+        return { acquired: true, lease: current };
+      },
+    };
+  }
+  attack('12: a second deploy cannot take over a long deploy whose TTL has passed', async () => {
+    const store = leaseStore();
+    const ttlMs = 300;
+    assert.ok(store.acquire('run-a', ttlMs).acquired);
+    let renewals = 0;
+    const keeper = keepLease({
+      renew: async () => {
+        renewals += 1;
+        return store.acquire('run-a', ttlMs);
+      },
+      ttlMs,
+      onLost: () => assert.fail('the lease was lost'),
+      onError: (error) => assert.fail(String(error)),
+    });
+    await new Promise((resolve) => setTimeout(resolve, ttlMs * 3));
+    assert.equal(store.acquire('run-b', ttlMs).acquired, false, 'run-b is refused long after one TTL');
+    assert.ok(renewals >= 4, `renewed every TTL/3 (${renewals} times)`);
+    await keeper.stop();
+    await new Promise((resolve) => setTimeout(resolve, ttlMs + 50));
+    assert.equal(store.acquire('run-b', ttlMs).acquired, true, 'once no longer renewed, the lease expires');
+  });
+  attack('12: the holder names the run (CI run id, else host and pid)', async () => {
+    assert.equal(defaultHolder({ GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2', GITHUB_REPOSITORY: 'acme/shop' }, 'runner', 'h', 9), 'github:acme/shop/actions/runs/77/2');
+    assert.equal(defaultHolder({ CI_JOB_ID: '5', CI_PROJECT_PATH: 'acme/shop' }, 'runner', 'h', 9), 'gitlab:acme/shop/-/jobs/5');
+    assert.equal(defaultHolder({}, 'ana', 'laptop', 4242), 'ana@laptop:4242');
   });
 });

@@ -30,6 +30,10 @@ export function defaultHolder(env: NodeJS.ProcessEnv, user: string, host: string
     const attempt = env.GITHUB_RUN_ATTEMPT ? `/${env.GITHUB_RUN_ATTEMPT}` : '';
     return `github:${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}`;
   }
+  // Other CI systems: their run (job) id, so a lease names the run to look at.
+  if (env.CI_JOB_ID && env.CI_PROJECT_PATH) return `gitlab:${env.CI_PROJECT_PATH}/-/jobs/${env.CI_JOB_ID}`;
+  if (env.BUILDKITE_BUILD_ID) return `buildkite:${env.BUILDKITE_PIPELINE_SLUG ?? 'pipeline'}/builds/${env.BUILDKITE_BUILD_ID}`;
+  if (env.CIRCLE_WORKFLOW_ID) return `circleci:${env.CIRCLE_PROJECT_REPONAME ?? 'project'}/workflows/${env.CIRCLE_WORKFLOW_ID}`;
   return `${user}@${host}:${pid}`;
 }
 
