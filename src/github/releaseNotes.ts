@@ -1,5 +1,5 @@
 import { diffLocks } from '../lock/diff.js';
-import { lockHeadline, renderDiffMarkdown, renderLockMarkdown } from '../lock/render.js';
+import { lockHeadlineMarkdown, renderDiffMarkdown, renderLockMarkdown } from '../lock/render.js';
 import type { ReleaseLock } from '../lock/schema.js';
 import { lockMarker } from './markers.js';
 
@@ -14,7 +14,7 @@ export function releaseAssetName(tag: string): string {
 }
 
 export function renderReleaseNotes(tag: string, lock: ReleaseLock, previous: PreviousReleaseLock): string {
-  const lines = [`## ${tag}`, '', lockHeadline(lock), '', '### Services', '', renderLockMarkdown(lock).trimEnd(), ''];
+  const lines = [`## ${tag}`, '', lockHeadlineMarkdown(lock), '', '### Services', '', renderLockMarkdown(lock).trimEnd(), ''];
   if (previous.state === 'found') {
     lines.push(`### Changes since ${previous.tag}`, '', renderDiffMarkdown(diffLocks(previous.lock, lock)).trimEnd(), '', `<sub>Compared with ${previous.from}.</sub>`);
   } else if (previous.state === 'unavailable') {

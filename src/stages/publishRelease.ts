@@ -2,7 +2,8 @@ import { previousRelease, type ReleaseVersion } from '../environments/releases/v
 import { LockstepError } from '../errors.js';
 import type { GitHubDeps, GitHubPort, ReleaseInfo } from '../github/port.js';
 import { releaseAssetName, renderReleaseNotes, type PreviousReleaseLock } from '../github/releaseNotes.js';
-import { classifyLockBytes, readRemoteLock } from '../github/remoteLock.js';
+import { readReleasedLock } from '../github/releasedLock.js';
+import { readRemoteLock } from '../github/remoteLock.js';
 import { lockId } from '../lock/integrity.js';
 import type { ReleaseLock } from '../lock/schema.js';
 import { serializeLock } from '../lock/serialize.js';
@@ -33,16 +34,8 @@ export interface PublishReleaseResult {
 async function previousLock(github: GitHubPort, releases: ReleaseInfo[], version: ReleaseVersion, archiveDir: string): Promise<PreviousReleaseLock> {
   const previous = previousRelease(releases, version, (release) => (release.draft ? null : release.tag));
   if (!previous) return { state: 'none' };
-  const assets = await github.listReleaseAssets(previous.id);
-  const asset = assets.find((item) => item.name === releaseAssetName(previous.tag)) ?? assets.find((item) => item.name.endsWith('.lock.yaml'));
-  if (asset) {
-    const found = classifyLockBytes(`${asset.name} of ${previous.tag}`, await github.downloadReleaseAsset(asset.id));
-    if (found.state === 'valid') return { state: 'found', tag: previous.tag, lock: found.lock, from: `the lock attached to ${previous.tag}` };
-    return { state: 'unavailable', tag: previous.tag, problem: found.state === 'invalid' ? found.problem : 'empty asset' };
-  }
-  const archived = await readRemoteLock(github, `${archiveDir}/${previous.tag}.lock.yaml`, previous.tag);
-  if (archived.state === 'valid') return { state: 'found', tag: previous.tag, lock: archived.lock, from: `\`${archived.label}\`` };
-  return { state: 'unavailable', tag: previous.tag, problem: archived.state === 'invalid' ? archived.problem : `no lock asset and no ${archived.label}` };
+  const found = await readReleasedLock(github, previous, archiveDir);
+  return { ...found, tag: previous.tag };
 }
 
 /**

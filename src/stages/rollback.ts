@@ -1,5 +1,7 @@
 import { InputError, LockstepError } from '../errors.js';
-import { listReleases } from '../environments/releases/archive.js';
+import { listReleases, type SkippedRelease } from '../environments/releases/archive.js';
+import type { ReleasedLock } from '../github/releasedLock.js';
+import { lockId } from '../lock/integrity.js';
 import { chooseRollback } from '../environments/releases/selectRelease.js';
 import { deployLock, type DeployInput, type DeployResult } from './deploy.js';
 
@@ -7,6 +9,12 @@ export interface RollbackInput extends Omit<DeployInput, 'lock'> {
   releasesDir: string;
   /** A version to return to; by default the release before the one live. */
   to?: string;
+  /**
+   * The lock the release itself carries (its GitHub asset, or the file at its tag). The archive on
+   * disk is only as trustworthy as whoever last wrote to it: the lock deployed must be the released
+   * one. Undefined where no GitHub is reachable: the rollback then says it was not verified.
+   */
+  releasedLock?: (tag: string) => Promise<ReleasedLock>;
 }
 
 export interface RollbackResult {
@@ -20,7 +28,13 @@ export interface RollbackResult {
  * lease, restore on failure): only digests move, nothing is rebuilt.
  */
 export async function rollback(input: RollbackInput): Promise<RollbackResult> {
-  const releases = await listReleases(input.releasesDir);
+  const skipped: SkippedRelease[] = [];
+  const releases = await listReleases(input.releasesDir, (entry) => {
+    skipped.push(entry);
+    input.progress(`warning: skipping archived release ${entry.version}: ${entry.problem}`);
+  });
+  const unusable = skipped.find((entry) => entry.version === input.to);
+  if (unusable) throw new InputError('--to', undefined, `the archived lock of ${unusable.version} cannot be used: ${unusable.problem}`);
   const live = await input.target.readLive();
   const choice = chooseRollback(releases, live.lockIntegrity, input.to);
   if (!choice.ok) {
@@ -29,10 +43,30 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   }
   const release = releases.find((candidate) => candidate.version === choice.release.version)!;
   input.progress(`rolling ${input.environment} back to ${release.version}${choice.live ? ` (live: ${choice.live.version})` : ''}`);
+  await verifyAgainstRelease(input, release.version, release.lock.integrity, release.file);
   const deploy = await deployLock({ ...input, lock: release.lock });
   return {
     from: { version: choice.live?.version ?? null, integrity: live.lockIntegrity },
     to: { version: release.version, lockPath: release.file, integrity: release.integrity },
     deploy,
   };
+}
+
+async function verifyAgainstRelease(input: RollbackInput, tag: string, integrity: string, file: string): Promise<void> {
+  if (!input.releasedLock) {
+    input.progress(`warning: ${file} was not checked against release ${tag} (no GitHub token): it is deployed as archived`);
+    return;
+  }
+  const released = await input.releasedLock(tag);
+  if (released.state !== 'found') {
+    throw new LockstepError('PROVENANCE', `refusing to roll back to ${tag}: the release's own lock cannot be read (${released.problem})`, {
+      hint: `the archived ${file} is deployed only when it matches the lock of release ${tag}`,
+    });
+  }
+  if (released.lock.integrity !== integrity) {
+    throw new LockstepError('PROVENANCE', `refusing to roll back to ${tag}: ${file} is lock ${lockId({ integrity })}, but ${released.from} is lock ${lockId(released.lock)}`, {
+      hint: 'the archive was changed after the release; restore it from the release asset',
+    });
+  }
+  input.progress(`${file} matches ${released.from}`);
 }

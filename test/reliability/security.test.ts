@@ -18,7 +18,9 @@ import { sealLock } from '../../src/lock/integrity.js';
 import type { ReleaseLock } from '../../src/lock/schema.js';
 import { serializeLock } from '../../src/lock/serialize.js';
 import { redact, redactDeep, registerSecret } from '../../src/render/redact.js';
+import { readReleasedLock } from '../../src/github/releasedLock.js';
 import { commitLockToBranch } from '../../src/stages/commitLock.js';
+import { rollback, type RollbackInput } from '../../src/stages/rollback.js';
 import { commentLockOnPullRequest } from '../../src/stages/prComment.js';
 import { portFor } from '../doubles/github/connect.js';
 import { startGitHubDouble } from '../doubles/github/server.js';
@@ -303,5 +305,83 @@ describe('item 12: a deploy keeps its lease for as long as it runs', () => {
     assert.equal(defaultHolder({ GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2', GITHUB_REPOSITORY: 'acme/shop' }, 'runner', 'h', 9), 'github:acme/shop/actions/runs/77/2');
     assert.equal(defaultHolder({ CI_JOB_ID: '5', CI_PROJECT_PATH: 'acme/shop' }, 'runner', 'h', 9), 'gitlab:acme/shop/-/jobs/5');
     assert.equal(defaultHolder({}, 'ana', 'laptop', 4242), 'ana@laptop:4242');
+  });
+});
+
+describe('item 7: rollback deploys only the released lock, and one bad archive entry blocks nothing', () => {
+  const lockA = makeLock({ catalog: service('catalog', { tag: 'sha-aaaaaaa' }), cart: service('cart') });
+  const lockC = makeLock({ catalog: service('catalog', { tag: 'sha-ccccccc' }), cart: service('cart') });
+  const forged = makeLock({ catalog: service('catalog', { tag: 'sha-fffffff', image: 'localhost:5000/evil/catalog' }), cart: service('cart') });
+
+  /** A target that records every call: a refused rollback must not reach past reading what runs. */
+  function recordingTarget(live: string) {
+    const calls: string[] = [];
+    const target = new Proxy({}, {
+      get: (_target, name: string) => {
+        if (name === 'then') return undefined;
+        return async () => {
+          calls.push(name);
+          if (name === 'readLive') return { lockIntegrity: live, services: {} };
+          throw new Error(`stop: ${name}`);
+        };
+      },
+    });
+    return { target, calls };
+  }
+
+  async function archive(files: Record<string, string>): Promise<string> {
+    const dir = await scratchDir('sec-archive');
+    for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
+    return dir;
+  }
+
+  function input(dir: string, target: object, lines: string[], releasedLock?: RollbackInput['releasedLock']): RollbackInput {
+    const registry = new Proxy({}, { get: () => async () => { throw new Error('stop: registry'); } });
+    return {
+      environment: 'production',
+      config: { protected: true, lease: { ttlMs: 60_000 }, health: { dependencies: [] } } as never,
+      target: target as never,
+      registry: registry as never,
+      holder: 'security-test',
+      configFile: 'c.yaml',
+      progress: (line: string) => lines.push(line),
+      releasesDir: dir,
+      releasedLock,
+    };
+  }
+
+  attack('7: an archived lock edited after the release is refused before anything is deployed', async () => {
+    const gh = await startGitHubDouble();
+    const dir = await archive({ 'v1.0.0.lock.yaml': serializeLock(forged), 'v1.1.0.lock.yaml': serializeLock(lockC) });
+    try {
+      const commit = gh.commit('main', { 'README.md': 'x\n' });
+      gh.seedRelease({ tag: 'v1.0.0', commit, assets: { 'v1.0.0.lock.yaml': Buffer.from(serializeLock(lockA)) } });
+      const github = portFor(gh);
+      const releasedLock = async (tag: string) => readReleasedLock(github, (await github.getReleaseByTag(tag))!, 'locks/releases');
+      const { target, calls } = recordingTarget(lockC.integrity);
+      const lines: string[] = [];
+      await assert.rejects(rollback(input(dir, target, lines, releasedLock)), (error: Error & { code?: string }) => error.code === 'PROVENANCE' && /v1\.0\.0/.test(error.message));
+      assert.deepEqual(calls, ['readLive'], 'nothing but reading what runs');
+      assert.deepEqual(gh.violations, []);
+    } finally {
+      await gh.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  attack('7: one unreadable archive entry is skipped with a warning, not a failed rollback', async () => {
+    const dir = await archive({ 'v1.0.0.lock.yaml': serializeLock(lockA), 'v1.0.1.lock.yaml': 'apiVersion: [broken\n', 'v1.1.0.lock.yaml': serializeLock(lockC) });
+    try {
+      const { target } = recordingTarget(lockC.integrity);
+      const lines: string[] = [];
+      // It gets as far as the deploy's registry check (which this stand-in registry fails): chosen and verified.
+      await assert.rejects(rollback(input(dir, target, lines, async () => ({ state: 'found', lock: lockA, from: 'the lock attached to v1.0.0' }))), /digests/);
+      assert.ok(lines.some((line) => /warning: skipping archived release v1\.0\.1/.test(line)), lines.join('\n'));
+      assert.ok(lines.some((line) => /rolling production back to v1\.0\.0/.test(line)));
+      assert.ok(lines.some((line) => /matches the lock attached to v1\.0\.0/.test(line)));
+      await assert.rejects(rollback({ ...input(dir, target, [], undefined), to: 'v1.0.1' }), /--to: the archived lock of v1\.0\.1 cannot be used/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { recordArtifacts, recordTests } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
+import type { LockstepConfig } from '../../config/schema.js';
+import { envVarName } from '../parse.js';
 import { parseReleaseVersion } from '../../environments/releases/version.js';
 import { InputError, LockstepError } from '../../errors.js';
 import { appendFile } from 'node:fs/promises';
@@ -139,7 +141,8 @@ report: ${result.summaryFile}`);
     .option('--to <version>', 'the archived release to return to, e.g. v1.4.2')
     .option('--releases-dir <dir>', "where archived releases are (default: the config's github.releaseArchiveDir)")
     .option('--holder <name>', 'who deploys, shown to a concurrent run')
-    .action(async (options: { env: string; to?: string; releasesDir?: string; holder?: string }, command: Command) => {
+    .option('--token-env <name>', "the variable holding a GitHub token, to check the archived lock against the release's own (skipped, with a warning, when unset)", envVarName, 'GITHUB_TOKEN')
+    .action(async (options: { env: string; to?: string; releasesDir?: string; holder?: string; tokenEnv: string }, command: Command) => {
       warmUpCompose();
       const global = command.optsWithGlobals<GlobalOptions>();
       const { rollback } = await import('../../stages/rollback.js');
@@ -150,7 +153,8 @@ report: ${result.summaryFile}`);
       try {
         const { configuredReleasesDir } = await import('../../environments/releases/archive.js');
         const releasesDir = options.releasesDir ?? configuredReleasesDir(context.lockstep, global.config);
-        const result = await rollback({ ...context, releasesDir, to: options.to });
+        const releasedLock = process.env[options.tokenEnv] ? await releasedLockFromGitHub(context.lockstep.github, global.config, options.tokenEnv) : undefined;
+        const result = await rollback({ ...context, releasesDir, to: options.to, releasedLock });
         emit(global, result, () => `${renderDeployed(result.deploy)}rolled back from ${result.from.version ?? result.from.integrity ?? 'nothing'} to ${result.to.version}\n`);
       } finally {
         context.registry.close();
@@ -165,6 +169,18 @@ report: ${result.summaryFile}`);
  */
 function warmUpCompose(): void {
   import('../../compose/composeCommand.js').then(({ detectCompose }) => detectCompose()).catch(() => undefined);
+}
+
+/** Reads the lock a release carries on GitHub (asset, else the archived file at its tag). */
+async function releasedLockFromGitHub(config: LockstepConfig['github'], configFile: string, tokenEnv: string) {
+  const { connectGitHub } = await import('../../github/connect.js');
+  const { readReleasedLock } = await import('../../github/releasedLock.js');
+  const github = connectGitHub({ tokenEnv, config, configFile, onNotice: progress });
+  return async (tag: string) => {
+    const release = await github.getReleaseByTag(tag);
+    if (!release) return { state: 'unavailable' as const, problem: `there is no GitHub release ${tag}` };
+    return readReleasedLock(github, release, config.releaseArchiveDir);
+  };
 }
 
 async function deployContext(configFile: string, environment: string, holder: string | undefined) {

@@ -2,6 +2,7 @@ import { access, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import type { LockstepConfig } from '../../config/schema.js';
+import { LockstepError } from '../../errors.js';
 import { readLock } from '../../lock/read.js';
 import type { ReleaseLock } from '../../lock/schema.js';
 import type { ArchivedRelease } from './selectRelease.js';
@@ -30,8 +31,19 @@ export function releaseFile(dir: string, version: string): string {
   return join(dir, `${version}${suffix}`);
 }
 
-/** Every archived release, each lock read and verified: a tampered archive is an error, not a candidate. */
-export async function listReleases(dir: string): Promise<Array<ArchivedRelease & { lock: ReleaseLock }>> {
+/** An archive entry that could not be used, and why. */
+export interface SkippedRelease {
+  version: string;
+  file: string;
+  problem: string;
+}
+
+/**
+ * Every archived release, each lock read and verified. An entry that cannot be read or fails its
+ * checks is never a candidate; it is reported through `onSkip` and the others stay usable, so one bad
+ * file does not block every rollback.
+ */
+export async function listReleases(dir: string, onSkip: (skipped: SkippedRelease) => void = () => {}): Promise<Array<ArchivedRelease & { lock: ReleaseLock }>> {
   let entries: string[];
   try {
     entries = await readdir(dir);
@@ -45,8 +57,13 @@ export async function listReleases(dir: string): Promise<Array<ArchivedRelease &
     const version = entry.slice(0, -suffix.length);
     if (!parseReleaseVersion(version)) continue;
     const file = join(dir, entry);
-    const lock = await readLock(file);
-    releases.push({ version, file, integrity: lock.integrity, lock });
+    try {
+      const lock = await readLock(file);
+      releases.push({ version, file, integrity: lock.integrity, lock });
+    } catch (error) {
+      if (!(error instanceof LockstepError)) throw error;
+      onSkip({ version, file, problem: error.message });
+    }
   }
   return releases;
 }
