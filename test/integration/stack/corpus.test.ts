@@ -13,11 +13,10 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { detectCompose } from '../../../src/compose/composeCommand.js';
 import { loadComposeGraph } from '../../../src/compose/loadGraph.js';
 import { serializeLock } from '../../../src/lock/serialize.js';
 import { runCli } from '../../support/cli.js';
-import { docker, dockerUnavailableReason, projectResources, removeProjectResources, testImages } from '../../support/docker.js';
+import { docker, composeUnavailableReason, projectResources, removeProjectResources, testImages } from '../../support/docker.js';
 import { dockerBuild, dockerPush } from '../../support/dockerBuild.js';
 import { makeLock, service } from '../../support/lockFixtures.js';
 import { startRegistry, type StartedRegistry } from '../../support/registry.js';
@@ -115,14 +114,7 @@ async function deriveCompose(dir: string, sample: Sample, imageOf: (service: str
   return Object.keys(graph.services);
 }
 
-const why = await (async () => {
-  const dockerProblem = await dockerUnavailableReason();
-  if (dockerProblem) return `docker is unavailable: ${dockerProblem}`;
-  return detectCompose().then(
-    () => undefined,
-    (error: Error) => `no compose: ${error.message}`,
-  );
-})();
+const why = await composeUnavailableReason();
 
 describe('lockstep stack up on real compose files of the corpus', { skip: why ?? false }, () => {
   let registry: StartedRegistry;
