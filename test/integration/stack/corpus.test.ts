@@ -26,6 +26,8 @@ const run = `${process.pid}-${randomBytes(3).toString('hex')}`;
 
 interface Sample {
   name: string;
+  /** A suite `stack test` runs against the stack (file name -> test source), if any. */
+  suite?: Record<string, string>;
   /** The sample's folder in the corpus, copied whole (compose file, .env, env files). */
   folder: string;
   composeFile: string;
@@ -56,6 +58,17 @@ const samples: Sample[] = [
   {
     name: 'example-voting-app',
     folder: 'example-voting-app',
+    // Only custom networks (front-tier, back-tier): the suite must still reach the services.
+    suite: {
+      'reach.test.mjs': [
+        "import assert from 'node:assert/strict';",
+        "import { it } from 'node:test';",
+        "for (const name of ['vote', 'worker', 'redis', 'db']) {",
+        '  it(`reaches ${name} by name`, async () => assert.equal((await fetch(`http://${name}:8080`)).status, 200));',
+        '}',
+        '',
+      ].join('\n'),
+    },
     composeFile: 'docker-compose.yml',
     check: async (project) => {
       const networks = JSON.parse(await docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', await containerOf(project, 'vote')])) as Record<string, unknown>;
@@ -154,9 +167,20 @@ describe('lockstep stack up on real compose files of the corpus', { skip: why ??
         locked[name] = service(name, { image: repository(name), tag: 'test', digest });
       }
       const configFile = join(dir, 'lockstep.config.yaml');
+      const suites = [];
+      if (sample.suite) {
+        await mkdir(join(dir, 'suite'));
+        for (const [file, text] of Object.entries(sample.suite)) await writeFile(join(dir, 'suite', file), text);
+        suites.push({ name: 'reach', image: testImages().node, directory: 'suite', command: ['node', '--test-reporter=tap', ...Object.keys(sample.suite)], timeout: '2m' });
+      }
       await writeFile(
         configFile,
-        stringify({ apiVersion: 'lockstep/v1', kind: 'Config', services: { [names[0]!]: { path: names[0], image: repository(names[0]!) } }, stack: { composeFile: sample.composeFile } }),
+        stringify({
+          apiVersion: 'lockstep/v1',
+          kind: 'Config',
+          services: { [names[0]!]: { path: names[0], image: repository(names[0]!) } },
+          stack: { composeFile: sample.composeFile, suites },
+        }),
       );
       const lockFile = join(dir, 'release.lock.yaml');
       await writeFile(lockFile, serializeLock(makeLock(locked)));
@@ -172,6 +196,11 @@ describe('lockstep stack up on real compose files of the corpus', { skip: why ??
         assert.equal(entry.image, `${locked[entry.service]!.image}@${locked[entry.service]!.digest}`, `${entry.service} runs the locked digest`);
       }
       await sample.check(project);
+      if (sample.suite) {
+        const tested = await runCli(['-c', configFile, 'stack', 'test', '--project', project, '--report', join(dir, 'report')], { cwd: dir });
+        assert.equal(tested.code, 0, `${tested.stdout}\n${tested.stderr}`);
+        assert.match(await readFile(join(dir, 'report', 'reach.xml'), 'utf8'), /<testsuite name="reach" tests="4" failures="0"/);
+      }
 
       const down = await runCli(['-c', configFile, 'stack', 'down', '--project', project], { cwd: dir });
       assert.equal(down.code, 0, down.stderr);
