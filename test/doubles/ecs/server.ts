@@ -198,8 +198,9 @@ export class EcsDouble {
         environment: [{ name: 'LOG_LEVEL', value: 'info' }],
         logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${seed.family}`, 'awslogs-region': this.region, 'awslogs-stream-prefix': 'ecs' } },
       })),
-      ...(seed.taskTags ? { tags: seed.taskTags } : {}),
     });
+    // Set as AWS would, so they may carry the reserved `aws:` prefix a register is refused for.
+    revision.tags = (seed.taskTags ?? []).map((tag) => ({ ...tag }));
     const now = Date.now();
     const desired = seed.desiredCount ?? 2;
     this.services.set(`${seed.cluster}/${seed.name}`, {

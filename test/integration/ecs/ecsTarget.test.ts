@@ -62,7 +62,7 @@ describe('ecs target against an ECS API double validated against the ECS API mod
   beforeEach(async () => {
     double = await startEcsDouble({ rolloutDelayMs: 150, failAfterMs: 300 });
     double.seedCluster(cluster);
-    double.seedService({ cluster, name: 'catalog', family: 'shop-catalog', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }, { name: 'envoy', image: sidecar }], taskTags: [{ key: 'team', value: 'shop' }] });
+    double.seedService({ cluster, name: 'catalog', family: 'shop-catalog', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }, { name: 'envoy', image: sidecar }], taskTags: [{ key: 'team', value: 'shop' }, { key: 'aws:cloudformation:stack-name', value: 'shop-catalog' }] });
     // web and worker are two containers of one ECS service.
     double.seedService({ cluster, name: 'storefront', family: 'shop-storefront', containers: [{ name: 'web', image: 'localhost:5000/acme/web:v1' }, { name: 'worker', image: 'localhost:5000/acme/worker:v1' }] });
   });
