@@ -186,7 +186,15 @@ async function deployContext(configFile: string, environment: string, holder: st
   };
 }
 
-function renderDeployed(result: { environment: string; lockId: string; services: Array<{ service: string; image: string }>; durationMs: number }): string {
+function renderDeployed(result: {
+  environment: string;
+  lockId: string;
+  outcome: 'deployed' | 'proposed';
+  proposal: { where: string } | null;
+  services: Array<{ service: string; image: string }>;
+  durationMs: number;
+}): string {
+  if (result.outcome === 'proposed') return `⧗ lock ${result.lockId} proposed for ${result.environment} in ${result.proposal?.where ?? 'a pull request'}; it deploys when merged\n`;
   const width = Math.max(...result.services.map((entry) => entry.service.length));
   const lines = result.services.map((entry) => `  ${entry.service.padEnd(width)}  ${entry.image}`);
   return `✔ ${result.environment} runs lock ${result.lockId} (${(result.durationMs / 1000).toFixed(1)} s)\n${lines.join('\n')}\n`;
