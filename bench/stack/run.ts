@@ -17,8 +17,9 @@ import { DockerApi } from '../../src/docker/api.js';
 import { projectContainers } from '../../src/docker/containers.js';
 import { resolveDockerHost } from '../../src/docker/host.js';
 import { createExampleSystem, removeSandboxTags, writeSandboxLock, type ExampleSystem } from '../../src/sandbox/exampleSystem.js';
-import { startRegistry } from '../../test/support/registry.js';
-import { removeProjectResources } from '../../test/support/docker.js';
+import { startRegistry } from '../../support/registry.js';
+import { removeProjectResources } from '../../support/docker.js';
+import { writeRows } from '../support/results.js';
 import { median, timed } from '../support/timing.js';
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -99,7 +100,16 @@ try {
   console.log(`  rounds:                ${rounds}`);
   console.log(`  lockstep stack up+down ${times.lockstep.map((t) => t.toFixed(2)).join(' / ')} s (median ${median(times.lockstep).toFixed(2)} s)`);
   console.log(`  ${compose.version === 2 ? 'docker compose up --wait' : 'docker-compose up + poll'}+down ${times.plain.map((t) => t.toFixed(2)).join(' / ')} s (median ${median(times.plain).toFixed(2)} s)`);
-  console.log(`  ratio lockstep / compose: ${ratio.toFixed(2)}x (goal <= 1.30x)`);
+  console.log(`  ratio lockstep / compose: ${ratio.toFixed(2)}x (goal <= 1.15x)`);
+  await writeRows('stack', [
+    {
+      benchmark: `\`bench/stack\` (up + down, median of ${rounds})`,
+      lockstep: `${median(times.lockstep).toFixed(2)} s`,
+      peer: `\`${compose.version === 2 ? 'docker compose up --wait' : 'docker-compose up -d'}\` + health poll + \`down\`: ${median(times.plain).toFixed(2)} s`,
+      ratio: `${ratio.toFixed(2)}×`,
+      goal: `≤ 1.15×: ${ratio <= 1.15 ? 'met' : 'not met'}`,
+    },
+  ]);
 } finally {
   await removeProjectResources(lsProject).catch(() => {});
   await removeProjectResources(plainProject).catch(() => {});

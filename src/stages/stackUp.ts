@@ -1,6 +1,5 @@
 import { dirname } from 'node:path';
 import { runCompose, type ComposeCommand } from '../compose/composeCommand.js';
-import { missingImages, pullImage } from '../compose/images.js';
 import type { Environment } from '../compose/interpolate.js';
 import { pinServices } from '../compose/override.js';
 import type { LockstepConfig } from '../config/schema.js';
@@ -12,6 +11,7 @@ import { readLock } from '../lock/read.js';
 import { DockerApi } from '../docker/api.js';
 import { projectContainers, type Container } from '../docker/containers.js';
 import { resolveDockerHost, type DockerHost } from '../docker/host.js';
+import { missingImages, pullImage } from '../docker/images.js';
 import type { Assessment, ServiceReadiness } from '../docker/readiness.js';
 import { describeCulprits, notReady, serviceNames, waitReady, type ComposeProgress } from '../docker/waitReady.js';
 import { openStack, type StackContext } from '../stack/context.js';
@@ -84,9 +84,12 @@ export async function stackUp(input: StackUpInput, deps: StackUpDeps): Promise<S
   );
   deps.progress(`stack up: ${input.project}: lock ${id}, ${Object.keys(pins).length} pinned services of ${stack.graph.startOrder.length}`);
 
+  const env = input.env ? { ...process.env, ...input.env } : undefined;
+  const host = resolveDockerHost(undefined, env);
+  const docker = { host, api: new DockerApi(host), env };
   try {
-    await pullMissing(Object.values(pins), deps, deadline);
-    const containers = await startAndWait(stack, input, deps, deadline);
+    await pullMissing(docker, Object.values(pins), deps, deadline);
+    const containers = await startAndWait(docker, stack, input, deps, deadline);
     return {
       project: input.project,
       network: stackNetwork(input.project),
@@ -115,13 +118,13 @@ export async function stackUp(input: StackUpInput, deps: StackUpDeps): Promise<S
   }
 }
 
-async function pullMissing(pins: PinnedImage[], deps: StackUpDeps, deadline: number): Promise<void> {
-  const missing = new Set(await missingImages(pins.map((pin) => pin.reference), { signal: deps.signal }));
+async function pullMissing(docker: { host: DockerHost; api: DockerApi }, pins: PinnedImage[], deps: StackUpDeps, deadline: number): Promise<void> {
+  const missing = new Set(await missingImages(docker.api, pins.map((pin) => pin.reference)));
   const queue = pins.filter((pin) => missing.has(pin.reference));
   const worker = async () => {
     for (let pin = queue.shift(); pin; pin = queue.shift()) {
       deps.progress(`stack up: pulling ${pin.service} ${pin.reference}`);
-      await pullImage(pin.service, pin.reference, { signal: deps.signal, timeoutMs: Math.max(1000, deadline - Date.now()) });
+      await pullImage(docker.host, pin.reference, { forWhat: pin.service, signal: deps.signal, timeoutMs: Math.max(1000, deadline - Date.now()) });
     }
   };
   await Promise.all(Array.from({ length: Math.min(pullConcurrency, queue.length) }, worker));
@@ -129,13 +132,16 @@ async function pullMissing(pins: PinnedImage[], deps: StackUpDeps, deadline: num
 
 type UpState = { done: false } | { done: true; result?: RunResult; error?: unknown };
 
-async function startAndWait(stack: StackContext, input: StackUpInput, deps: StackUpDeps, deadline: number): Promise<Container[]> {
+async function startAndWait(
+  { host, api, env }: { host: DockerHost; api: DockerApi; env: NodeJS.ProcessEnv | undefined },
+  stack: StackContext,
+  input: StackUpInput,
+  deps: StackUpDeps,
+  deadline: number,
+): Promise<Container[]> {
   const upAbort = new AbortController();
   const signal = deps.signal ? AbortSignal.any([deps.signal, upAbort.signal]) : upAbort.signal;
   const state: { up: UpState } = { up: { done: false } };
-  const env = input.env ? { ...process.env, ...input.env } : undefined;
-  const host = resolveDockerHost(undefined, env);
-  const api = new DockerApi(host);
   const upRun = runCompose(
     deps.compose,
     {

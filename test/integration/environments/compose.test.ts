@@ -13,9 +13,9 @@ import { changeService, writeSandboxLock } from '../../../src/sandbox/exampleSys
 import { readLock } from '../../../src/lock/read.js';
 import type { ReleaseLock } from '../../../src/lock/schema.js';
 import { archiveRelease } from '../../../src/stages/release.js';
-import { docker, dockerUnavailableReason } from '../../support/docker.js';
+import { docker, dockerUnavailableReason } from '../../../support/docker.js';
 import { prepareExampleSystem, type PreparedExampleSystem } from '../../support/exampleSystem.js';
-import { startRegistry, type StartedRegistry } from '../../support/registry.js';
+import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
 import { imagesOf, lockstep, pinned, runningServices, type CliResult } from './cli.js';
 
 const skip = await dockerUnavailableReason();

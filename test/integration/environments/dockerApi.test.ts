@@ -10,7 +10,7 @@ import { DockerApi } from '../../../src/docker/api.js';
 import { containerIds } from '../../../src/docker/containers.js';
 import { resolveDockerHost } from '../../../src/docker/host.js';
 import { ComposeTarget } from '../../../src/environments/targets/compose/composeTarget.js';
-import { docker, dockerUnavailableReason } from '../../support/docker.js';
+import { docker, dockerUnavailableReason } from '../../../support/docker.js';
 
 const skip = await dockerUnavailableReason();
 const socket = '/var/run/docker.sock';

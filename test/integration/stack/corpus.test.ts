@@ -16,10 +16,10 @@ import { parse, stringify } from 'yaml';
 import { loadComposeGraph } from '../../../src/compose/loadGraph.js';
 import { serializeLock } from '../../../src/lock/serialize.js';
 import { runCli } from '../../support/cli.js';
-import { docker, composeUnavailableReason, projectResources, removeProjectResources, testImages } from '../../support/docker.js';
+import { docker, composeUnavailableReason, projectResources, removeProjectResources, testImages } from '../../../support/docker.js';
 import { dockerBuild, dockerPush } from '../../support/dockerBuild.js';
 import { makeLock, service } from '../../support/lockFixtures.js';
-import { startRegistry, type StartedRegistry } from '../../support/registry.js';
+import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
 
 const corpus = fileURLToPath(new URL('../../fixtures/compose-corpus/', import.meta.url));
 const run = `${process.pid}-${randomBytes(3).toString('hex')}`;

@@ -9,9 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { changeService, writeSandboxLock } from '../../../src/sandbox/exampleSystem.js';
-import { docker, composeUnavailableReason, projectResources, removeProjectResources } from '../../support/docker.js';
+import { docker, composeUnavailableReason, projectResources, removeProjectResources } from '../../../support/docker.js';
 import { prepareExampleSystem, type PreparedExampleSystem } from '../../support/exampleSystem.js';
-import { startRegistry, type StartedRegistry } from '../../support/registry.js';
+import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
 
 const cli = fileURLToPath(new URL('../../../bin/lockstep.js', import.meta.url));
 const project = `lsstack-${process.pid}`;

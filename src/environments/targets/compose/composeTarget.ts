@@ -6,7 +6,8 @@ import { addMigrationService, migrationService, pinServices, type ServiceOverrid
 import type { ComposeTargetConfig, HealthConfig } from '../../../config/environments.js';
 import { DockerApi } from '../../../docker/api.js';
 import { containerIds, projectContainers } from '../../../docker/containers.js';
-import { describeHost, docker, dockerEnv, resolveDockerHost, type DockerHost } from '../../../docker/host.js';
+import { describeHost, dockerEnv, resolveDockerHost, type DockerHost } from '../../../docker/host.js';
+import { missingImages, pullImage } from '../../../docker/images.js';
 import { describeCulprits, notReady, serviceNames, waitReady } from '../../../docker/waitReady.js';
 import { LockstepError } from '../../../errors.js';
 import type { RunOptions, RunResult } from '../../../exec/run.js';
@@ -124,18 +125,11 @@ export class ComposeTarget implements DeployTarget {
    */
   async prepare(desired: DesiredState, progress: ProgressSink): Promise<void> {
     await detectCompose();
-    const wanted = [...new Set(Object.values(desired.images))].sort();
-    const present = await Promise.all(wanted.map(async (image) => (await this.api.json(`/images/${image}/json`, { ok: [200, 404] })).status === 200));
-    const missing = wanted.filter((_image, index) => !present[index]);
+    const missing = await missingImages(this.api, Object.values(desired.images));
     if (missing.length === 0) return;
     progress(`pulling ${missing.length} image${missing.length === 1 ? '' : 's'} onto ${describeHost(this.host)}`);
-    const failures: string[] = [];
-    await Promise.all(
-      missing.map(async (image) => {
-        const pulled = await docker(this.host, ['pull', '--quiet', image], { allowFailure: true, timeoutMs: 600_000 });
-        if (pulled.exitCode !== 0) failures.push(`${image}: ${pulled.stderr.trim().split('\n').at(-1) ?? `exit ${pulled.exitCode}`}`);
-      }),
-    );
+    const pulled = await Promise.allSettled(missing.map((image) => pullImage(this.host, image)));
+    const failures = pulled.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
     if (failures.length > 0) throw new LockstepError('DOCKER', `could not pull ${failures.length} image(s); nothing was changed`, { details: failures.sort() });
   }
 

@@ -2,7 +2,7 @@
 // compose project left behind. Arguments always go through execFile arrays, never a shell.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { detectCompose } from '../../src/compose/composeCommand.js';
+import { detectCompose } from '../src/compose/composeCommand.js';
 
 const execFileAsync = promisify(execFile);
 
