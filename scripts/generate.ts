@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { generatedFiles } from '../src/generated/files.js';
+import { configurationDoc, generatedFiles } from '../src/generated/files.js';
 
-const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-for (const [path, content] of Object.entries(generatedFiles(readme))) {
+const current = await readFile(new URL(`../${configurationDoc}`, import.meta.url), 'utf8');
+for (const [path, content] of Object.entries(generatedFiles(current))) {
   await writeFile(new URL(`../${path}`, import.meta.url), content);
   console.log(`wrote ${path}`);
 }

@@ -6,11 +6,12 @@
 //
 // Needs the npm registry (dependencies are downloaded as a user's install would).
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { machine, writeRows } from '../support/results.js';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,15 +47,14 @@ async function main() {
       for (const name of names) entries.push({ name, bytes: await sizeOf(join(modules, name)) });
     }
     entries.sort((a, b) => b.bytes - a.bytes);
-    const machine = `${cpus().length} cores, load average ${loadavg().map((value) => value.toFixed(1)).join(' / ')} (1/5/15 min) at the end`;
-    console.log(machine);
+    console.log(`${machine()} at the end`);
     console.log(`tarball ${mb(info.size)} (unpacked ${mb(info.unpackedSize)}); installed prefix ${mb(total)} in ${entries.length} top-level dependencies (install took ${installSeconds.toFixed(1)} s)`);
     for (const entry of entries.slice(0, 8)) console.log(`  ${entry.name.padEnd(40)} ${mb(entry.bytes)}`);
-    const resultsDir = join(repoRoot, 'bench', 'results');
-    await mkdir(resultsDir, { recursive: true });
-    await writeFile(
-      join(resultsDir, 'install-size.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), machine, tarballBytes: info.size, installedBytes: total, largest: entries.slice(0, 8) }, null, 2)}\n`,
+    const largest = entries.slice(0, 2).map((entry) => `${entry.name} ${mb(entry.bytes)}`).join(', ');
+    await writeRows(
+      'install-size',
+      [{ benchmark: '`bench/install-size` (`npm pack`, `npm i -g` into a temporary prefix)', lockstep: `${mb(total)} installed (tarball ${mb(info.size)}; largest: ${largest})`, peer: '–', ratio: '–', goal: '–' }],
+      { tarballBytes: info.size, installedBytes: total, largest: entries.slice(0, 8) },
     );
   } finally {
     await rm(work, { recursive: true, force: true });

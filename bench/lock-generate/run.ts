@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { pushImages } from '../../test/support/ociPush.js';
-import { startRegistry } from '../../test/support/registry.js';
+import { pushImages } from '../../support/ociPush.js';
+import { startRegistry } from '../../support/registry.js';
+import { writeRows, type BenchRow } from '../support/results.js';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -233,9 +234,21 @@ async function main() {
   for (const line of [headers, widths.map((width) => '-'.repeat(width)), ...rows]) {
     console.log(line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
   }
-  const resultsDir = join(repoRoot, 'bench', 'results');
-  await mkdir(resultsDir, { recursive: true });
-  await writeFile(join(resultsDir, 'lock-generate.json'), `${JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2)}\n`);
+  const benchRows: BenchRow[] = results.flatMap((result) =>
+    result.variants.map((variant) => {
+      const ratio = variant.lockstepMs / result.skopeoMs;
+      const goal = goals[variant.variant][result.n];
+      const cpuRatio = variant.lockstepCpuS !== undefined && result.skopeoCpuS ? ` (CPU: ${(variant.lockstepCpuS / result.skopeoCpuS).toFixed(2)}×)` : '';
+      return {
+        benchmark: `\`bench/lock-generate\`, N=${result.n}, ${variant.variant === 'base' ? 'with' : 'no'} base lock`,
+        lockstep: `${(variant.lockstepMs / 1000).toFixed(2)} s (${variant.requests} requests)`,
+        peer: `\`skopeo inspect\` loop: ${(result.skopeoMs / 1000).toFixed(2)} s`,
+        ratio: `${ratio.toFixed(3)}×${cpuRatio}`,
+        goal: goal === undefined ? '–' : `≤ ${goal}×: ${ratio <= goal ? 'met' : '**not met**'}`,
+      };
+    }),
+  );
+  await writeRows('lock-generate', benchRows, { results });
 }
 
 await main();

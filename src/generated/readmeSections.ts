@@ -1,13 +1,13 @@
 /**
- * README sections that are generated: `<!-- generated:NAME -->` … `<!-- /generated:NAME -->`. The text
- * between the markers is replaced; everything else in the README is written by hand.
+ * Generated sections of the README and docs: `<!-- generated:NAME -->` … `<!-- /generated:NAME -->`. The text
+ * between the markers is replaced; everything else is written by hand.
  */
 export function replaceSection(document: string, name: string, content: string): string {
   const start = `<!-- generated:${name} -->`;
   const end = `<!-- /generated:${name} -->`;
   const from = document.indexOf(start);
   const to = document.indexOf(end);
-  if (from === -1 || to === -1 || to < from) throw new Error(`README.md has no ${start} … ${end} section`);
+  if (from === -1 || to === -1 || to < from) throw new Error(`the document has no ${start} … ${end} section`);
   return `${document.slice(0, from + start.length)}\n${content.trimEnd()}\n${document.slice(to)}`;
 }
 

@@ -227,7 +227,7 @@ describe('the Dagger module as the engine registers it (SDK introspector)', () =
   });
 
 
-  it('matches the Dagger function reference in README.md (LOCKSTEP_UPDATE_DOCS=1 rewrites it)', async () => {
+  it('matches the Dagger function reference in docs/dagger.md (LOCKSTEP_UPDATE_DOCS=1 rewrites it)', async () => {
     const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
     const firstSentence = (text: string) => text.replace(/\s+/g, ' ').trim().split(/(?<=\.)\s/)[0] ?? '';
     const rows = lockstep()
@@ -239,9 +239,9 @@ describe('the Dagger module as the engine registers it (SDK introspector)', () =
       });
     const table = ['| function | arguments | returns | what it does |', '| --- | --- | --- | --- |', ...rows].join('\n');
     const { readSection, replaceSection } = await import('../../../src/generated/readmeSections.js');
-    const readmePath = join(root, 'README.md');
+    const readmePath = join(root, 'docs', 'dagger.md');
     const readme = await readFile(readmePath, 'utf8');
     if (process.env.LOCKSTEP_UPDATE_DOCS === '1') await writeFile(readmePath, replaceSection(readme, 'dagger', table));
-    else assert.equal(readSection(readme, 'dagger'), table, 'README.md Dagger functions are stale: rerun with LOCKSTEP_UPDATE_DOCS=1');
+    else assert.equal(readSection(readme, 'dagger'), table, 'docs/dagger.md Dagger functions are stale: rerun with LOCKSTEP_UPDATE_DOCS=1');
   });
 });

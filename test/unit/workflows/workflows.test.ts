@@ -17,7 +17,8 @@ import { reportDir, secretSources } from '../../../dagger/src/rerunLine.js';
 import { kebab, type ModuleSettings } from '../../../dagger/src/stagePlans.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const dir = join(root, '.github', 'workflows');
+/** The orchestrator workflows `lockstep init` writes into a team's repository (not lockstep's own CI). */
+const dir = join(root, 'templates', 'workflows');
 const files = readdirSync(dir).filter((file) => /\.ya?ml$/.test(file)).sort();
 
 /** The action and its pin: v8.4.1 of dagger/dagger-for-github, the commit its tag points at. */
