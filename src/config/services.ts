@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { imageRepository, serviceName } from '../lock/schema.js';
+import { normalizeRepository } from '../registry/reference.js';
 import { confinedPath } from './fields.js';
 
 export const tagTemplate = z
@@ -14,7 +15,10 @@ export const tagTemplate = z
 export const serviceConfig = z
   .strictObject({
     path: confinedPath.describe('The submodule path in the orchestrator repository.'),
-    image: imageRepository.describe('The image repository (no tag, no digest).'),
+    image: imageRepository
+      // The lock records the canonical name (`nginx` → `docker.io/library/nginx`), which must fit too.
+      .refine((value) => normalizeRepository(value).length <= 255, 'is too long once Docker Hub names are written in full (docker.io/library/…)')
+      .describe('The image repository (no tag, no digest); Docker Hub names may be short (`nginx`, `acme/app`).'),
     tag: tagTemplate.default('sha-{shortCommit}').describe('How the image tag is derived from the commit.'),
   })
   .describe('A microservice pinned as a git submodule.');
