@@ -107,7 +107,7 @@ export const argumentCases: BadInputCase[] = [
 /** A compose project no other run uses, so "nothing was created" can be checked by its label. */
 export const deployProject = `lsrel-bad-${process.pid}`;
 
-function validConfig(): Record<string, any> {
+export function validConfig(): Record<string, any> {
   return {
     apiVersion: 'lockstep/v1',
     kind: 'Config',

@@ -26,23 +26,15 @@ import { portFor } from '../doubles/github/connect.js';
 import { startGitHubDouble } from '../doubles/github/server.js';
 import { makeLock, service } from '../support/lockFixtures.js';
 import { attacks } from './attacks.js';
+import { validConfig } from './corpus.js';
 import { runCli, scratchDir, snapshotTree, type CliResult } from './harness.js';
 
 const attack = attacks('security.test.ts');
 const lockText = serializeLock(makeLock({ catalog: service('catalog'), cart: service('cart') }));
 
 function config(edit: (config: Record<string, any>) => void): string {
-  const value: Record<string, any> = {
-    apiVersion: 'lockstep/v1',
-    kind: 'Config',
-    repository: 'acme/shop',
-    services: {
-      cart: { path: 'services/cart', image: 'localhost:5000/acme/cart' },
-      catalog: { path: 'services/catalog', image: 'localhost:5000/acme/catalog' },
-    },
-    stack: { composeFile: 'compose.yaml', suites: [{ name: 'api', command: ['node', '--test'] }] },
-    environments: { staging: { target: { type: 'compose', project: `lssec-${process.pid}` } } },
-  };
+  const value = validConfig();
+  value.stack.suites = [{ name: 'api', command: ['node', '--test'] }];
   edit(value);
   return stringify(value);
 }
