@@ -3,13 +3,17 @@ import { releaseAssetName } from './releaseNotes.js';
 import { classifyLockBytes, readRemoteLock } from './remoteLock.js';
 import type { ReleaseLock } from '../lock/schema.js';
 
-export type ReleasedLock = { state: 'found'; lock: ReleaseLock; from: string } | { state: 'unavailable'; problem: string };
+export type ReleasedLock =
+  | { state: 'found'; lock: ReleaseLock; from: string }
+  | { state: 'unavailable'; problem: string }
+  /** Neither a GitHub release nor a tag of that name: the version was only ever archived locally. */
+  | { state: 'unreleased' };
 
 /**
  * The lock a release carries on GitHub: the asset attached to it, else the archived file as committed
  * at its tag. What a release notes diff reads, and what a rollback checks its local archive against.
  */
-export async function readReleasedLock(github: GitHubPort, release: { id: number; tag: string }, archiveDir: string): Promise<ReleasedLock> {
+export async function readReleasedLock(github: GitHubPort, release: { id: number; tag: string }, archiveDir: string): Promise<Exclude<ReleasedLock, { state: 'unreleased' }>> {
   const assets = await github.listReleaseAssets(release.id);
   const asset = assets.find((item) => item.name === releaseAssetName(release.tag)) ?? assets.find((item) => item.name.endsWith('.lock.yaml'));
   if (asset) {
@@ -20,4 +24,14 @@ export async function readReleasedLock(github: GitHubPort, release: { id: number
   const archived = await readRemoteLock(github, `${archiveDir}/${release.tag}.lock.yaml`, release.tag);
   if (archived.state === 'valid') return { state: 'found', lock: archived.lock, from: `\`${archived.label}\`` };
   return { state: 'unavailable', problem: archived.state === 'invalid' ? archived.problem : `no lock asset and no ${archived.label}` };
+}
+
+/** The same, by tag: the release when there is one, else the archived file at the tag. */
+export async function readReleasedLockByTag(github: GitHubPort, tag: string, archiveDir: string): Promise<ReleasedLock> {
+  const release = await github.getReleaseByTag(tag);
+  if (release) return readReleasedLock(github, release, archiveDir);
+  if ((await github.getTagCommit(tag)) === null) return { state: 'unreleased' };
+  const archived = await readRemoteLock(github, `${archiveDir}/${tag}.lock.yaml`, tag);
+  if (archived.state === 'valid') return { state: 'found', lock: archived.lock, from: `\`${archived.label}\`` };
+  return { state: 'unavailable', problem: archived.state === 'invalid' ? archived.problem : `no ${archived.label}` };
 }

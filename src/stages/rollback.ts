@@ -58,6 +58,11 @@ async function verifyAgainstRelease(input: RollbackInput, tag: string, integrity
     return;
   }
   const released = await input.releasedLock(tag);
+  if (released.state === 'unreleased') {
+    // A version archived but never tagged or released has no other copy to compare with.
+    input.progress(`warning: ${tag} has no GitHub release or tag: ${file} is deployed as archived`);
+    return;
+  }
   if (released.state !== 'found') {
     throw new LockstepError('PROVENANCE', `refusing to roll back to ${tag}: the release's own lock cannot be read (${released.problem})`, {
       hint: `the archived ${file} is deployed only when it matches the lock of release ${tag}`,

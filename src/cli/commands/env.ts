@@ -174,13 +174,9 @@ function warmUpCompose(): void {
 /** Reads the lock a release carries on GitHub (asset, else the archived file at its tag). */
 async function releasedLockFromGitHub(config: LockstepConfig['github'], configFile: string, tokenEnv: string) {
   const { connectGitHub } = await import('../../github/connect.js');
-  const { readReleasedLock } = await import('../../github/releasedLock.js');
+  const { readReleasedLockByTag } = await import('../../github/releasedLock.js');
   const github = connectGitHub({ tokenEnv, config, configFile, onNotice: progress });
-  return async (tag: string) => {
-    const release = await github.getReleaseByTag(tag);
-    if (!release) return { state: 'unavailable' as const, problem: `there is no GitHub release ${tag}` };
-    return readReleasedLock(github, release, config.releaseArchiveDir);
-  };
+  return (tag: string) => readReleasedLockByTag(github, tag, config.releaseArchiveDir);
 }
 
 async function deployContext(configFile: string, environment: string, holder: string | undefined) {
