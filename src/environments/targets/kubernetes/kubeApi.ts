@@ -13,6 +13,8 @@ import {
   type V1Deployment,
   type V1Lease,
   type V1Node,
+  type V1Pod,
+  type V1ReplicaSet,
   type V1ResourceQuota,
 } from '@kubernetes/client-node';
 import { InputError, LockstepError } from '../../../errors.js';
@@ -111,6 +113,14 @@ export class KubeApi {
     return this.call(`patch deployment ${namespace}/${name}`, () =>
       this.apps.patchNamespacedDeployment({ name, namespace, body: patch, ...writeOptions }, strategicMerge),
     );
+  }
+
+  async listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]> {
+    return (await this.call(`list replicasets in ${namespace}`, () => this.apps.listNamespacedReplicaSet({ namespace, labelSelector }))).items;
+  }
+
+  async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
+    return (await this.call(`list pods in ${namespace}`, () => this.core.listNamespacedPod({ namespace, labelSelector }))).items;
   }
 
   async listNodes(): Promise<V1Node[]> {
