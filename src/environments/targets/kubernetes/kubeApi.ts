@@ -199,12 +199,15 @@ export class KubeApi {
     if (error instanceof LockstepError) return error;
     if (error instanceof ApiException) {
       const status = statusBody(error.body);
-      const reason = status?.message ?? (typeof error.body === 'string' && error.body ? error.body.slice(0, 200) : error.message.split('\n')[0]);
+      const reasonWord = status?.reason ?? (error.code === 401 ? 'Unauthorized' : error.code === 403 ? 'Forbidden' : undefined);
+      const reason = status?.message ?? (typeof error.body === 'string' && error.body ? error.body.slice(0, 200) : error.code === 401 ? 'the credentials were refused' : error.message.split('\n')[0]);
       const hint =
-        error.code === 401 || error.code === 403
-          ? 'lockstep needs get/list/patch on deployments, list on nodes and resourcequotas, and get/create/update/delete on configmaps and leases'
-          : undefined;
-      return new KubeApiError(`${what}: ${error.code}${status?.reason ? ` ${status.reason}` : ''}: ${reason}`, error.code, { hint, cause: error });
+        error.code === 401
+          ? `the kubeconfig user's credentials for ${this.server} were refused: renew the token (exec plugin, OIDC and cloud tokens expire) or the client certificate`
+          : error.code === 403
+            ? 'lockstep needs get/list/patch on deployments, list on replicasets and pods, list on nodes and resourcequotas, and get/create/update/delete on configmaps and leases'
+            : undefined;
+      return new KubeApiError(`${what}: ${error.code}${reasonWord ? ` ${reasonWord}` : ''}: ${reason}`, error.code, { hint, cause: error });
     }
     const message = error instanceof Error ? error.message : String(error);
     return new KubeApiError(`${what}: cannot reach ${this.server}: ${message.split('\n')[0]}`, null, { cause: error });

@@ -332,7 +332,9 @@ export class KubernetesTarget implements DeployTarget {
     try {
       return { name, ...(await run()), durationMs: performance.now() - started };
     } catch (error) {
-      return { name, ok: false, detail: (error as Error).message, durationMs: performance.now() - started };
+      // The hint (RBAC verbs, an exec plugin to install) is what makes a failed check actionable.
+      const hint = error instanceof LockstepError && error.hint ? ` (${error.hint})` : '';
+      return { name, ok: false, detail: `${(error as Error).message}${hint}`, durationMs: performance.now() - started };
     }
   }
 }
