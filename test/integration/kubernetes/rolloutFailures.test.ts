@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
@@ -145,3 +145,81 @@ describe('kubernetes rollouts that cannot succeed, on the grown Kubernetes API d
     });
   });
 });
+
+describe('kubeconfig credential plugins and TLS, against the Kubernetes API double', () => {
+  let double: KubernetesDouble;
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lockstep-k8s-auth-'));
+    double = await startKubernetesDouble();
+    double.seedDeployment({ namespace, name: 'catalog', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }] });
+  });
+  after(async () => {
+    await double.stop();
+    await rm(dir, { recursive: true, force: true });
+    assert.deepEqual(double.violations, []);
+  });
+
+  async function kubeconfigWith(name: string, user: Record<string, unknown>, cluster: Record<string, unknown> = {}): Promise<string> {
+    const file = join(dir, `${name}.yaml`);
+    const config = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'double', cluster: { server: double.url, 'certificate-authority-data': Buffer.from(double.certificateAuthority).toString('base64'), ...cluster } }],
+      users: [{ name: 'u', user }],
+      contexts: [{ name: 'c', context: { cluster: 'double', user: 'u' } }],
+      'current-context': 'c',
+    };
+    await writeFile(file, JSON.stringify(config), { mode: 0o600 });
+    return file;
+  }
+
+  function targetFor(kubeconfig: string): KubernetesTarget {
+    return createKubernetesTarget({ name: 'staging', target: { kubeconfig, namespace, services: {}, rolloutTimeoutMs: 5_000 }, services: ['catalog'], health: { timeoutMs: 5_000 } });
+  }
+
+  it('a credential plugin that is not installed is named, with its install hint', async () => {
+    const kubeconfig = await kubeconfigWith('missing-plugin', {
+      exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'lockstep-no-such-kubelogin', args: ['get-token'], installHint: 'install kubelogin: https://azure.github.io/kubelogin/' },
+    });
+    await assert.rejects(targetFor(kubeconfig).readLive(), (error: unknown) => {
+      assert.ok(error instanceof LockstepError);
+      assert.match(error.message, /credential plugin lockstep-no-such-kubelogin is not installed or not on PATH/);
+      assert.doesNotMatch(error.message, /ENOENT/);
+      assert.match(error.hint ?? '', /install kubelogin/);
+      return true;
+    });
+  });
+
+  it('a credential plugin that fails silently (an AWS CLI without a profile) still gets a reason and a way to see it', async () => {
+    const kubeconfig = await kubeconfigWith('silent-plugin', { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'sh', args: ['-c', 'exit 255'] } });
+    await assert.rejects(targetFor(kubeconfig).readLive(), (error: unknown) => {
+      assert.ok(error instanceof LockstepError);
+      assert.match(error.message, /credential plugin sh failed: it exited with an error and printed nothing/);
+      assert.match(error.hint ?? '', /run it by hand to see why: sh -c exit 255/);
+      return true;
+    });
+  });
+
+  it('a TLS failure on /readyz says TLS, not "Error occurred in health request"', async () => {
+    const kubeconfig = await kubeconfigWith('wrong-ca', { token: double.token }, { 'certificate-authority-data': Buffer.from(wrongCa).toString('base64') });
+    const [api] = await targetFor(kubeconfig).healthChecks();
+    assert.equal(api!.ok, false);
+    assert.match(api!.detail, /TLS with https:\/\/127\.0\.0\.1:\d+ failed: .*(certificate|self[- ]signed)/i);
+    assert.match(api!.detail, /certificate-authority/);
+  });
+});
+
+// A CA certificate that did not sign the double's certificate (a throwaway self-signed one).
+const wrongCa = `-----BEGIN CERTIFICATE-----
+MIIBfDCCASGgAwIBAgIUaWwyMFknNas4jgGRc0KG+DlX8H8wCgYIKoZIzj0EAwIw
+EzERMA8GA1UEAwwId3JvbmctY2EwHhcNMjYxMjAzMDkyODMwWhcNMzYxMTMwMDky
+ODMwWjATMREwDwYDVQQDDAh3cm9uZy1jYTBZMBMGByqGSM49AgEGCCqGSM49AwEH
+A0IABElJbvlGB/vzl7C8N+p/LQl9EMfi/egLanvs9+mJ5E6O4J9SqkNturxoBO3F
+jclq0Yer701uiXkMHrxu1/auSOCjUzBRMB0GA1UdDgQWBBQ3G/AJJ8DnjHv9L4H7
+WEIBbbceAjAfBgNVHSMEGDAWgBQ3G/AJJ8DnjHv9L4H7WEIBbbceAjAPBgNVHRMB
+Af8EBTADAQH/MAoGCCqGSM49BAMCA0kAMEYCIQDUzMXqnvQvLqVy7sJSSN6lDyUQ
+LzOYCbg+3f/chTk7ngIhAJhMoeVyW+yxf6GQd6Leu2gZcK7exARo7Tx/eXERbmjb
+-----END CERTIFICATE-----
+`;

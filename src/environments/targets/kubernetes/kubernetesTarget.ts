@@ -59,7 +59,7 @@ export class KubernetesTarget implements DeployTarget {
         field: `environments.${environment.name}.target`,
         baseDir: environment.baseDir ?? process.cwd(),
       });
-    this.api = new KubeApi(kubeConfig, deps.requestTimeoutMs ?? environment.health?.timeoutMs ?? 30_000);
+    this.api = new KubeApi(kubeConfig, { timeoutMs: deps.requestTimeoutMs ?? 30_000, healthTimeoutMs: environment.health?.timeoutMs ?? 5_000 });
     this.namespace = environment.target.namespace;
     this.pollIntervalMs = deps.pollIntervalMs ?? 2_000;
   }
