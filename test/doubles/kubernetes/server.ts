@@ -37,6 +37,7 @@ const kinds: Kind[] = [
   { resource: 'deployments', group: 'apps', version: 'v1', kind: 'Deployment', namespaced: true, definition: 'io.k8s.api.apps.v1.Deployment', list: 'io.k8s.api.apps.v1.DeploymentList' },
   { resource: 'replicasets', group: 'apps', version: 'v1', kind: 'ReplicaSet', namespaced: true, definition: 'io.k8s.api.apps.v1.ReplicaSet', list: 'io.k8s.api.apps.v1.ReplicaSetList' },
   { resource: 'pods', group: '', version: 'v1', kind: 'Pod', namespaced: true, definition: 'io.k8s.api.core.v1.Pod', list: 'io.k8s.api.core.v1.PodList' },
+  { resource: 'events', group: '', version: 'v1', kind: 'Event', namespaced: true, definition: 'io.k8s.api.core.v1.Event', list: 'io.k8s.api.core.v1.EventList' },
   { resource: 'nodes', group: '', version: 'v1', kind: 'Node', namespaced: false, definition: 'io.k8s.api.core.v1.Node', list: 'io.k8s.api.core.v1.NodeList' },
   { resource: 'resourcequotas', group: '', version: 'v1', kind: 'ResourceQuota', namespaced: true, definition: 'io.k8s.api.core.v1.ResourceQuota', list: 'io.k8s.api.core.v1.ResourceQuotaList' },
   { resource: 'configmaps', group: '', version: 'v1', kind: 'ConfigMap', namespaced: true, definition: 'io.k8s.api.core.v1.ConfigMap', list: 'io.k8s.api.core.v1.ConfigMapList' },
@@ -542,6 +543,15 @@ export class KubernetesDouble {
         if (!existing) return notFound();
         return { status: 200, body: this.object(kind.resource, namespace, name ?? '') };
       case 'list': {
+        if (kind.resource === 'events') {
+          const fields = parseSelector(query.fieldSelector);
+          const items = [...this.objects.entries()]
+            .filter(([entry]) => entry.startsWith(`deployments/${namespace}/`))
+            .flatMap(([, deployment]) => this.podsOf(namespace, deployment))
+            .flatMap((pod) => podEvents(pod))
+            .filter((event) => Object.entries(fields).every(([field, value]) => (field === 'involvedObject.name' ? ((event.involvedObject as Json).name === value) : field === 'type' ? event.type === value : false)));
+          return { status: 200, body: { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: String(this.resourceVersion) }, items } };
+        }
         if (kind.resource === 'replicasets' || kind.resource === 'pods') {
           const selector = parseSelector(query.labelSelector);
           const items = [...this.objects.entries()]
@@ -813,4 +823,36 @@ function containerStatus(container: { name: string; image: string }, failure: Po
 function parseSelector(text: string | undefined): Record<string, string> {
   if (!text) return {};
   return Object.fromEntries(text.split(',').map((part) => part.split('=') as [string, string]));
+}
+
+/** The kubelet's events for a pod whose container waits: why the pull failed, that it backs off restarting. */
+function podEvents(pod: Json): Json[] {
+  const metadata = pod.metadata as Json;
+  const statuses = ((pod.status as Json).containerStatuses ?? []) as Array<{ name: string; image: string; state: { waiting?: { reason: string } } }>;
+  return statuses.flatMap((container, index) => {
+    const reason = container.state.waiting?.reason;
+    if (!reason) return [];
+    const message =
+      reason === 'CrashLoopBackOff'
+        ? `Back-off restarting failed container ${container.name} in pod ${String(metadata.name)}_${String(metadata.namespace)}(${String(metadata.uid)})`
+        : `Failed to pull image "${container.image}": rpc error: code = NotFound desc = failed to pull and unpack image "${container.image}": not found`;
+    const at = time();
+    return [
+      {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${String(metadata.name)}.${index}`, namespace: metadata.namespace, uid: randomUUID(), resourceVersion: '1', creationTimestamp: at },
+        involvedObject: { apiVersion: 'v1', kind: 'Pod', name: metadata.name, namespace: metadata.namespace, uid: metadata.uid, fieldPath: `spec.containers{${container.name}}` },
+        reason: reason === 'CrashLoopBackOff' ? 'BackOff' : 'Failed',
+        message,
+        source: { component: 'kubelet', host: 'node-a' },
+        firstTimestamp: at,
+        lastTimestamp: at,
+        count: 3,
+        type: 'Warning',
+        reportingComponent: 'kubelet',
+        reportingInstance: 'node-a',
+      },
+    ];
+  });
 }

@@ -57,7 +57,7 @@ describe('kubernetes rollouts that cannot succeed, on the grown Kubernetes API d
 
   const cases: Array<[PodFailure, RegExp]> = [
     ['ImagePullBackOff', /pod catalog-\w+-x*\d+ container catalog: ImagePullBackOff: Back-off pulling image "localhost:5000\/acme\/catalog@sha256:/],
-    ['ErrImagePull', /container catalog: ErrImagePull: .*not found/],
+    ['ErrImagePull', /container catalog: ErrImagePull: .*not found \(Failed: Failed to pull image "localhost:5000\/acme\/catalog@sha256:\w+": .*not found\)/],
     ['CrashLoopBackOff', /container catalog: CrashLoopBackOff after 4 restarts: back-off/],
     ['quota', /FailedCreate: pods "catalog-\w+-" is forbidden: exceeded quota: compute/],
   ];

@@ -12,6 +12,7 @@ import {
   type V1ConfigMap,
   type V1Deployment,
   type V1Lease,
+  type CoreV1Event,
   type V1Node,
   type V1Pod,
   type V1ReplicaSet,
@@ -143,6 +144,10 @@ export class KubeApi {
     return (await this.call(`list pods in ${namespace}`, () => this.core.listNamespacedPod({ namespace, labelSelector }))).items;
   }
 
+  async listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]> {
+    return (await this.call(`list events in ${namespace}`, () => this.core.listNamespacedEvent({ namespace, fieldSelector }))).items;
+  }
+
   async listNodes(): Promise<V1Node[]> {
     return (await this.call('list nodes', () => this.core.listNode())).items;
   }
@@ -228,7 +233,7 @@ export class KubeApi {
         error.code === 401
           ? `the kubeconfig user's credentials for ${this.server} were refused: renew the token (exec plugin, OIDC and cloud tokens expire) or the client certificate`
           : error.code === 403
-            ? 'lockstep needs get/list/patch on deployments, list on replicasets and pods, list on nodes and resourcequotas, and get/create/update/delete on configmaps and leases'
+            ? 'lockstep needs get/list/patch on deployments, list on replicasets, pods and events, list on nodes and resourcequotas, and get/create/update/delete on configmaps and leases'
             : undefined;
       return new KubeApiError(`${what}: ${error.code}${reasonWord ? ` ${reasonWord}` : ''}: ${reason}`, error.code, { hint, cause: error });
     }

@@ -239,7 +239,12 @@ export class KubernetesTarget implements DeployTarget {
   private async podFailure(deployment: V1Deployment, replicaSet: V1ReplicaSet): Promise<string | null> {
     const hash = replicaSet.metadata?.labels?.['pod-template-hash'];
     if (!hash) return null;
-    return podFailureOf(await this.api.listPods(this.namespace, `${selectorOf(deployment)},pod-template-hash=${hash}`));
+    const failure = podFailureOf(await this.api.listPods(this.namespace, `${selectorOf(deployment)},pod-template-hash=${hash}`));
+    if (!failure) return null;
+    // The kubelet's newest warning says why (an image not found, a registry refusing credentials).
+    const events = await this.api.listEvents(this.namespace, `involvedObject.name=${failure.pod},type=Warning`).catch(() => []);
+    const newest = events.sort((a, b) => String(a.lastTimestamp ?? '').localeCompare(String(b.lastTimestamp ?? ''))).at(-1);
+    return newest?.message ? `${failure.detail} (${newest.reason ?? 'event'}: ${newest.message})` : failure.detail;
   }
 
   /** Every deployment and container must exist before the first patch: a typo must not leave half a rollout. */

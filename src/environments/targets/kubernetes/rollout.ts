@@ -81,14 +81,14 @@ export interface PodLike {
 }
 
 /** The first certain failure among pods, worded with the pod's own reason and message; null when none. */
-export function podFailureOf(pods: PodLike[]): string | null {
+export function podFailureOf(pods: PodLike[]): { pod: string; detail: string } | null {
   for (const pod of pods) {
     const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
     for (const container of statuses) {
       const waiting = container.state?.waiting;
       if (waiting?.reason && certainReasons.has(waiting.reason)) {
         const restarts = container.restartCount ? ` after ${container.restartCount} restart${container.restartCount === 1 ? '' : 's'}` : '';
-        return `pod ${pod.metadata?.name ?? '?'} container ${container.name}: ${waiting.reason}${restarts}${waiting.message ? `: ${waiting.message}` : ''}`;
+        return { pod: pod.metadata?.name ?? '?', detail: `pod ${pod.metadata?.name ?? '?'} container ${container.name}: ${waiting.reason}${restarts}${waiting.message ? `: ${waiting.message}` : ''}` };
       }
     }
   }
