@@ -2,6 +2,7 @@ import { Command, type Option } from 'commander';
 import { registerDemoCommands } from './commands/demo.js';
 import { registerEnvironmentCommands } from './commands/env.js';
 import { registerGateCommands } from './commands/gate.js';
+import { registerInitCommands } from './commands/init.js';
 import { registerLockCommands } from './commands/lock.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerPrCommands } from './commands/pr.js';
@@ -14,7 +15,7 @@ import { commanderErrorLine } from './errors.js';
  * The command tree. Each group module only declares commands and flags; the code that does the work is
  * imported inside the action, so `lockstep --help` and every command load only what they use.
  */
-const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerEnvironmentCommands, registerReleaseCommands, registerStackCommands, registerPrCommands, registerGateCommands, registerRunCommands, registerDemoCommands];
+const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerEnvironmentCommands, registerReleaseCommands, registerStackCommands, registerPrCommands, registerGateCommands, registerRunCommands, registerDemoCommands, registerInitCommands];
 
 export function buildProgram(version: string): Command {
   const program = new Command('lockstep')

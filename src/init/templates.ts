@@ -46,3 +46,8 @@ export function pinModule(template: WorkflowTemplate, ref: string): WorkflowTemp
 export function moduleRefs(text: string): string[] {
   return [...text.matchAll(moduleLine)].map((match) => match[0].trim().slice('module: '.length));
 }
+
+/** The config schema of the lockstep version a workflow is pinned to, for the editor modeline. */
+export function configSchemaUrl(ref: string): string {
+  return `https://raw.githubusercontent.com/${moduleAddress.replace('github.com/', '')}/${ref}/locks/config.schema.json`;
+}
