@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'DOCKER'
   | 'COMPOSE'
   | 'KUBERNETES'
+  | 'AWS'
   | 'GITHUB'
   | 'UNHEALTHY'
   | 'DEPLOY_FAILED'
@@ -45,6 +46,7 @@ const exitFor: Record<ErrorCode, number> = {
   DOCKER: ExitCode.failure,
   COMPOSE: ExitCode.failure,
   KUBERNETES: ExitCode.failure,
+  AWS: ExitCode.failure,
   GITHUB: ExitCode.failure,
   UNHEALTHY: ExitCode.failure,
   DEPLOY_FAILED: ExitCode.failure,

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { pushImages } from '../../test/support/ociPush.js';
-import { startRegistry } from '../../test/support/registry.js';
+import { pushImages } from '../../support/ociPush.js';
+import { startRegistry } from '../../support/registry.js';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

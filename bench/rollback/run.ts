@@ -15,18 +15,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { detectCompose, runCompose, type ComposeCommand } from '../../src/compose/composeCommand.js';
-import { inspectProjectContainers } from '../../src/compose/containers.js';
-import { renderServiceOverride } from '../../src/environments/targets/compose/override.js';
+import { pinServices } from '../../src/compose/override.js';
+import { DockerApi } from '../../src/docker/api.js';
+import { projectContainers } from '../../src/docker/containers.js';
+import { resolveDockerHost } from '../../src/docker/host.js';
 import type { ReleaseLock } from '../../src/lock/schema.js';
 import { changeService, createExampleSystem, writeSandboxLock } from '../../src/sandbox/exampleSystem.js';
 import { archiveRelease } from '../../src/stages/release.js';
-import { docker, removeProjectResources } from '../../test/support/docker.js';
-import { startRegistry } from '../../test/support/registry.js';
+import { docker, removeProjectResources } from '../../support/docker.js';
+import { startRegistry } from '../../support/registry.js';
+import { writeRows } from '../support/results.js';
 import { median, timed } from '../support/timing.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const cli = fileURLToPath(new URL('../../bin/lockstep.js', import.meta.url));
 const pollMs = 250;
+const api = new DockerApi(resolveDockerHost(undefined));
 const project = `bench-rollback-${process.pid}`;
 
 function lockstep(args: string[], cwd: string): void {
@@ -43,7 +47,7 @@ async function plainCompose(compose: ComposeCommand, files: string[], cwd: strin
   }
   await runCompose(compose, { project, files, projectDirectory: cwd, args: ['up', '--detach', '--no-build'] });
   for (;;) {
-    const containers = await inspectProjectContainers('com.docker.compose.project', project);
+    const containers = await projectContainers(api, project);
     if (containers.some((container) => container.status !== 'running' || container.health === 'unhealthy')) throw new Error(`${project} failed to start`);
     const ready = Object.entries(expected).every(([service, image]) =>
       containers.some((container) => container.service === service && container.image === image && (container.health === null || container.health === 'healthy')),
@@ -73,7 +77,7 @@ try {
   };
   await writeFile(system.configFile, stringify(config, { lineWidth: 0 }));
   const overrideA = join(root, 'a.override.yaml');
-  await writeFile(overrideA, renderServiceOverride(Object.fromEntries(Object.entries(pinned(lockA)).map(([name, image]) => [name, { image }]))));
+  await writeFile(overrideA, pinServices('', Object.fromEntries(Object.entries(pinned(lockA)).map(([name, image]) => [name, { image }])), []));
   const composeFile = join(system.repoDir, 'compose.yaml');
 
   const deployB = () => lockstep(['deploy', '--env', 'production', '--lock', lockFileB], system.repoDir);
@@ -104,7 +108,16 @@ try {
   console.log(`  rounds:                  ${rounds}`);
   console.log(`  lockstep rollback        ${times.lockstep.map((t) => t.toFixed(2)).join(' / ')} s (median ${median(times.lockstep).toFixed(2)} s)`);
   console.log(`  ${compose.version === 2 ? 'docker compose up --wait ' : 'docker-compose up + poll '} ${times.plain.map((t) => t.toFixed(2)).join(' / ')} s (median ${median(times.plain).toFixed(2)} s)`);
-  console.log(`  ratio lockstep / compose: ${ratio.toFixed(2)}x (goal <= 1.50x)`);
+  console.log(`  ratio lockstep / compose: ${ratio.toFixed(2)}x (goal <= 1.15x)`);
+  await writeRows('rollback', [
+    {
+      benchmark: `\`bench/rollback\` (to healthy, median of ${rounds})`,
+      lockstep: `${median(times.lockstep).toFixed(2)} s`,
+      peer: `plain \`${compose.version === 2 ? 'docker compose up --wait' : 'docker-compose up -d'}\` + health poll: ${median(times.plain).toFixed(2)} s`,
+      ratio: `${ratio.toFixed(2)}×`,
+      goal: `≤ 1.15×: ${ratio <= 1.15 ? 'met' : 'not met'}`,
+    },
+  ]);
 } finally {
   await removeProjectResources(project).catch(() => {});
   // lockstep's marker containers (lease, recorded lock) are named after the project, outside compose.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialInUrl } from '../git/urlCredentials.js';
 import { ociDigest, imageRepository, serviceName } from '../lock/schema.js';
 
 // Owned by the environment stages (health, deploy, status, e2e, smoke, release, rollback).
@@ -75,7 +76,11 @@ const yamlKeyPath = z
 export const helmValuesTarget = z
   .strictObject({
     type: z.literal('helm-values'),
-    repository: z.string().min(1).describe('The GitOps config repository: a local path or a git URL.'),
+    repository: z
+      .string()
+      .min(1)
+      .refine((value) => credentialInUrl(value) === null, 'must not carry credentials (they would reach git config, argv and logs); name the token with tokenEnv')
+      .describe('The GitOps config repository: a local path or a git URL without credentials.'),
     branch: z.string().min(1).default('main').describe('The branch the values file is committed to.'),
     valuesFile: z
       .string()
@@ -111,7 +116,43 @@ export const helmValuesTarget = z
   })
   .describe('A GitOps config repository whose helm values pin each service by digest.');
 
-export const deployTargetConfig = z.discriminatedUnion('type', [composeTarget, kubernetesTarget, helmValuesTarget]);
+const ecsName = z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be 1-255 letters, digits, "-" and "_"');
+
+export const ecsTarget = z
+  .strictObject({
+    type: z.literal('ecs'),
+    cluster: z
+      .string()
+      .regex(/^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/, 'must be an ECS cluster name or cluster ARN')
+      .describe('The ECS cluster the services run in, by name or ARN.'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as eu-west-1')
+      .optional()
+      .describe('The AWS region; defaults to AWS_REGION, else the profile\'s region.'),
+    profile: z
+      .string()
+      .regex(/^[A-Za-z0-9_.@+=,-]{1,128}$/, 'must be a profile name from the AWS config files')
+      .optional()
+      .describe('A named profile of the AWS config files; defaults to AWS_PROFILE. Credentials otherwise come from the standard AWS chain.'),
+    services: z
+      .record(
+        serviceName,
+        z.strictObject({
+          service: ecsName.optional().describe('The ECS service; defaults to the service name.'),
+          container: ecsName.optional().describe('The container of its task definition to set; defaults to the service name.'),
+        }),
+      )
+      .default({})
+      .describe('Which ECS service and container runs each service; several services may be containers of one ECS service.'),
+    recordFamily: ecsName
+      .optional()
+      .describe('The task definition family whose revisions record the deployed lock; defaults to lockstep-<env>-lock.'),
+    rolloutTimeoutMs: ms(1_000, 7_200_000, 1_200_000).describe('How long the deployment of every ECS service may take to complete.'),
+  })
+  .describe('Amazon ECS services in one cluster, each container pinned through a new task definition revision.');
+
+export const deployTargetConfig = z.discriminatedUnion('type', [composeTarget, kubernetesTarget, helmValuesTarget, ecsTarget]);
 
 const dependencyBase = {
   name: z.string().min(1).max(100).describe('Shown in the health table.'),
@@ -263,6 +304,7 @@ export type EnvironmentConfig = z.output<typeof environmentConfig>;
 export type ComposeTargetConfig = z.output<typeof composeTarget>;
 export type KubernetesTargetConfig = z.output<typeof kubernetesTarget>;
 export type HelmValuesTargetConfig = z.output<typeof helmValuesTarget>;
+export type EcsTargetConfig = z.output<typeof ecsTarget>;
 export type DependencyCheckConfig = z.output<typeof dependencyCheck>;
 export type HealthConfig = z.output<typeof healthConfig>;
 export type MigrationConfig = z.output<typeof migrationConfig>;

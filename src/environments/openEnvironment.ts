@@ -23,7 +23,7 @@ export function environmentConfig(lockstep: LockstepConfig, configFile: string, 
 }
 
 /**
- * The deploy target of an environment. The kubernetes and helm-values targets are imported only when
+ * The deploy target of an environment. The kubernetes, helm-values and ecs targets are imported only when
  * used: their client libraries would otherwise slow down every compose command's start.
  */
 export async function createTarget(lockstep: LockstepConfig, configFile: string, name: string, env: NodeJS.ProcessEnv = process.env): Promise<DeployTarget> {
@@ -44,6 +44,10 @@ export async function createTarget(lockstep: LockstepConfig, configFile: string,
     case 'helm-values': {
       const { createHelmValuesTarget } = await import('./targets/helmValues/helmValuesTarget.js');
       return createHelmValuesTarget({ name, target, health: config.health, services, configFile, baseDir }, { env });
+    }
+    case 'ecs': {
+      const { createEcsTarget } = await import('./targets/ecs/ecsTarget.js');
+      return createEcsTarget({ name, target, health: config.health, services });
     }
   }
 }

@@ -1,7 +1,8 @@
+import { LockstepError } from '../errors.js';
 import type { ReleaseLock } from '../lock/schema.js';
 
 /**
- * The contract every deploy target (compose, kubernetes, helm-values) fulfils. The deploy stage is
+ * The contract every deploy target (compose, kubernetes, helm-values, ecs) fulfils. The deploy stage is
  * written once against it: gate, lease, record, apply, verify, restore on failure.
  */
 
@@ -17,6 +18,8 @@ export interface LiveService {
   lockIntegrity?: string | null;
   /** A short word for people: running, exited, restarting, missing... */
   state?: string;
+  /** The target's own name for what runs (an ECS task definition revision), so a restore puts back exactly that. */
+  revision?: string | null;
 }
 
 /** What an environment runs, read from the environment itself (labels, annotations, values file). */
@@ -68,7 +71,7 @@ export interface MigrationRun {
 }
 
 export interface DeployTarget {
-  readonly kind: 'compose' | 'kubernetes' | 'helm-values';
+  readonly kind: 'compose' | 'kubernetes' | 'helm-values' | 'ecs';
   /** One line naming where this is (`compose project shop-staging on unix:///var/run/docker.sock`). */
   describe?(): string;
   /** Target-specific health-gate checks: API reachable, nodes, quotas. Never throws for a failed check. */
@@ -95,4 +98,19 @@ export interface DeployTarget {
    * that did not run then. Without it, the deploy stage can only restore a previously recorded lock.
    */
   restore?(previous: LiveState, services: string[], progress: ProgressSink): Promise<void>;
+}
+
+/**
+ * A rollout that stopped because its failure was certain (a container exited or restarted, a
+ * healthcheck ran out of retries), not because time ran out: `certainAt` (epoch ms) is when the
+ * target knew, from which the deploy stage reports how long restoring took.
+ */
+export class RolloutFailed extends LockstepError {
+  constructor(
+    message: string,
+    readonly certainAt: number,
+    details: string[],
+  ) {
+    super('DEPLOY_FAILED', message, { details });
+  }
 }

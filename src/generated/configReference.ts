@@ -26,6 +26,8 @@ export interface ReferenceRow {
   required: boolean;
   default: string;
   description: string;
+  /** The `type` of the union variant the row came from, while rows are merged. */
+  variant?: string;
 }
 
 export function schemaRows(schema: JsonSchema, path = '', required = true, placeholder = 'name'): ReferenceRow[] {
@@ -33,7 +35,12 @@ export function schemaRows(schema: JsonSchema, path = '', required = true, place
   if (path) rows.push({ path, type: typeName(schema), required, default: schema.default === undefined ? '' : JSON.stringify(schema.default), description: describe(schema) });
   const variants = schema.oneOf ?? schema.anyOf;
   if (variants && variants.some((variant) => variant.properties)) {
-    for (const variant of variants) rows.push(...schemaRows({ ...variant, description: variant.description }, '', true, placeholder).map((row) => ({ ...row, path: `${path}${row.path.startsWith('[') ? '' : '.'}${row.path}` })));
+    for (const variant of variants) {
+      // A field two variants share (`target.cluster` of helm-values and ecs) names its variant where they differ.
+      const label = typeof variant.properties?.type?.const === 'string' ? variant.properties.type.const : undefined;
+      const own = schemaRows({ ...variant, description: variant.description }, '', true, placeholder);
+      rows.push(...own.map((row) => ({ ...row, path: `${path}${row.path.startsWith('[') ? '' : '.'}${row.path}`, ...(label ? { variant: label } : {}) })));
+    }
     return dedupe(rows);
   }
   for (const [key, child] of Object.entries(schema.properties ?? {})) {
@@ -53,9 +60,25 @@ function dedupe(rows: ReferenceRow[]): ReferenceRow[] {
   for (const row of rows) {
     const existing = seen.get(row.path);
     if (!existing) seen.set(row.path, row);
-    else if (!existing.description && row.description) seen.set(row.path, row);
+    else seen.set(row.path, merge(existing, row));
   }
-  return [...seen.values()];
+  return [...seen.values()].map(({ variant: _variant, ...row }) => row);
+}
+
+/** One row for a path several variants define: their types together, each description and default under its variant's name. */
+function merge(existing: ReferenceRow, row: ReferenceRow): ReferenceRow {
+  const types = [...new Set([...existing.type.split(' \\| '), ...row.type.split(' \\| ')])].join(' \\| ');
+  if (!existing.description) return { ...row, type: types };
+  if (!row.description || (row.description === existing.description && row.default === existing.default)) return { ...existing, type: types };
+  const labelled = (entry: ReferenceRow) => (entry.variant ? `${entry.variant}: ` : '') + entry.description + (entry.default && entry.variant ? ` (default ${entry.default})` : '');
+  const sameDefault = existing.default === row.default;
+  return {
+    path: existing.path,
+    type: types,
+    required: existing.required && row.required,
+    default: sameDefault ? existing.default : '',
+    description: existing.variant || row.variant ? `${labelled(sameDefault ? { ...existing, default: '' } : existing)} ${labelled(sameDefault ? { ...row, default: '' } : row)}` : existing.description,
+  };
 }
 
 function typeName(schema: JsonSchema): string {

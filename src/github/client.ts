@@ -3,6 +3,8 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import type { GithubRequestsConfig } from '../config/github.js';
+import { outboundFetch } from '../net/fetch.js';
+import { sharedOutbound } from '../net/outbound.js';
 
 const LockstepOctokit = Octokit.plugin(retry, throttling);
 export type GitHubClient = InstanceType<typeof LockstepOctokit>;
@@ -59,9 +61,11 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 
 function ignore(): void {}
 
+/** Through the shared Outbound, so HTTPS_PROXY/NO_PROXY and private CAs apply to GitHub as to registries. */
 function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  const send = outboundFetch(sharedOutbound());
   return (input, init) => {
     const timeout = AbortSignal.timeout(timeoutMs);
-    return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+    return send(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
   };
 }

@@ -2,6 +2,7 @@ import { renderMarkdownTable, renderTextTable, shortCommit, shortDigest, type Ta
 import type { LockDiff } from './diff.js';
 import { lockId } from './integrity.js';
 import type { ReleaseLock } from './schema.js';
+import { familiarRepository } from '../registry/reference.js';
 
 export function lockTable(lock: ReleaseLock, options: { full?: boolean } = {}): Table {
   const digest = options.full ? (value: string) => value : shortDigest;
@@ -12,7 +13,8 @@ export function lockTable(lock: ReleaseLock, options: { full?: boolean } = {}): 
       .map(([name, service]) => [
         name,
         options.full ? service.commit : shortCommit(service.commit),
-        service.image,
+        // The lock records the canonical repository; people read the name they wrote (nginx, acme/app).
+        familiarRepository(service.image),
         service.tag,
         digest(service.digest),
         service.version ?? '',

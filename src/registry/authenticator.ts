@@ -11,11 +11,18 @@ interface CachedToken {
   expiresAt: number;
 }
 
+/** Who is asked: the API host, the registry's canonical name (credentials are filed under it) and the repository. */
+export interface AuthTarget {
+  host: string;
+  registry: string;
+  name: string;
+}
+
 export interface AuthenticatorDeps {
   credentials: CredentialLookup;
   insecure: readonly string[];
-  /** GETs a token endpoint (with retries); the authenticator judges the answer. */
-  getToken: (url: URL, headers: Record<string, string>) => Promise<HttpResponse>;
+  /** GETs (or, for an OAuth2 refresh-token grant, POSTs a form to) a token endpoint, with retries. */
+  getToken: (url: URL, headers: Record<string, string>, form?: string) => Promise<HttpResponse>;
   now?: () => number;
 }
 
@@ -41,15 +48,15 @@ export class RegistryAuthenticator {
     this.now = deps.now ?? Date.now;
   }
 
-  /** The Authorization header for a request to `host` needing `scope`, or undefined to go anonymous. */
-  async authorization(host: string, scope: string): Promise<string | undefined> {
-    const known = this.hosts.get(host);
+  /** The Authorization header for a request to `target` needing `scope`, or undefined to go anonymous. */
+  async authorization(target: AuthTarget, scope: string): Promise<string | undefined> {
+    const known = this.hosts.get(target.host);
     if (!known) return undefined;
     if (known.scheme === 'basic') {
-      const credentials = await this.credentialsFor(host);
-      return credentials ? basicHeader(credentials) : undefined;
+      const credentials = await this.credentialsFor(target);
+      return credentials && !credentials.identityToken ? basicHeader(credentials) : undefined;
     }
-    const token = await this.token(known.realm, known.service, scope, host, false);
+    const token = await this.token(known.realm, known.service, scope, target, false);
     return `Bearer ${token.token}`;
   }
 
@@ -57,23 +64,28 @@ export class RegistryAuthenticator {
    * Learns from a 401: records the host's scheme and makes sure the next attempt carries fresh
    * credentials. Throws when retrying cannot help (no credentials, rejected credentials, no challenge).
    */
-  async challenged(host: string, scope: string, header: string | undefined, sentAuthorization: string | undefined): Promise<void> {
+  async challenged(target: AuthTarget, scope: string, header: string | undefined, sentAuthorization: string | undefined): Promise<void> {
+    const { host } = target;
     const challenges = parseWwwAuthenticate(header ?? '');
     const bearer = challenges.find((challenge) => challenge.scheme === 'bearer' && challenge.params.realm);
     if (bearer) {
       const scheme: HostScheme = { scheme: 'bearer', realm: bearer.params.realm!, service: bearer.params.service };
       this.hosts.set(host, scheme);
-      const wanted = bearer.params.scope ?? scope;
+      // Always our own pull scope, never the challenge's: some registries name `pull,push` or no scope at
+      // all, and a token asked for under another scope would miss the cache on the next request.
       if (sentAuthorization?.startsWith('Bearer ')) {
         // The token we sent was refused (expired early, or scope insufficient): fetch a new one once.
-        this.tokens.delete(tokenKey(scheme.realm, scheme.service, wanted));
+        this.tokens.delete(tokenKey(scheme.realm, scheme.service, scope));
       }
-      await this.token(scheme.realm, scheme.service, wanted, host, true);
+      await this.token(scheme.realm, scheme.service, scope, target, true);
       return;
     }
     if (challenges.some((challenge) => challenge.scheme === 'basic')) {
       this.hosts.set(host, { scheme: 'basic' });
-      const credentials = await this.credentialsFor(host);
+      const credentials = await this.credentialsFor(target);
+      if (credentials?.identityToken) {
+        throw new LockstepError('REGISTRY', `${host} asks for Basic credentials, but ${credentials.source} holds only an identity token for it`, { hint: credentialsHint });
+      }
       if (!credentials) {
         throw new LockstepError('REGISTRY', `${host} requires credentials and none are configured`, { hint: credentialsHint });
       }
@@ -86,8 +98,9 @@ export class RegistryAuthenticator {
   }
 
   /** The error for a request still refused after `challenged` supplied what the host asked for. */
-  async denied(host: string, ref: string, sentAuthorization: string | undefined): Promise<LockstepError> {
-    const credentials = await this.credentialsFor(host);
+  async denied(target: AuthTarget, ref: string, sentAuthorization: string | undefined): Promise<LockstepError> {
+    const { host } = target;
+    const credentials = await this.credentialsFor(target);
     if (credentials && sentAuthorization?.startsWith('Basic ')) {
       return new LockstepError('REGISTRY', `${host} rejected the credentials from ${credentials.source}`, { hint: credentialsHint });
     }
@@ -95,22 +108,23 @@ export class RegistryAuthenticator {
     return new LockstepError('REGISTRY', `${ref}: access denied by ${host} (no such repository, or ${who})`, { hint: credentialsHint });
   }
 
-  private credentialsFor(host: string): Promise<BasicCredentials | undefined> {
-    let found = this.credentialCache.get(host);
+  private credentialsFor(target: AuthTarget): Promise<BasicCredentials | undefined> {
+    const key = `${target.registry}\n${target.name}`;
+    let found = this.credentialCache.get(key);
     if (!found) {
-      found = this.deps.credentials(host);
-      this.credentialCache.set(host, found);
+      found = this.deps.credentials(target.registry, target.name);
+      this.credentialCache.set(key, found);
     }
     return found;
   }
 
-  private async token(realm: string, service: string | undefined, scope: string, host: string, fresh: boolean): Promise<CachedToken> {
+  private async token(realm: string, service: string | undefined, scope: string, target: AuthTarget, fresh: boolean): Promise<CachedToken> {
     const key = tokenKey(realm, service, scope);
     const cached = this.tokens.get(key);
     if (cached && !fresh && cached.expiresAt > this.now()) return cached;
     let inFlight = this.pending.get(key);
     if (!inFlight) {
-      inFlight = this.fetchToken(realm, service, scope, host).finally(() => this.pending.delete(key));
+      inFlight = this.fetchToken(realm, service, scope, target).finally(() => this.pending.delete(key));
       this.pending.set(key, inFlight);
     }
     const token = await inFlight;
@@ -118,7 +132,8 @@ export class RegistryAuthenticator {
     return token;
   }
 
-  private async fetchToken(realm: string, service: string | undefined, scope: string, host: string): Promise<CachedToken> {
+  private async fetchToken(realm: string, service: string | undefined, scope: string, target: AuthTarget): Promise<CachedToken> {
+    const { host } = target;
     let url: URL;
     try {
       url = new URL(realm);
@@ -130,12 +145,21 @@ export class RegistryAuthenticator {
         hint: 'list the realm host under registry.insecure only if it is a trusted local service',
       });
     }
-    if (service !== undefined) url.searchParams.set('service', service);
-    url.searchParams.set('scope', scope);
-    const credentials = await this.credentialsFor(host);
+    const credentials = await this.credentialsFor(target);
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (credentials) headers.authorization = basicHeader(credentials);
-    const response = await this.deps.getToken(url, headers);
+    let response: HttpResponse;
+    if (credentials?.identityToken) {
+      // OAuth2 refresh-token grant, as Docker sends it for an identity token (ACR, Hub SSO): a form POST.
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.identityToken, client_id: 'lockstep', scope });
+      if (service !== undefined) form.set('service', service);
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      response = await this.deps.getToken(url, headers, form.toString());
+    } else {
+      if (service !== undefined) url.searchParams.set('service', service);
+      url.searchParams.set('scope', scope);
+      if (credentials) headers.authorization = basicHeader(credentials);
+      response = await this.deps.getToken(url, headers);
+    }
     if (response.status === 401 || response.status === 403) {
       const problem = credentials ? `rejected the credentials from ${credentials.source}` : 'requires credentials and none are configured';
       throw new LockstepError('REGISTRY', `the token service of ${host} (${url.origin}) ${problem}`, { hint: credentialsHint });
@@ -159,7 +183,7 @@ export class RegistryAuthenticator {
 }
 
 export const credentialsHint =
-  'set LOCKSTEP_REGISTRY_USERNAME and LOCKSTEP_REGISTRY_PASSWORD, or point LOCKSTEP_REGISTRY_AUTH_FILE at a docker config.json with an auths entry for the host';
+  'set LOCKSTEP_REGISTRY_USERNAME and LOCKSTEP_REGISTRY_PASSWORD (they go only to the registries of the config\'s images and LOCKSTEP_REGISTRY_HOST), or use a docker config.json (LOCKSTEP_REGISTRY_AUTH_FILE, DOCKER_CONFIG) with an auths entry or a credential helper for the host';
 
 function tokenKey(realm: string, service: string | undefined, scope: string): string {
   return `${realm}\n${service ?? ''}\n${scope}`;

@@ -8,7 +8,8 @@ import { createCredentialLookup, type CredentialLookup } from './credentials.js'
 import { HttpTransport, TransportError, type HttpResponse } from './httpTransport.js';
 import { ImageConfigError, summarizeImageConfig, type ImageConfigSummary } from './imageConfig.js';
 import { ManifestError, manifestAccept, parseManifest, pickPlatformManifest } from './manifest.js';
-import { allowedUrl, parseRepository, registryScheme, type RepositoryLocation } from './reference.js';
+import type { AuthTarget } from './authenticator.js';
+import { allowedUrl, locateRepository, registryScheme } from './reference.js';
 import { defaultRetryPolicy, isRetryableOutcome, retryDecision, type AttemptOutcome, type RetryPolicy } from './retryPolicy.js';
 
 export interface RegistryClientOptions {
@@ -20,7 +21,11 @@ export interface RegistryClientOptions {
   retries?: number;
   /** Backoff before the first retry (doubles after). */
   retryBaseDelayMs?: number;
+  /** Default: Docker's and lockstep's credential sources, environment credentials bound to `credentialHosts`. */
   credentials?: CredentialLookup;
+  /** The registries LOCKSTEP_REGISTRY_USERNAME/PASSWORD may go to (the config's image hosts). */
+  credentialHosts?: readonly string[];
+  env?: NodeJS.ProcessEnv;
   /** Told about every retry, e.g. to print a progress line. */
   onRetry?: (event: RetryEvent) => void;
 }
@@ -55,6 +60,8 @@ export interface RegistryClient {
   manifestExists(image: string, digest: string): Promise<boolean>;
   /** The image config behind a manifest or index digest (for an index: linux/amd64, or the first image). */
   readImageConfig(image: string, digest: string): Promise<ImageConfigSummary | null>;
+  /** HTTP requests sent so far (registries, token services and redirects alike). */
+  requestCount(): number;
   /** Closes idle connections. */
   close(): void;
 }
@@ -80,7 +87,7 @@ class OciRegistryClient implements RegistryClient {
 
   constructor(private readonly options: RegistryClientOptions) {
     const concurrency = options.concurrency ?? 16;
-    this.transport = new HttpTransport(concurrency);
+    this.transport = new HttpTransport(concurrency, options.env);
     this.limit = createConcurrencyLimit(concurrency);
     this.insecure = options.insecure ?? [];
     this.timeoutMs = options.timeoutMs ?? 15_000;
@@ -89,32 +96,33 @@ class OciRegistryClient implements RegistryClient {
       retries: options.retries ?? defaultRetryPolicy.retries,
       baseDelayMs: options.retryBaseDelayMs ?? defaultRetryPolicy.baseDelayMs,
     };
-    const credentials = options.credentials ?? createCredentialLookup();
+    const credentials = options.credentials ?? createCredentialLookup(options.env, undefined, { hosts: options.credentialHosts ?? [] });
     this.auth = new RegistryAuthenticator({
       credentials,
       insecure: this.insecure,
-      getToken: (url, headers) =>
-        this.withRetries(`token service ${url.origin}`, url, () => this.send('GET', url, headers, maxTokenBytes)),
+      getToken: (url, headers, form) =>
+        this.withRetries(`token service ${url.origin}`, url, () => this.send(form === undefined ? 'GET' : 'POST', url, headers, maxTokenBytes, form)),
     });
   }
 
   async resolveTag(image: string, tag: string): Promise<ResolvedTag> {
-    const location = parseRepository(image);
+    const location = locateRepository(image);
     checkTag(image, tag);
     const ref = `${image}:${tag}`;
     const head = await this.exchange(location, ref, 'HEAD', `manifests/${tag}`, manifestAccept, 0);
-    if (head.status === 404) throw tagNotFound(image, tag);
-    expectOk(ref, head);
     const digest = headerValue(head, 'docker-content-digest');
-    const mediaType = (headerValue(head, 'content-type') ?? '').split(';')[0]!.trim();
-    if (digest && digestPattern.test(digest)) return { digest, mediaType };
+    if (head.status === 200 && digest && digestPattern.test(digest)) {
+      return { digest, mediaType: (headerValue(head, 'content-type') ?? '').split(';')[0]!.trim() };
+    }
+    if (!headFallsBack(head)) expectOk(ref, head);
+    // No digest header, or a registry that answers HEAD with 404/405 although GET works: GET and hash.
     const manifest = await this.getManifest(location, image, tag, ref);
     if (!manifest) throw tagNotFound(image, tag);
     return { digest: manifest.digest, mediaType: parseOrFail(ref, manifest).mediaType };
   }
 
   async inspectTag(image: string, tag: string): Promise<ImageInspection> {
-    const location = parseRepository(image);
+    const location = locateRepository(image);
     checkTag(image, tag);
     const ref = `${image}:${tag}`;
     const manifest = await this.getManifest(location, image, tag, ref);
@@ -123,17 +131,27 @@ class OciRegistryClient implements RegistryClient {
   }
 
   async manifestExists(image: string, digest: string): Promise<boolean> {
-    const location = parseRepository(image);
+    const location = locateRepository(image);
     checkDigest(image, digest);
     const ref = `${image}@${digest}`;
     const head = await this.exchange(location, ref, 'HEAD', `manifests/${digest}`, manifestAccept, 0);
-    if (head.status === 404) return false;
-    expectOk(ref, head);
-    return true;
+    const announced = headerValue(head, 'docker-content-digest');
+    if (head.status === 200 && announced?.startsWith('sha256:')) {
+      if (announced !== digest) throw new LockstepError('REGISTRY', `${ref}: the registry answered for another digest (${announced})`);
+      return true;
+    }
+    if (!headFallsBack(head)) expectOk(ref, head);
+    // A 404 to HEAD may be the registry's way of not supporting HEAD: only GET's 404 is believed,
+    // and GET's bytes must hash to the digest asked for (getManifest refuses anything else).
+    return (await this.getManifest(location, image, digest, ref)) !== null;
+  }
+
+  requestCount(): number {
+    return this.transport.requests;
   }
 
   async readImageConfig(image: string, digest: string): Promise<ImageConfigSummary | null> {
-    const location = parseRepository(image);
+    const location = locateRepository(image);
     checkDigest(image, digest);
     const ref = `${image}@${digest}`;
     const manifest = await this.getManifest(location, image, digest, ref);
@@ -145,7 +163,7 @@ class OciRegistryClient implements RegistryClient {
     this.transport.close();
   }
 
-  private async inspect(location: RepositoryLocation, image: string, ref: string, manifest: FetchedManifest): Promise<ImageInspection> {
+  private async inspect(location: AuthTarget, image: string, ref: string, manifest: FetchedManifest): Promise<ImageInspection> {
     const parsed = parseOrFail(ref, manifest);
     if (parsed.kind === 'image') {
       return { digest: manifest.digest, mediaType: parsed.mediaType, config: await this.getConfig(location, ref, parsed.config.digest) };
@@ -166,7 +184,7 @@ class OciRegistryClient implements RegistryClient {
   }
 
   /** GETs a manifest; its digest is the sha256 of the bytes received, checked against the registry's header. */
-  private async getManifest(location: RepositoryLocation, image: string, reference: string, ref: string): Promise<FetchedManifest | null> {
+  private async getManifest(location: AuthTarget, image: string, reference: string, ref: string): Promise<FetchedManifest | null> {
     const response = await this.exchange(location, ref, 'GET', `manifests/${reference}`, manifestAccept, maxManifestBytes);
     if (response.status === 404) return null;
     expectOk(ref, response);
@@ -182,7 +200,7 @@ class OciRegistryClient implements RegistryClient {
     return { digest, body: response.body, contentType: headerValue(response, 'content-type') };
   }
 
-  private async getConfig(location: RepositoryLocation, ref: string, digest: string): Promise<ImageConfigSummary> {
+  private async getConfig(location: AuthTarget, ref: string, digest: string): Promise<ImageConfigSummary> {
     const response = await this.exchange(location, ref, 'GET', `blobs/${digest}`, '*/*', maxConfigBytes);
     if (response.status === 404) throw new LockstepError('REGISTRY', `${ref}: the image config ${digest} is missing from the registry`);
     expectOk(ref, response);
@@ -198,7 +216,7 @@ class OciRegistryClient implements RegistryClient {
 
   /** One registry API call, authenticated as the host demands, retried on transient failures. */
   private async exchange(
-    location: RepositoryLocation,
+    location: AuthTarget,
     ref: string,
     method: 'GET' | 'HEAD',
     path: string,
@@ -208,23 +226,24 @@ class OciRegistryClient implements RegistryClient {
     const url = new URL(`${registryScheme(location.host, this.insecure)}://${location.host}/v2/${location.name}/${path}`);
     const scope = `repository:${location.name}:pull`;
     return this.withRetries(ref, url, async () => {
-      const sent = await this.auth.authorization(location.host, scope);
+      const sent = await this.auth.authorization(location, scope);
       const first = await this.send(method, url, requestHeaders(accept, sent), maxBytes);
       if (first.status !== 401) return first;
-      await this.auth.challenged(location.host, scope, headerValue(first, 'www-authenticate'), sent);
-      const retried = await this.auth.authorization(location.host, scope);
+      await this.auth.challenged(location, scope, headerValue(first, 'www-authenticate'), sent);
+      const retried = await this.auth.authorization(location, scope);
       const second = await this.send(method, url, requestHeaders(accept, retried), maxBytes);
-      if (second.status === 401 || second.status === 403) throw await this.auth.denied(location.host, ref, retried);
+      if (second.status === 401 || second.status === 403) throw await this.auth.denied(location, ref, retried);
       return second;
     });
   }
 
-  private send(method: 'GET' | 'HEAD', url: URL, headers: Record<string, string>, maxBytes: number): Promise<HttpResponse> {
+  private send(method: 'GET' | 'HEAD' | 'POST', url: URL, headers: Record<string, string>, maxBytes: number, body?: string): Promise<HttpResponse> {
     return this.limit(() =>
       this.transport.send({
         method,
         url,
         headers,
+        ...(body === undefined ? {} : { body }),
         maxBytes,
         timeoutMs: this.timeoutMs,
         allowRedirect: (target) => allowedUrl(target, this.insecure),
@@ -283,6 +302,11 @@ function requestHeaders(accept: string, authorization: string | undefined): Reco
 function headerValue(response: HttpResponse, name: string): string | undefined {
   const value = response.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** HEAD answers a GET may correct: 404 and 405 from registries without HEAD support, or 200 without a digest. */
+function headFallsBack(head: HttpResponse): boolean {
+  return head.status === 404 || head.status === 405 || head.status === 200;
 }
 
 function expectOk(ref: string, response: HttpResponse): void {

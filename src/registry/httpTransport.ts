@@ -1,8 +1,13 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Outbound, type Route } from '../net/outbound.js';
+import { ProxySettingError } from '../net/proxy.js';
+import { tlsFailureMessage } from '../net/trust.js';
 
 export interface HttpRequest {
-  method: 'GET' | 'HEAD';
+  method: 'GET' | 'HEAD' | 'POST';
+  /** A form body (POST only). */
+  body?: string;
   url: URL;
   headers: Record<string, string>;
   /** Bodies larger than this are refused while they stream in, never buffered whole. */
@@ -24,7 +29,7 @@ export interface HttpResponse {
 export class TransportError extends Error {
   override readonly name = 'TransportError';
   constructor(
-    readonly kind: 'timeout' | 'connection' | 'too-large' | 'redirect',
+    readonly kind: 'timeout' | 'connection' | 'too-large' | 'redirect' | 'setting',
     readonly code: string,
     message: string,
   ) {
@@ -35,20 +40,22 @@ export class TransportError extends Error {
 const maxRedirects = 5;
 
 /**
- * HTTP for registry calls on node:http(s) with keep-alive agents, so hundreds of requests to one
- * registry reuse a few connections. Redirects (blob downloads go to storage) are followed, dropping the
- * Authorization header whenever the origin changes so registry credentials never reach another host.
+ * HTTP for registry calls on node:http(s) through the shared Outbound (keep-alive, proxies, trust), so
+ * hundreds of requests to one registry reuse a few connections. Redirects (blob downloads go to
+ * storage) are followed, dropping the Authorization header whenever the origin changes so registry
+ * credentials never reach another host. Every request sent is counted, redirects included.
  */
 export class HttpTransport {
-  private readonly httpAgent: HttpAgent;
-  private readonly httpsAgent: HttpsAgent;
+  private readonly outbound: Outbound;
+  /** Requests sent so far (each redirect hop is one). */
+  requests = 0;
 
-  constructor(maxSockets: number) {
-    this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
-    this.httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets });
+  constructor(maxSockets: number, env: NodeJS.ProcessEnv = process.env) {
+    this.outbound = new Outbound({ maxSockets, env });
   }
 
-  async send(request: HttpRequest): Promise<HttpResponse> {
+  async send(initial: HttpRequest): Promise<HttpResponse> {
+    let request = initial;
     let url = request.url;
     let headers = request.headers;
     for (let hop = 0; ; hop += 1) {
@@ -65,12 +72,22 @@ export class HttpTransport {
         headers = rest;
       }
       url = target;
+      // A 303 (and, as browsers do, a 301/302 after POST) turns into a GET without a body.
+      if (request.method === 'POST' && response.status !== 307 && response.status !== 308) request = { ...request, method: 'GET', body: undefined };
     }
   }
 
   private once(request: HttpRequest, url: URL, headers: Record<string, string>): Promise<HttpResponse> {
     const secure = url.protocol === 'https:';
     const send = secure ? httpsRequest : httpRequest;
+    let route: Route;
+    try {
+      route = this.outbound.route(url);
+    } catch (error) {
+      if (error instanceof ProxySettingError) return Promise.reject(new TransportError('setting', 'EPROXYSETTING', error.message));
+      throw error;
+    }
+    this.requests += 1;
     return new Promise((resolve, reject) => {
       let settled = false;
       const fail = (error: TransportError) => {
@@ -80,7 +97,8 @@ export class HttpTransport {
         req.destroy();
         reject(error);
       };
-      const req = send(url, { method: request.method, headers, agent: secure ? this.httpsAgent : this.httpAgent }, (res) => {
+      const options = { method: request.method, hostname: route.hostname, port: route.port, path: route.path, headers: { ...route.headers, ...headers }, agent: route.agent };
+      const req = send(options, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -97,34 +115,35 @@ export class HttpTransport {
           clearTimeout(timer);
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url });
         });
-        res.on('error', (error: NodeJS.ErrnoException) => fail(connectionError(url, error)));
+        res.on('error', (error: NodeJS.ErrnoException) => fail(this.connectionError(url, route, error)));
       });
       const timer = setTimeout(
         () => fail(new TransportError('timeout', 'ETIMEDOUT', `${url.origin} did not answer within ${request.timeoutMs} ms`)),
         request.timeoutMs,
       );
-      req.on('error', (error: NodeJS.ErrnoException) => fail(connectionError(url, error)));
-      req.end();
+      req.on('error', (error: NodeJS.ErrnoException) => fail(this.connectionError(url, route, error)));
+      req.end(request.body);
     });
   }
 
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.outbound.close();
+  }
+
+  /** Connection failures are retried, except TLS ones: a certificate does not become trusted by waiting. */
+  private connectionError(url: URL, route: Route, error: NodeJS.ErrnoException): TransportError {
+    const code = error.code ?? 'ECONNRESET';
+    const via = route.proxy ? ` (through the proxy ${route.proxy})` : '';
+    if (isTlsFailure(code)) {
+      return new TransportError('setting', code, tlsFailureMessage(url.host, code, this.outbound.trustFor(url.host).sources));
+    }
+    if (code === 'EPROXYCONNECT') return new TransportError('connection', code, `${url.host}: ${error.message}`);
+    const what = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'host not found' : code === 'ECONNRESET' ? 'connection reset' : code;
+    return new TransportError('connection', code, `${url.host}${via}: ${what}`);
   }
 }
 
-function connectionError(url: URL, error: NodeJS.ErrnoException): TransportError {
-  const code = error.code ?? 'ECONNRESET';
-  const what =
-    code === 'ECONNREFUSED'
-      ? 'connection refused'
-      : code === 'ENOTFOUND'
-        ? 'host not found'
-        : code === 'ECONNRESET'
-          ? 'connection reset'
-          : code.startsWith('ERR_TLS') || code.includes('CERT')
-            ? `TLS failure (${code})`
-            : `${code}`;
-  return new TransportError('connection', code, `${url.host}: ${what}`);
+/** Certificate problems are not worth retrying and need the user to act; OpenSSL names them in these codes. */
+function isTlsFailure(code: string): boolean {
+  return code.startsWith('ERR_TLS') || code.includes('CERT') || code.includes('SIGNATURE') || code.includes('ISSUER') || code === 'EPROTO';
 }

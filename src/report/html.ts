@@ -78,10 +78,16 @@ function statusLabel(status: StageRecord['status']): string {
   return status === 'passed' ? '✔ passed' : status === 'failed' ? '✖ failed' : '– skipped';
 }
 
+/**
+ * A duration for people: ms below a second, tenths below a minute, then minutes and seconds. Each
+ * range is chosen after rounding, so 59 970 ms reads "1 min 0 s", never "60.0 s" or "1 min 60 s".
+ */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 export function escapeHtml(text: string): string {

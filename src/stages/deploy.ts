@@ -1,11 +1,12 @@
 import type { EnvironmentConfig } from '../config/environments.js';
 import { InputError, LockstepError } from '../errors.js';
 import { describeLease } from '../environments/lease/decideLease.js';
-import type { DeployTarget, DesiredState, Lease, LiveState, MigrationRun, ProgressSink } from '../environments/target.js';
+import { RolloutFailed, type DeployTarget, type DesiredState, type Lease, type LiveState, type MigrationRun, type ProgressSink } from '../environments/target.js';
 import { lockId } from '../lock/integrity.js';
 import type { ReleaseLock } from '../lock/schema.js';
 import type { RegistryClient } from '../registry/client.js';
 import { verifyLockDigests } from '../registry/verifyLockDigests.js';
+import { formatDuration } from '../report/html.js';
 import { runHealthGate } from './health.js';
 
 export interface DeployInput {
@@ -164,6 +165,8 @@ async function restoreAfter(input: DeployInput, previous: LiveState, failure: un
   const { target, progress, environment } = input;
   const reason = failure instanceof Error ? failure.message : String(failure);
   const reasonDetails = failure instanceof LockstepError ? failure.details : [];
+  // From the moment the failure was certain (the target says when; else now, when it reached us).
+  const certainAt = failure instanceof RolloutFailed ? failure.certainAt : Date.now();
   progress(`rollout failed (${reason}); restoring what ran before: ${describeLive(previous)}`);
   try {
     if (target.restore) await target.restore(previous, Object.keys(input.lock.services), progress);
@@ -177,8 +180,10 @@ async function restoreAfter(input: DeployInput, previous: LiveState, failure: un
       cause: restoreFailure,
     });
   }
+  const restored = `restored ${formatDuration(Date.now() - certainAt)} after the failure was certain`;
+  progress(restored);
   throw new LockstepError('ROLLED_BACK', `deploy of lock ${lockId(input.lock)} to ${environment} failed and was rolled back to ${describeLive(previous)}`, {
-    details: [reason, ...reasonDetails],
+    details: [reason, ...reasonDetails, restored],
     cause: failure,
   });
 }

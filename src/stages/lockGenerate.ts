@@ -6,11 +6,12 @@ import { resolveRef, type ResolvedRef } from '../git/resolveRef.js';
 import { crossCheckComponentTags, type ComponentTags } from '../lock/componentTags.js';
 import { checkHotfixServices, hotfixServices } from '../lock/hotfix.js';
 import { sealLock } from '../lock/integrity.js';
-import { lockedServiceFromImage } from '../lock/lockedServiceFromImage.js';
+import { lockedServiceFromImage, type LockedServiceOutcome } from '../lock/lockedServiceFromImage.js';
 import { releaseLock, type LockBody, type LockedService, type ReleaseLock } from '../lock/schema.js';
 import { renderTag } from '../lock/tagTemplate.js';
 import { lockTimestamp } from '../lock/timestamp.js';
 import type { RegistryClient } from '../registry/client.js';
+import { normalizeRepository } from '../registry/reference.js';
 
 /** The git reads the stage needs; tests and other stages may pass their own. */
 export interface GitPort {
@@ -31,6 +32,11 @@ export interface GenerateLockInput {
   pullRequest?: number | undefined;
   /** Re-resolve only these services of a base lock. */
   hotfix?: { baseFile: string; base: ReleaseLock; only: string[] } | undefined;
+  /**
+   * The current lock (on the target branch, or --base): a service whose commit, image, tag and digest
+   * are unchanged keeps its entry, after one HEAD request, instead of reading manifest and config again.
+   */
+  previous?: { file: string; lock: ReleaseLock } | undefined;
   /** Cross-check against what the services' CI published. */
   componentTags?: { file: string; tags: ComponentTags } | undefined;
   env: NodeJS.ProcessEnv;
@@ -47,6 +53,8 @@ export interface GenerateLockResult {
   lock: ReleaseLock;
   /** The services resolved from git and the registry in this run (all of them, or a hotfix's). */
   resolved: string[];
+  /** Of those, the ones whose entry was carried over from the previous lock after one HEAD. */
+  reused: string[];
 }
 
 interface Problem {
@@ -80,19 +88,35 @@ export async function generateLock(input: GenerateLockInput, deps: GenerateLockD
   }
 
   deps.progress?.(`lock: resolving ${names.length} image${names.length === 1 ? '' : 's'} at ${ref.name} (${ref.commit.slice(0, 7)})`);
-  const outcomes = await Promise.allSettled(names.map((name) => deps.registry.inspectTag(input.services[name]!.image, tags.get(name)!)));
+  const reused: string[] = [];
+  const outcomes = await Promise.allSettled(
+    names.map(async (name): Promise<LockedServiceOutcome> => {
+      const image = normalizeRepository(input.services[name]!.image);
+      const tag = tags.get(name)!;
+      const commit = commits.get(name)!;
+      const carried = reusable(input.previous?.lock.services[name], image, tag, commit);
+      if (carried) {
+        const { digest } = await deps.registry.resolveTag(image, tag);
+        if (digest === carried.digest) {
+          reused.push(name);
+          return { ok: true, service: carried };
+        }
+      }
+      const inspected = await deps.registry.inspectTag(image, tag);
+      return lockedServiceFromImage(name, commit, { image, tag, digest: inspected.digest, config: inspected.config });
+    }),
+  );
   const resolved: Record<string, LockedService> = {};
   const problems: Problem[] = [];
   outcomes.forEach((outcome, index) => {
     const name = names[index]!;
-    const { image } = input.services[name]!;
     if (outcome.status === 'rejected') {
       const error = outcome.reason as unknown;
       if (!(error instanceof LockstepError)) throw error;
       problems.push({ service: name, code: error.code, message: error.message });
       return;
     }
-    const built = lockedServiceFromImage(name, commits.get(name)!, { image, tag: tags.get(name)!, digest: outcome.value.digest, config: outcome.value.config });
+    const built = outcome.value;
     if (built.ok) resolved[name] = built.service;
     else problems.push({ service: name, code: 'PROVENANCE', message: built.problem });
   });
@@ -129,7 +153,16 @@ export async function generateLock(input: GenerateLockInput, deps: GenerateLockD
     // Every part was validated on the way in; an invalid lock here is a lockstep bug, never written.
     throw new Error(`generated lock fails its own schema at ${checked.error.issues[0]?.path.join('.')}: ${checked.error.issues[0]?.message}`);
   }
-  return { lock: checked.data, resolved: names };
+  return { lock: checked.data, resolved: names, reused: reused.sort() };
+}
+
+/**
+ * A previous entry may be carried over only for the same commit, repository and tag; the caller still
+ * checks the tag resolves to the same digest, so a re-pushed tag is read in full again.
+ */
+function reusable(previous: LockedService | undefined, image: string, tag: string, commit: string): LockedService | undefined {
+  if (!previous || previous.commit !== commit || previous.tag !== tag) return undefined;
+  return normalizeRepository(previous.image) === image ? { ...previous, image } : undefined;
 }
 
 async function gitlinkCommits(input: GenerateLockInput, names: string[], ref: ResolvedRef, git: GitPort): Promise<Map<string, string>> {

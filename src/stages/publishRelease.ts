@@ -1,8 +1,7 @@
+import { previousRelease, type ReleaseVersion } from '../environments/releases/version.js';
 import { LockstepError } from '../errors.js';
 import type { GitHubDeps, GitHubPort, ReleaseInfo } from '../github/port.js';
 import { releaseAssetName, renderReleaseNotes, type PreviousReleaseLock } from '../github/releaseNotes.js';
-import type { ReleaseVersion } from '../environments/releases/version.js';
-import { previousRelease } from '../github/previousRelease.js';
 import { classifyLockBytes, readRemoteLock } from '../github/remoteLock.js';
 import { lockId } from '../lock/integrity.js';
 import type { ReleaseLock } from '../lock/schema.js';
@@ -32,7 +31,7 @@ export interface PublishReleaseResult {
 }
 
 async function previousLock(github: GitHubPort, releases: ReleaseInfo[], version: ReleaseVersion, archiveDir: string): Promise<PreviousReleaseLock> {
-  const previous = previousRelease(releases, version);
+  const previous = previousRelease(releases, version, (release) => (release.draft ? null : release.tag));
   if (!previous) return { state: 'none' };
   const assets = await github.listReleaseAssets(previous.id);
   const asset = assets.find((item) => item.name === releaseAssetName(previous.tag)) ?? assets.find((item) => item.name.endsWith('.lock.yaml'));

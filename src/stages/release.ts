@@ -1,7 +1,6 @@
 import { InputError, LockstepError } from '../errors.js';
 import { listReleases, releaseFile } from '../environments/releases/archive.js';
-import { previousRelease } from '../environments/releases/selectRelease.js';
-import { parseReleaseVersion } from '../environments/releases/version.js';
+import { parseReleaseVersion, previousRelease } from '../environments/releases/version.js';
 import { lockId } from '../lock/integrity.js';
 import { readLock } from '../lock/read.js';
 import { writeLock } from '../lock/write.js';
@@ -50,7 +49,7 @@ export async function archiveRelease(input: ArchiveInput): Promise<ArchiveResult
     }
     created = false;
   }
-  const previous = previousRelease(await listReleases(input.dir), input.version);
+  const previous = previousRelease(await listReleases(input.dir), input.version, (release) => release.version);
   return {
     version: input.version,
     tagName: input.version,

@@ -3,8 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Environment } from '../compose/interpolate.js';
 import type { LockstepConfig } from '../config/schema.js';
+import { DockerApi } from '../docker/api.js';
+import { resolveDockerHost } from '../docker/host.js';
 import { LockstepError } from '../errors.js';
-import { run } from '../exec/run.js';
 import { writeAtomic } from '../io/writeAtomic.js';
 import { stackAddresses } from '../stack/addresses.js';
 import { openStack } from '../stack/context.js';
@@ -51,8 +52,9 @@ export async function stackTest(input: StackTestInput, deps: StackTestDeps): Pro
   const stack = await openStack(input.configFile, input.config, input.project, env);
   const suites = selectSuites(planSuites(input.config.stack.suites, env), input.suites, input.configFile);
   const network = stackNetwork(input.project);
-  const probe = await run('docker', ['network', 'inspect', '--format', '{{.Name}}', network], { allowFailure: true, errorCode: 'DOCKER' });
-  if (probe.exitCode !== 0) {
+  const api = new DockerApi(resolveDockerHost(undefined, { ...process.env, ...input.env }));
+  const probe = await api.json(`/networks/${encodeURIComponent(network)}`, { ok: [200, 404] });
+  if (probe.status !== 200) {
     throw new LockstepError('NOT_FOUND', `stack test: no stack runs as project ${input.project} (network ${network} does not exist)`, {
       hint: `start it first: lockstep stack up --lock <file> --project ${input.project}`,
     });

@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { docker, dockerUnavailableReason, projectResources, removeProjectResources, testImages } from '../support/docker.js';
+import { docker, dockerUnavailableReason, projectResources, removeProjectResources, testImages } from '../../support/docker.js';
 import { dockerBuild, dockerPush } from '../support/dockerBuild.js';
-import { fetchBlobJson, fetchManifest, listTags, MEDIA_TYPES, pushImage, pushImages } from '../support/ociPush.js';
-import { startRegistry } from '../support/registry.js';
+import { fetchBlobJson, fetchManifest, listTags, MEDIA_TYPES, pushImage, pushImages } from '../../support/ociPush.js';
+import { startRegistry } from '../../support/registry.js';
 
 const REVISION = 'org.opencontainers.image.revision';
 

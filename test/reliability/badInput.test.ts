@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { docker, dockerUnavailableReason } from '../support/docker.js';
+import { docker, dockerUnavailableReason } from '../../support/docker.js';
 import { argumentCases, composeCases, configCases, deployCases, lockCases, moreArgumentCases, type BadInputCase, type DeployCase } from './corpus.js';
 import { runCli, scratchDir, snapshotTree } from './harness.js';
 import { recordSummary } from './summary.js';

@@ -2,7 +2,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker } from './docker.js';
+import { docker } from '../../support/docker.js';
 
 export interface DockerBuildOptions {
   /** Full reference to tag the result with, e.g. `localhost:5000/shop/api:1.2.3`. */

@@ -8,7 +8,7 @@ import { after, it } from 'node:test';
 import { readLock } from '../../src/lock/read.js';
 import type { DemoResult } from '../../src/demo/runDemo.js';
 import type { RunReport } from '../../src/report/runReport.js';
-import { docker, dockerUnavailableReason, listProjectContainers, removeProjectResources } from '../support/docker.js';
+import { docker, dockerUnavailableReason, listProjectContainers, removeProjectResources } from '../../support/docker.js';
 
 const cli = new URL('../../bin/lockstep.js', import.meta.url).pathname;
 let cleanup: (() => Promise<void>) | undefined;

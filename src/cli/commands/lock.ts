@@ -13,6 +13,7 @@ interface GenerateOptions {
   out?: string;
   pullRequest?: number;
   base?: string;
+  baseRef?: string;
   only?: string[];
   componentTags?: string;
 }
@@ -28,13 +29,14 @@ export function registerLockCommands(program: Command): void {
     .option('--repo <dir>', 'the orchestrator repository', '.')
     .option('--out <file>', 'write the lock to this file (atomically; JSON when it ends in .json) instead of stdout')
     .option('--pull-request <n>', 'record the pull request the lock is generated for', positiveInt)
-    .option('--base <lock>', 'hotfix: start from this lock and re-resolve only the --only services')
+    .option('--base <lock>', 'the current lock: unchanged services keep their entry after one HEAD request (with --only: a hotfix re-resolving only those)')
+    .option('--base-ref <ref>', "read the current lock from this ref of the orchestrator (github.lockPath), e.g. the target branch")
     .option('--only <services>', 'hotfix: the services to re-resolve, comma-separated', commaList)
     .option('--component-tags <file>', "cross-check against component-tags.json published by the services' CI")
     .action(async (options: GenerateOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       // One batch: the loader reads and links these module graphs concurrently, not one after another.
-      const [{ InputError }, { loadConfig }, { generateLock }, { createRegistryClient }, { registryClientOptions, describeRetry }, { lockId }, { writeLock, renderLockFile }] =
+      const [{ InputError }, { loadConfig }, { generateLock }, { createRegistryClient }, { registryClientOptions, describeRetry }, { lockId }, { writeLock, renderLockFile }, { registriesOf }] =
         await Promise.all([
           import('../../errors.js'),
           import('../../config/load.js'),
@@ -43,14 +45,21 @@ export function registerLockCommands(program: Command): void {
           import('../../registry/fromConfig.js'),
           import('../../lock/integrity.js'),
           import('../../lock/write.js'),
+          import('../../registry/credentials.js'),
         ]);
       if (options.only && !options.base) throw new InputError('--only', undefined, 'needs --base <lock> (a hotfix starts from a lock)');
-      if (options.base && !options.only) throw new InputError('--base', undefined, 'needs --only <services> (which services the hotfix changes)');
+      if (options.base && options.baseRef) throw new InputError('--base-ref', undefined, 'cannot be combined with --base: name one current lock');
       const config = await loadConfig(globals.config);
       let hotfix: GenerateLockInput['hotfix'];
-      if (options.base && options.only) {
+      let previous: GenerateLockInput['previous'];
+      if (options.base) {
         const { readLock } = await import('../../lock/read.js');
-        hotfix = { baseFile: options.base, base: await readLock(options.base), only: options.only };
+        const base = await readLock(options.base);
+        if (options.only) hotfix = { baseFile: options.base, base, only: options.only };
+        else previous = { file: options.base, lock: base };
+      } else if (options.baseRef) {
+        const { readLockAtRef } = await import('../../lock/readAtRef.js');
+        previous = await readLockAtRef(options.repo, options.baseRef, config.github.lockPath);
       }
       let componentTags: GenerateLockInput['componentTags'];
       if (options.componentTags) {
@@ -58,9 +67,12 @@ export function registerLockCommands(program: Command): void {
         const { componentTags: schema } = await import('../../lock/componentTags.js');
         componentTags = { file: options.componentTags, tags: await readDocument(options.componentTags, schema) };
       }
-      const registry = createRegistryClient(registryClientOptions(config.registry, (event) => progress(describeRetry(event))));
+      const registry = createRegistryClient({
+        ...registryClientOptions(config.registry, (event) => progress(describeRetry(event))),
+        credentialHosts: registriesOf(Object.values(config.services).map((service) => service.image)),
+      });
       try {
-        const { lock: generated } = await generateLock(
+        const { lock: generated, reused } = await generateLock(
           {
             configFile: globals.config,
             services: config.services,
@@ -69,19 +81,31 @@ export function registerLockCommands(program: Command): void {
             ref: options.ref,
             pullRequest: options.pullRequest,
             hotfix,
+            previous,
             componentTags,
             env: process.env,
           },
           { registry, progress },
         );
         const count = Object.keys(generated.services).length;
+        const requests = registry.requestCount();
+        const work = `${requests} registry request${requests === 1 ? '' : 's'}${previous ? `, ${reused.length} unchanged since ${previous.file}` : ''}`;
         if (options.out && options.out !== '-') {
           await writeLock(options.out, generated);
-          const summary = { file: options.out, id: lockId(generated), integrity: generated.integrity, services: count, hotfix: generated.hotfix ?? null };
+          const summary = {
+            file: options.out,
+            id: lockId(generated),
+            integrity: generated.integrity,
+            services: count,
+            hotfix: generated.hotfix ?? null,
+            registryRequests: requests,
+            reused: previous ? reused : null,
+          };
           emit(globals, summary, () => `✔ wrote ${options.out} (lock ${summary.id}, ${count} service${count === 1 ? '' : 's'}${hotfix ? `, hotfix of ${hotfix.only.join(', ')}` : ''})`);
+          if (!globals.json) progress(`lock: ${work}`);
         } else {
           process.stdout.write(renderLockFile(generated, globals.json ? 'json' : 'yaml'));
-          progress(`lock: ${lockId(generated)} (${count} service${count === 1 ? '' : 's'})`);
+          progress(`lock: ${lockId(generated)} (${count} service${count === 1 ? '' : 's'}; ${work})`);
         }
       } finally {
         registry.close();
@@ -108,18 +132,33 @@ export function registerLockCommands(program: Command): void {
       if (options.registry) {
         const { createRegistryClient } = await import('../../registry/client.js');
         const { registryClientOptions, describeRetry } = await import('../../registry/fromConfig.js');
+        const { registriesOf } = await import('../../registry/credentials.js');
         const settings = await registrySettings(globals.config, command.getOptionValueSourceWithGlobals('config') === 'default');
-        registry = createRegistryClient(registryClientOptions(settings, (event) => progress(describeRetry(event))));
+        // Credentials from the environment go only to the config's registries (and LOCKSTEP_REGISTRY_HOST),
+        // never to a host the lock under check names: that lock may come from anyone.
+        registry = createRegistryClient({
+          ...registryClientOptions(settings.registry, (event) => progress(describeRetry(event))),
+          credentialHosts: registriesOf(settings.images),
+        });
       }
       try {
         const verified = await verifyLockFile(file, { ...(registry ? { registry } : {}), ...(expected ? { expected } : {}) });
         const count = Object.keys(verified.lock.services).length;
         const checks = verified.registry ? 'schema, integrity and registry digests' : 'schema and integrity';
+        const requests = registry?.requestCount();
         emit(
           globals,
-          { file, ok: true, id: lockId(verified.lock), integrity: verified.lock.integrity, services: count, ...(verified.registry ? { digestsChecked: verified.registry.checked } : {}) },
+          {
+            file,
+            ok: true,
+            id: lockId(verified.lock),
+            integrity: verified.lock.integrity,
+            services: count,
+            ...(verified.registry ? { digestsChecked: verified.registry.checked, registryRequests: requests } : {}),
+          },
           () => `✔ ${file}: ${checks} ok (lock ${lockId(verified.lock)}, ${count} services${expected ? `, exactly those of ${expected.configFile}` : ''})`,
         );
+        if (requests !== undefined && !globals.json) progress(`lock: ${requests} registry request${requests === 1 ? '' : 's'}`);
       } finally {
         registry?.close();
       }
@@ -178,11 +217,12 @@ async function registrySettings(configFile: string, isDefault: boolean) {
   const { loadConfig } = await import('../../config/load.js');
   const { InputError } = await import('../../errors.js');
   try {
-    return (await loadConfig(configFile)).registry;
+    const config = await loadConfig(configFile);
+    return { registry: config.registry, images: Object.values(config.services).map((service) => service.image) };
   } catch (error) {
     if (isDefault && error instanceof InputError && error.problem === 'file not found') {
       const { registryConfig } = await import('../../config/services.js');
-      return registryConfig.parse({});
+      return { registry: registryConfig.parse({}), images: [] };
     }
     throw error;
   }

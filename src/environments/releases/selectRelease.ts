@@ -14,14 +14,6 @@ function sorted(releases: readonly ArchivedRelease[]): Array<ArchivedRelease & {
     .sort((a, b) => compareVersions(a.parsed, b.parsed));
 }
 
-/** The highest archived release below `version`, which release notes compare against. */
-export function previousRelease(releases: readonly ArchivedRelease[], version: string): ArchivedRelease | null {
-  const current = parseReleaseVersion(version);
-  if (!current) return null;
-  const below = sorted(releases).filter((release) => compareVersions(release.parsed, current) < 0);
-  return strip(below.at(-1));
-}
-
 export type RollbackChoice =
   | { ok: true; release: ArchivedRelease; live: ArchivedRelease | null }
   | { ok: false; problem: string };

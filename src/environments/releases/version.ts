@@ -43,3 +43,20 @@ function compareIdentifier(left: string, right: string): number {
   if (rightNumeric) return 1;
   return left < right ? -1 : left > right ? 1 : 0;
 }
+
+/**
+ * The item with the highest version below `version`: the release the next one is compared against.
+ * `versionOf` names an item's version, or null for one that does not count (a draft, a stray tag).
+ */
+export function previousRelease<R>(items: readonly R[], version: ReleaseVersion | string, versionOf: (item: R) => string | null): R | null {
+  const current = typeof version === 'string' ? parseReleaseVersion(version) : version;
+  if (!current) return null;
+  let best: { item: R; version: ReleaseVersion } | null = null;
+  for (const item of items) {
+    const text = versionOf(item);
+    const parsed = text === null ? null : parseReleaseVersion(text);
+    if (!parsed || compareVersions(parsed, current) >= 0) continue;
+    if (!best || compareVersions(parsed, best.version) > 0) best = { item, version: parsed };
+  }
+  return best?.item ?? null;
+}

@@ -1,5 +1,5 @@
 // Runs the built CLI (test/support/cli.ts) and reads what docker runs.
-import { docker } from '../../support/docker.js';
+import { docker } from '../../../support/docker.js';
 
 export { runCli as lockstep, type CliResult } from '../../support/cli.js';
 

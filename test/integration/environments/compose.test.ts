@@ -13,9 +13,9 @@ import { changeService, writeSandboxLock } from '../../../src/sandbox/exampleSys
 import { readLock } from '../../../src/lock/read.js';
 import type { ReleaseLock } from '../../../src/lock/schema.js';
 import { archiveRelease } from '../../../src/stages/release.js';
-import { docker, dockerUnavailableReason } from '../../support/docker.js';
+import { docker, dockerUnavailableReason } from '../../../support/docker.js';
 import { prepareExampleSystem, type PreparedExampleSystem } from '../../support/exampleSystem.js';
-import { startRegistry, type StartedRegistry } from '../../support/registry.js';
+import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
 import { imagesOf, lockstep, pinned, runningServices, type CliResult } from './cli.js';
 
 const skip = await dockerUnavailableReason();
@@ -209,7 +209,8 @@ describe('environments on the compose target (real registry, real docker, the CL
     const result = await cli(['deploy', '--env', 'staging', '--lock', files.broken]);
     assert.equal(result.code, 1, explain(result));
     assert.match(result.stderr, new RegExp(`deploy of lock \\w{12} to staging failed and was rolled back to lock ${lockB.integrity.slice(7, 19)}`));
-    assert.match(result.stderr, /catalog: exited with exit code 1/);
+    assert.match(result.stderr, /catalog: exited with code 1/);
+    assert.match(result.stderr, /restored [\d.]+ (ms|s) after the failure was certain/);
     const running = await runningServices(projects.staging);
     assert.deepEqual(imagesOf(running), pinned(lockB));
     assert.ok(Object.values(running).every((service) => service.running));

@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { healthConfig, type ComposeTargetConfig } from '../../../src/config/environments.js';
-import { containerIds } from '../../../src/environments/targets/compose/containers.js';
+import { DockerApi } from '../../../src/docker/api.js';
+import { containerIds } from '../../../src/docker/containers.js';
+import { resolveDockerHost } from '../../../src/docker/host.js';
 import { ComposeTarget } from '../../../src/environments/targets/compose/composeTarget.js';
-import { DockerApi } from '../../../src/environments/targets/compose/dockerApi.js';
-import { resolveDockerHost } from '../../../src/environments/targets/compose/dockerHost.js';
-import { docker, dockerUnavailableReason } from '../../support/docker.js';
+import { docker, dockerUnavailableReason } from '../../../support/docker.js';
 
 const skip = await dockerUnavailableReason();
 const socket = '/var/run/docker.sock';

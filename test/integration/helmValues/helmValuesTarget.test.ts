@@ -156,17 +156,46 @@ describe('helm-values target on real git repositories', () => {
     assert.equal(await head('main'), main);
   });
 
-  it('direct mode restore commits back the values that were live before', async () => {
+  it('direct mode restore reverts the bump commit and keeps what others committed since', async () => {
     const first = lockWith('d');
     await target({ mode: 'direct' }).apply(desiredFrom(first), () => {});
-    const before = await show('main:values-staging.yaml');
     const deployer = target({ mode: 'direct' });
     const previous = await deployer.readLive();
     await deployer.apply(desiredFrom(lockWith('e')), () => {});
+    const bump = await head('main');
+    // A teammate changes the same file after the bump: a restore that rewrites whole files would undo it.
+    const seed = `${remote}-teammate`;
+    await git(['clone', '--quiet', remote, seed]);
+    const values = (await show('main:values-staging.yaml')).replace('replicas: 2   # two is plenty on staging', 'replicas: 5   # more for the sale');
+    await writeFile(join(seed, 'values-staging.yaml'), values);
+    await git(['commit', '--quiet', '-am', 'Scale catalog for the sale'], seed);
+    await git(['push', '--quiet', 'origin', 'HEAD:main'], seed);
+
     await deployer.restore(previous, ['catalog', 'web'], () => {});
-    assert.equal(await show('main:values-staging.yaml'), before);
+    const restored = parse(await show('main:values-staging.yaml')) as { catalog: { replicas: number; image: { digest: string } } };
+    assert.equal(restored.catalog.replicas, 5, "the teammate's later change stays");
+    assert.equal(restored.catalog.image.digest, first.services.catalog!.digest);
     assert.equal((await deployer.readLive()).lockIntegrity, first.integrity);
-    assert.match((await git(['--git-dir', remote, 'log', '-1', '--format=%s', 'main'])).stdout, /^Restore staging to what ran before [0-9a-f]{7}/);
+    const message = (await git(['--git-dir', remote, 'log', '-1', '--format=%B', 'main'])).stdout;
+    assert.match(message, new RegExp(`^Revert "Deploy lock [0-9a-f]+ to staging"\n\nThis reverts commit ${bump}: its rollout failed[.]`));
+    assert.equal((await git(['--git-dir', remote, 'rev-parse', 'main^'])).stdout.trim() !== bump, true, 'the revert sits on top of the later commit');
+  });
+
+  it('direct mode restore refuses a revert that conflicts, and pushes nothing', async () => {
+    await target({ mode: 'direct' }).apply(desiredFrom(lockWith('1')), () => {});
+    const deployer = target({ mode: 'direct' });
+    const previous = await deployer.readLive();
+    const second = lockWith('2');
+    await deployer.apply(desiredFrom(second), () => {});
+    const seed = `${remote}-conflict`;
+    await git(['clone', '--quiet', remote, seed]);
+    const values = (await show('main:values-staging.yaml')).replace(second.services.catalog!.digest, `sha256:${'9'.repeat(64)}`);
+    await writeFile(join(seed, 'values-staging.yaml'), values);
+    await git(['commit', '--quiet', '-am', 'Hand-pin catalog'], seed);
+    await git(['push', '--quiet', 'origin', 'HEAD:main'], seed);
+    const main = await head('main');
+    await assert.rejects(deployer.restore(previous, ['catalog', 'web'], () => {}), /conflicts with later commits; nothing was pushed/);
+    assert.equal(await head('main'), main);
   });
 
   it('the git-ref lease is refused while held and free after release; one of three racers wins', async () => {
@@ -208,7 +237,7 @@ describe('helm-values target on real git repositories', () => {
     });
 
     /** A stand-in for Argo CD: applies main's values to the cluster a little after each commit. */
-    function gitopsController(): void {
+    function gitopsController(render: (repository: string, digest: string) => string = (repository, digest) => `${repository}@${digest}`): void {
       let applied = '';
       controller = setInterval(() => {
         void show('main:values-staging.yaml').then((text) => {
@@ -217,7 +246,7 @@ describe('helm-values target on real git repositories', () => {
           const values = parse(text) as Record<string, { image: { repository: string; digest: string | null } }>;
           for (const name of ['catalog', 'web']) {
             const image = values[name]!.image;
-            if (image.digest) double.setImageOutOfBand('shop', name, name, `${image.repository}@${image.digest}`);
+            if (image.digest) double.setImageOutOfBand('shop', name, name, render(image.repository, image.digest));
           }
         });
       }, 150);
@@ -250,6 +279,17 @@ describe('helm-values target on real git repositories', () => {
       assert.equal(lease.acquired, true);
       assert.ok(double.object('leases', 'shop', 'lockstep-staging'), 'with a cluster, the lease is a Lease object');
       await gitops.releaseLease('run-1');
+    });
+
+    it('direct mode matches the cluster by digest whatever form the chart renders (registry prefix, tag and digest)', async () => {
+      const kubeconfig = await double.writeKubeconfig(dir);
+      const gitops = target({ mode: 'direct', syncTimeoutMs: 4_000, cluster: { kubeconfig, namespace: 'shop', services: {}, rolloutTimeoutMs: 10_000 } });
+      gitopsController((repository, digest) => `docker.io/${repository}:v1.2.3@${digest}`);
+      const lock = lockWith('7');
+      await gitops.apply(desiredFrom(lock), () => {});
+      const live = await gitops.readLive();
+      assert.equal(live.services.catalog!.digest, lock.services.catalog!.digest);
+      assert.equal(live.services.catalog!.healthy, true);
     });
   });
 });

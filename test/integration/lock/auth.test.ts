@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { LockstepError } from '../../../src/errors.js';
 import { createRegistryClient } from '../../../src/registry/client.js';
 import { createCredentialLookup } from '../../../src/registry/credentials.js';
-import { dockerUnavailableReason } from '../../support/docker.js';
-import { pushImage } from '../../support/ociPush.js';
-import { startRegistry, type StartedRegistry } from '../../support/registry.js';
+import { dockerUnavailableReason } from '../../../support/docker.js';
+import { pushImage } from '../../../support/ociPush.js';
+import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
 import { cleanAuthEnv, orchestratorRepo, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
 
 const unavailable = await dockerUnavailableReason();

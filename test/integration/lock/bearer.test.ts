@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LockstepError } from '../../../src/errors.js';
 import { createRegistryClient } from '../../../src/registry/client.js';
-import { dockerUnavailableReason } from '../../support/docker.js';
-import { pushImage } from '../../support/ociPush.js';
+import { dockerUnavailableReason } from '../../../support/docker.js';
+import { pushImage } from '../../../support/ociPush.js';
 import { cleanAuthEnv, orchestratorRepo, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
 import { startTokenRegistry, tokenRegistryUnavailable, type TokenRegistry } from './tokenRegistry.js';
 

@@ -4,9 +4,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ReleaseLock } from '../../../src/lock/schema.js';
-import { docker, dockerUnavailableReason } from '../../support/docker.js';
+import { docker, dockerUnavailableReason } from '../../../support/docker.js';
 import { dockerBuild, dockerPush } from '../../support/dockerBuild.js';
-import { startRegistry, type StartedRegistry } from '../../support/registry.js';
+import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
 import { cleanAuthEnv, orchestratorRepo, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
 
 const unavailable = await dockerUnavailableReason();

@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { readLock } from '../../../src/lock/read.js';
 import type { ReleaseLock } from '../../../src/lock/schema.js';
-import { dockerUnavailableReason } from '../../support/docker.js';
-import { pushImage, type PushImageOptions } from '../../support/ociPush.js';
-import { startRegistry, type StartedRegistry } from '../../support/registry.js';
+import { dockerUnavailableReason } from '../../../support/docker.js';
+import { pushImage, type PushImageOptions } from '../../../support/ociPush.js';
+import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
 import { cleanAuthEnv, commitFile, git, orchestratorRepo, pinSubmodule, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig, type ConfigSpec } from './fixtures.js';
 
 const unavailable = await dockerUnavailableReason();

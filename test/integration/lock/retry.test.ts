@@ -5,9 +5,9 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { LockstepError } from '../../../src/errors.js';
 import { createRegistryClient, type RegistryClientOptions, type RetryEvent } from '../../../src/registry/client.js';
-import { dockerUnavailableReason } from '../../support/docker.js';
-import { pushImage, pushImages } from '../../support/ociPush.js';
-import { startRegistry, type StartedRegistry } from '../../support/registry.js';
+import { dockerUnavailableReason } from '../../../support/docker.js';
+import { pushImage, pushImages } from '../../../support/ociPush.js';
+import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
 import { startFaultProxy, type FaultProxy } from './faultProxy.js';
 import { cleanAuthEnv, orchestratorRepo, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig } from './fixtures.js';
 

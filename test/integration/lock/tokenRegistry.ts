@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { testImages } from '../../support/docker.js';
+import { testImages } from '../../../support/docker.js';
 import { tempDir } from './fixtures.js';
 
 const execFileAsync = promisify(execFile);

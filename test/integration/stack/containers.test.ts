@@ -1,14 +1,16 @@
-// Container state for the health wait, read through the docker engine API and through the docker CLI
-// from the same real containers: both paths must agree, field for field.
+// Container state for the health wait, read through the docker engine API and parsed from the docker
+// CLI's inspect output for the same real containers: both must agree, field for field.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { engineEndpoint } from '../../../src/compose/engineApi.js';
-import { inspectProjectContainers } from '../../../src/compose/containers.js';
-import { docker, dockerUnavailableReason, testImages } from '../../support/docker.js';
+import { DockerApi } from '../../../src/docker/api.js';
+import { labelledContainers, toContainer } from '../../../src/docker/containers.js';
+import { resolveDockerHost } from '../../../src/docker/host.js';
+import { docker, dockerUnavailableReason, testImages } from '../../../support/docker.js';
 
 const label = 'dev.lockstep.test.containers';
 const value = `run-${process.pid}`;
-const why = (await dockerUnavailableReason()) ?? (engineEndpoint() === null ? 'the docker CLI is configured for a context or remote daemon' : undefined);
+const why = await dockerUnavailableReason();
+const api = new DockerApi(resolveDockerHost(undefined));
 
 describe('container state through the engine API and the CLI', { skip: why ? `docker engine API not usable here: ${why}` : false }, () => {
   before(async () => {
@@ -29,10 +31,13 @@ describe('container state through the engine API and the CLI', { skip: why ? `do
   });
 
   it('reads the same states both ways', async () => {
-    const viaApi = await inspectProjectContainers(label, value);
-    const viaCli = await inspectProjectContainers(label, value, {}, null);
-    const byName = (states: typeof viaApi) => Object.fromEntries(states.map((state) => [state.name, state]));
+    const viaApi = await labelledContainers(api, `${label}=${value}`);
+    const ids = (await docker(['container', 'ls', '--all', '--quiet', '--no-trunc', '--filter', `label=${label}=${value}`])).split('\n').filter(Boolean);
+    const viaCli = (JSON.parse(await docker(['container', 'inspect', ...ids])) as unknown[]).map(toContainer);
+    // The health log grows every second between the two reads; everything else must agree.
+    const byName = (states: typeof viaApi) => Object.fromEntries(states.map((state) => [state.name, { ...state, probes: [] }]));
     assert.deepEqual(byName(viaApi), byName(viaCli));
+    assert.ok(viaApi.some((state) => state.probes.length > 0), 'the health log is read');
     const states = byName(viaApi);
     assert.deepEqual(Object.keys(states).sort(), [`${value}-exited`, `${value}-healthy`, `${value}-plain`]);
     assert.equal(states[`${value}-healthy`]!.health, 'healthy');
@@ -42,6 +47,6 @@ describe('container state through the engine API and the CLI', { skip: why ? `do
   });
 
   it('finds nothing for a label no container has', async () => {
-    assert.deepEqual(await inspectProjectContainers(label, `${value}-none`), []);
+    assert.deepEqual(await labelledContainers(api, `${label}=${value}-none`), []);
   });
 });

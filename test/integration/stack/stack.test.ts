@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { detectCompose } from '../../../src/compose/composeCommand.js';
 import { changeService, writeSandboxLock } from '../../../src/sandbox/exampleSystem.js';
-import { docker, dockerUnavailableReason, projectResources, removeProjectResources } from '../../support/docker.js';
+import { docker, dockerUnavailableReason, projectResources, removeProjectResources } from '../../../support/docker.js';
 import { prepareExampleSystem, type PreparedExampleSystem } from '../../support/exampleSystem.js';
-import { startRegistry, type StartedRegistry } from '../../support/registry.js';
+import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
 
 const cli = fileURLToPath(new URL('../../../bin/lockstep.js', import.meta.url));
 const project = `lsstack-${process.pid}`;

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { mergeTimestampedLogs, parseContainerInspect } from '../../../src/compose/containers.js';
 import { parseComposeDuration } from '../../../src/compose/duration.js';
 import { interpolateString } from '../../../src/compose/interpolate.js';
-import { engineEndpoint } from '../../../src/compose/engineApi.js';
-import { renderImageOverride } from '../../../src/compose/override.js';
+import { pinServices } from '../../../src/compose/override.js';
 import { shellWords } from '../../../src/compose/shellWords.js';
+import { mergeTimestampedLogs, toContainer } from '../../../src/docker/containers.js';
 
 describe('interpolation', () => {
   const env = { SET: 'value', EMPTY: '' };
@@ -83,10 +82,11 @@ describe('durations', () => {
 
 describe('image override', () => {
   it('renders only image and labels per service, sorted, under a comment header', () => {
-    const text = renderImageOverride(
+    const text = pinServices(
+      '',
       {
-        web: { reference: 'localhost:5000/shop/web@sha256:' + 'b'.repeat(64), labels: { 'z.last': '1', 'a.first': '2' } },
-        api: { reference: 'localhost:5000/shop/api@sha256:' + 'a'.repeat(64), labels: {} },
+        web: { image: 'localhost:5000/shop/web@sha256:' + 'b'.repeat(64), labels: { 'z.last': '1', 'a.first': '2' } },
+        api: { image: 'localhost:5000/shop/api@sha256:' + 'a'.repeat(64), labels: {} },
       },
       ['Generated; do not edit.'],
     );
@@ -103,42 +103,65 @@ describe('image override', () => {
 });
 
 describe('container inspection', () => {
-  const inspected = JSON.stringify([
+  const inspected = [
     {
       Id: 'c1',
       Name: '/shop_cart_1',
+      Image: 'sha256:cart',
       RestartCount: 0,
-      State: { Status: 'running', ExitCode: 0, Health: { Status: 'unhealthy', Log: [{ Output: 'first' }, { Output: 'connect ECONNREFUSED\n' }] } },
-      Config: { Image: 'localhost:5000/shop/cart@sha256:abc', Labels: { 'com.docker.compose.service': 'cart' } },
+      State: {
+        Status: 'running',
+        Running: true,
+        ExitCode: 0,
+        StartedAt: '2026-01-01T00:00:00.5Z',
+        Health: { Status: 'unhealthy', FailingStreak: 3, Log: [{ Start: '2026-01-01T00:00:02Z', ExitCode: 1, Output: 'first' }, { Output: 'connect ECONNREFUSED\n' }] },
+      },
+      Config: {
+        Image: 'localhost:5000/shop/cart@sha256:abc',
+        Labels: { 'com.docker.compose.service': 'cart' },
+        Healthcheck: { Test: ['CMD', 'true'], Interval: 2e9, Retries: 15, StartPeriod: 30e9 },
+      },
       NetworkSettings: { Ports: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '32768' }], '9090/tcp': null } },
     },
     {
       Id: 'c2',
       Name: '/shop_redis_1',
+      Image: 'sha256:redis',
       RestartCount: 2,
-      State: { Status: 'restarting', ExitCode: 1 },
-      Config: { Image: 'redis', Labels: null },
+      State: { Status: 'restarting', Running: true, ExitCode: 1 },
+      Config: { Image: 'redis', Labels: null, Healthcheck: { Test: ['NONE'] } },
     },
-  ]);
+  ];
 
-  it('reduces docker inspect JSON to the states readiness needs', () => {
-    const [cart, redis] = parseContainerInspect(inspected);
+  it('reduces docker inspect JSON to what readiness and live state need', () => {
+    const [cart, redis] = inspected.map(toContainer);
     assert.deepEqual(cart, {
       id: 'c1',
       name: 'shop_cart_1',
       service: 'cart',
+      oneOff: false,
+      image: 'localhost:5000/shop/cart@sha256:abc',
+      imageId: 'sha256:cart',
+      labels: { 'com.docker.compose.service': 'cart' },
       status: 'running',
+      running: true,
+      restarting: false,
       exitCode: 0,
+      startedAt: '2026-01-01T00:00:00.5Z',
       health: 'unhealthy',
       lastHealthOutput: 'connect ECONNREFUSED',
+      healthcheck: { retries: 15, intervalMs: 2000, startPeriodMs: 30_000 },
+      failingStreak: 3,
+      probes: [{ startedAt: Date.parse('2026-01-01T00:00:02Z'), exitCode: 1 }],
       restartCount: 0,
-      image: 'localhost:5000/shop/cart@sha256:abc',
       published: { '8080/tcp': ['127.0.0.1:32768'] },
     });
-    assert.equal(redis!.health, null);
-    assert.equal(redis!.service, '');
-    assert.equal(redis!.restartCount, 2);
-    assert.deepEqual(parseContainerInspect('  \n'), []);
+    assert.equal(redis?.health, null);
+    assert.equal(redis?.healthcheck, null, 'a disabled healthcheck is none');
+    assert.equal(redis?.service, null);
+    assert.equal(redis?.restarting, true);
+    assert.equal(redis?.restartCount, 2);
+    assert.throws(() => toContainer({ Id: 'x' }), /docker inspect returned an unexpected shape/);
   });
 
   it('merges stdout and stderr log lines by timestamp and keeps the last ones', () => {
@@ -146,33 +169,5 @@ describe('container inspection', () => {
     const stderr = ['2026-01-01T00:00:02.000000000Z warning: slow', '2026-01-01T00:00:04.000000000Z fatal: boom'].join('\n');
     assert.deepEqual(mergeTimestampedLogs(stdout, stderr, 10), ['listening', 'warning: slow', 'request 1', 'fatal: boom']);
     assert.deepEqual(mergeTimestampedLogs(stdout, stderr, 2), ['request 1', 'fatal: boom']);
-  });
-});
-
-describe('docker engine endpoint', () => {
-  const noConfig = () => {
-    throw new Error('ENOENT');
-  };
-
-  it('uses the default socket when the CLI would', () => {
-    assert.deepEqual(engineEndpoint({ HOME: '/home/me' }, noConfig), { socketPath: '/var/run/docker.sock' });
-    assert.deepEqual(engineEndpoint({ HOME: '/home/me' }, () => '{"currentContext":"default"}'), { socketPath: '/var/run/docker.sock' });
-  });
-
-  it('follows DOCKER_HOST for unix sockets and plain tcp', () => {
-    assert.deepEqual(engineEndpoint({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }, noConfig), { socketPath: '/run/user/1000/docker.sock' });
-    assert.deepEqual(engineEndpoint({ DOCKER_HOST: 'tcp://10.0.0.5:2375' }, noConfig), { host: '10.0.0.5', port: 2375 });
-    assert.deepEqual(engineEndpoint({ DOCKER_HOST: 'tcp://docker' }, noConfig), { host: 'docker', port: 2375 });
-  });
-
-  it('leaves contexts, ssh, TLS and an explicit opt-out to the CLI', () => {
-    assert.equal(engineEndpoint({ DOCKER_HOST: 'ssh://me@build-host' }, noConfig), null);
-    assert.equal(engineEndpoint({ DOCKER_HOST: 'tcp://10.0.0.5:2376', DOCKER_TLS_VERIFY: '1' }, noConfig), null);
-    assert.equal(engineEndpoint({ DOCKER_CONTEXT: 'remote' }, noConfig), null);
-    assert.equal(engineEndpoint({ HOME: '/home/me' }, () => '{"currentContext":"colima"}'), null);
-    let read = '';
-    engineEndpoint({ DOCKER_CONFIG: '/etc/docker-cli' }, (file) => ((read = file), '{}'));
-    assert.equal(read, '/etc/docker-cli/config.json');
-    assert.equal(engineEndpoint({ LOCKSTEP_DOCKER_API: '0' }, noConfig), null);
   });
 });

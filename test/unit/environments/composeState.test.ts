@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parse } from 'yaml';
-import { mergeImages, unpinnedServices } from '../../../src/environments/targets/compose/composeTarget.js';
-import { toContainerInfo, type ContainerInfo } from '../../../src/environments/targets/compose/containers.js';
-import { resolveDockerHost } from '../../../src/environments/targets/compose/dockerHost.js';
+import { parse, stringify } from 'yaml';
+import { mergeComposeDocuments } from '../../../src/compose/composeFiles.js';
+import { parseComposeGraph } from '../../../src/compose/graph.js';
+import { addMigrationService, pinServices } from '../../../src/compose/override.js';
+import { toContainer } from '../../../src/docker/containers.js';
+import { resolveDockerHost } from '../../../src/docker/host.js';
+import { unpinnedServices } from '../../../src/environments/targets/compose/composeTarget.js';
 import { liveStateFromContainers } from '../../../src/environments/targets/compose/liveState.js';
 import { parseRecord } from '../../../src/environments/targets/compose/stateRecord.js';
 import { canonicalJson } from '../../../src/lock/canonical.js';
-import { renderMigrationOverride, renderServiceOverride } from '../../../src/environments/targets/compose/override.js';
-import { assessRollout } from '../../../src/environments/targets/compose/rollout.js';
 import { hex, makeLock, service } from '../../support/lockFixtures.js';
 
 const lockA = makeLock({ catalog: service('catalog'), cart: service('cart') });
@@ -31,9 +32,9 @@ describe('live state of a compose project', () => {
   it('reads which digest each service runs from the reference its container was created from', () => {
     const live = liveStateFromContainers(
       [
-        toContainerInfo(inspected('catalog', ref(lockA, 'catalog'), { state: { Health: { Status: 'healthy' } } })),
-        toContainerInfo(inspected('cart', ref(lockA, 'cart'))),
-        toContainerInfo(inspected('redis', 'redis:7')),
+        toContainer(inspected('catalog', ref(lockA, 'catalog'), { state: { Health: { Status: 'healthy' } } })),
+        toContainer(inspected('cart', ref(lockA, 'cart'))),
+        toContainer(inspected('redis', 'redis:7')),
       ],
       lockA,
     );
@@ -47,16 +48,16 @@ describe('live state of a compose project', () => {
   it('ignores one-off containers and containers compose did not create', () => {
     const oneOff = inspected('catalog', 'migrator@x', { labels: { 'com.docker.compose.oneoff': 'True' } });
     const stray = { ...inspected('x', 'y'), Config: { Image: 'y', Labels: {} } };
-    const live = liveStateFromContainers([toContainerInfo(oneOff), toContainerInfo(stray)], null);
+    const live = liveStateFromContainers([toContainer(oneOff), toContainer(stray)], null);
     assert.deepEqual(live, { lockIntegrity: null, lock: null, services: {} });
   });
 
   it('marks replicas that disagree as unpinned, and stopped ones as unhealthy', () => {
     const live = liveStateFromContainers(
       [
-        toContainerInfo(inspected('cart', ref(lockA, 'cart'), { id: 'a'.repeat(64) })),
-        toContainerInfo(inspected('cart', ref(lockB, 'catalog'), { id: 'b'.repeat(64) })),
-        toContainerInfo(inspected('catalog', ref(lockA, 'catalog'), { state: { Status: 'exited', Running: false, ExitCode: 3 } })),
+        toContainer(inspected('cart', ref(lockA, 'cart'), { id: 'a'.repeat(64) })),
+        toContainer(inspected('cart', ref(lockB, 'catalog'), { id: 'b'.repeat(64) })),
+        toContainer(inspected('catalog', ref(lockA, 'catalog'), { state: { Status: 'exited', Running: false, ExitCode: 3 } })),
       ],
       null,
     );
@@ -88,38 +89,14 @@ describe('the recorded lock', () => {
   });
 });
 
-describe('rollout assessment', () => {
-  const expected = { catalog: ref(lockB, 'catalog'), cart: ref(lockB, 'cart') };
-  const at = Date.parse('2026-11-21T12:00:10Z');
-  const containers = (catalog: Record<string, unknown>, restarts = 0): ContainerInfo[] => [
-    toContainerInfo(inspected('catalog', ref(lockB, 'catalog'), { state: catalog, restarts })),
-    toContainerInfo(inspected('cart', ref(lockB, 'cart'), { state: { Health: { Status: 'healthy' } } })),
-  ];
-
-  it('is done when every service is healthy, or up past the settle time without a healthcheck', () => {
-    assert.deepEqual(assessRollout(containers({}), expected, at, 5_000), { ready: ['cart', 'catalog'], waiting: [], failed: [] });
-    assert.deepEqual(assessRollout(containers({}), expected, at, 30_000).waiting, [{ service: 'catalog', why: 'running for less than 30000 ms' }]);
-    assert.deepEqual(assessRollout(containers({ Health: { Status: 'starting' } }), expected, at, 0).waiting.map((entry) => entry.service), ['catalog']);
-  });
-
-  it('fails fast on a crash, a restart loop, an unhealthy check or the wrong image', () => {
-    const failure = (state: Record<string, unknown>, restarts = 0) => assessRollout(containers(state, restarts), expected, at, 0).failed[0]?.why;
-    assert.equal(failure({ Status: 'exited', Running: false, ExitCode: 1 }), 'exited with exit code 1');
-    assert.match(failure({ Status: 'restarting', Restarting: true, ExitCode: 2 }, 3)!, /keeps restarting \(last exit code 2, 3 restarts\)/);
-    assert.equal(failure({ Health: { Status: 'unhealthy' } }), 'healthcheck reports unhealthy');
-    const stale = assessRollout(containers({}), { ...expected, catalog: ref(lockA, 'catalog') }, at, 0);
-    assert.match(stale.failed[0]!.why, /^runs .*, not /);
-  });
-});
-
 describe('compose files lockstep writes', () => {
   it('pins services by digest and keeps label values literal ($ escaped for compose)', () => {
-    const text = renderServiceOverride({ cart: { image: ref(lockA, 'cart'), labels: { note: 'costs $5' } }, catalog: { image: ref(lockA, 'catalog') } });
+    const text = pinServices('', { cart: { image: ref(lockA, 'cart'), labels: { note: 'costs $5' } }, catalog: { image: ref(lockA, 'catalog') } }, []);
     assert.deepEqual(parse(text), { services: { cart: { image: ref(lockA, 'cart'), labels: { note: 'costs $$5' } }, catalog: { image: ref(lockA, 'catalog') } } });
   });
 
   it('adds the migration as a one-off service whose secrets are passed by name only', () => {
-    const text = renderMigrationOverride({ image: ref(lockA, 'catalog'), command: ['node', 'migrate.mjs', '--to', '$LATEST'], env: { MODE: 'up' }, passEnv: ['DB_PASSWORD'] });
+    const text = addMigrationService('', { image: ref(lockA, 'catalog'), command: ['node', 'migrate.mjs', '--to', '$LATEST'], env: { MODE: 'up' }, passEnv: ['DB_PASSWORD'] }, []);
     assert.deepEqual(parse(text), {
       services: {
         'lockstep-migration': {
@@ -131,18 +108,28 @@ describe('compose files lockstep writes', () => {
     });
   });
 
+  it('keeps what the override already pins and adds the rest: content in, content out', () => {
+    const first = pinServices('', { cart: { image: ref(lockA, 'cart') } }, ['first']);
+    const second = pinServices(first, { catalog: { image: ref(lockA, 'catalog') } }, ['second']);
+    assert.ok(second.startsWith('# second\n'));
+    assert.deepEqual(parse(second), { services: { cart: { image: ref(lockA, 'cart') }, catalog: { image: ref(lockA, 'catalog') } } });
+    assert.equal(pinServices(second, { catalog: { image: ref(lockA, 'catalog') } }, ['second']), second, 'the same pins give the same bytes');
+  });
+
   it('merges image and build across compose files as compose does', () => {
-    const merged = mergeImages([
+    const merged = mergeComposeDocuments([
       { services: { cart: { build: '.' }, redis: { image: 'redis:7' } } },
-      { services: { redis: { image: `redis@sha256:${'1'.repeat(64)}` }, extra: null } },
+      { services: { redis: { image: `redis@sha256:${'1'.repeat(64)}` }, extra: { build: 'tools' } } },
     ]);
-    assert.deepEqual(merged, { services: { cart: { build: true }, redis: { image: `redis@sha256:${'1'.repeat(64)}` }, extra: {} } });
-    assert.deepEqual(unpinnedServices(merged, ['cart']), ['extra: built from source, not an image pinned by digest']);
+    const graph = parseComposeGraph('a.yaml + b.yaml', stringify(merged), {});
+    assert.equal(graph.services.redis?.image, `redis@sha256:${'1'.repeat(64)}`);
+    assert.deepEqual(unpinnedServices(graph, ['cart']), ['extra: built from source, not an image pinned by digest']);
   });
 
   it('finds services outside the lock that would run a tag or a local build', () => {
     const config = { services: { cart: { image: 'cart:latest' }, catalog: { build: { context: '.' } }, redis: { image: 'redis:7' }, db: { image: `pg@sha256:${'0'.repeat(64)}` }, tools: { build: '.' } } };
-    assert.deepEqual(unpinnedServices(config, ['cart', 'catalog']), ['redis: redis:7 is not pinned by digest', 'tools: built from source, not an image pinned by digest']);
+    const graph = parseComposeGraph('compose.yaml', stringify(config), {});
+    assert.deepEqual(unpinnedServices(graph, ['cart', 'catalog']), ['redis: redis:7 is not pinned by digest', 'tools: built from source, not an image pinned by digest']);
   });
 });
 

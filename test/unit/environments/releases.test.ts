@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chooseRollback, previousRelease, type ArchivedRelease } from '../../../src/environments/releases/selectRelease.js';
-import { compareVersions, parseReleaseVersion } from '../../../src/environments/releases/version.js';
+import { chooseRollback, type ArchivedRelease } from '../../../src/environments/releases/selectRelease.js';
+import { compareVersions, parseReleaseVersion, previousRelease } from '../../../src/environments/releases/version.js';
 
 const integrity = (seed: string) => `sha256:${seed.repeat(64).slice(0, 64)}`;
 const release = (version: string, seed: string): ArchivedRelease => ({ version, file: `locks/releases/${version}.lock.yaml`, integrity: integrity(seed) });
@@ -21,12 +21,13 @@ describe('release versions', () => {
 });
 
 describe('previous release', () => {
+  const byVersion = (entry: ArchivedRelease) => entry.version;
   const archive = [release('v1.10.0', 'c'), release('v1.2.0', 'a'), release('v1.9.0', 'b'), release('v2.0.0-rc.1', 'd')];
 
   it('is the highest archived version below, not the last file by name', () => {
-    assert.equal(previousRelease(archive, 'v2.0.0')?.version, 'v2.0.0-rc.1');
-    assert.equal(previousRelease(archive, 'v1.10.0')?.version, 'v1.9.0');
-    assert.equal(previousRelease(archive, 'v1.2.0'), null);
+    assert.equal(previousRelease(archive, 'v2.0.0', byVersion)?.version, 'v2.0.0-rc.1');
+    assert.equal(previousRelease(archive, 'v1.10.0', byVersion)?.version, 'v1.9.0');
+    assert.equal(previousRelease(archive, 'v1.2.0', byVersion), null);
   });
 });
 

@@ -4,11 +4,10 @@ import { githubConfig } from '../../../src/config/github.js';
 import { InputError, LockstepError } from '../../../src/errors.js';
 import { acceptedPermissions, githubFailure } from '../../../src/github/failure.js';
 import { decideLockCommit, lockCommitMessage } from '../../../src/github/lockCommit.js';
-import { previousRelease } from '../../../src/github/previousRelease.js';
 import { checkPromotedLock } from '../../../src/github/promotedLock.js';
 import { classifyLockBytes } from '../../../src/github/remoteLock.js';
 import { resolveApiUrl, resolveRepository } from '../../../src/github/settings.js';
-import { parseReleaseVersion } from '../../../src/environments/releases/version.js';
+import { parseReleaseVersion, previousRelease } from '../../../src/environments/releases/version.js';
 import { lockId } from '../../../src/lock/integrity.js';
 import { serializeLock } from '../../../src/lock/serialize.js';
 import { hex, makeLock, service } from '../../support/lockFixtures.js';
@@ -71,12 +70,14 @@ describe('promoted lock check', () => {
 });
 
 describe('previous release', () => {
+  // What publishRelease passes: drafts do not count as published.
+  const publishedTag = (release: { tag: string; draft: boolean }) => (release.draft ? null : release.tag);
   it('picks the highest published version below the one being released', () => {
     const releases = ['v1.0.0', 'v1.2.0', 'v1.10.0', 'v2.0.0', 'v1.3.0-rc.1', 'not-a-version'].map((tag) => ({ tag, draft: false }));
     releases.push({ tag: 'v1.9.0', draft: true });
-    assert.equal(previousRelease(releases, parseReleaseVersion('v1.10.1')!)?.tag, 'v1.10.0');
-    assert.equal(previousRelease(releases, parseReleaseVersion('v1.3.0')!)?.tag, 'v1.3.0-rc.1');
-    assert.equal(previousRelease(releases, parseReleaseVersion('v1.0.0')!), null);
+    assert.equal(previousRelease(releases, parseReleaseVersion('v1.10.1')!, publishedTag)?.tag, 'v1.10.0');
+    assert.equal(previousRelease(releases, parseReleaseVersion('v1.3.0')!, publishedTag)?.tag, 'v1.3.0-rc.1');
+    assert.equal(previousRelease(releases, parseReleaseVersion('v1.0.0')!, publishedTag), null);
   });
 });
 

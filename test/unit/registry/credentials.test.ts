@@ -39,9 +39,15 @@ describe('docker config credentials', () => {
 });
 
 describe('credential lookup order', () => {
-  it('prefers LOCKSTEP_REGISTRY_USERNAME/PASSWORD for every host', async () => {
-    const lookup = createCredentialLookup({ LOCKSTEP_REGISTRY_USERNAME: 'ci', LOCKSTEP_REGISTRY_PASSWORD: 's3cret' }, () => '/nonexistent');
+  // Issue 14.3: these were once offered to every host; now only to the hosts they are bound to.
+  it('prefers LOCKSTEP_REGISTRY_USERNAME/PASSWORD for the hosts they are bound to, and offers them to no other', async () => {
+    const lookup = createCredentialLookup({ LOCKSTEP_REGISTRY_USERNAME: 'ci', LOCKSTEP_REGISTRY_PASSWORD: 's3cret' }, () => '/nonexistent', { hosts: ['any.test'] });
     assert.deepEqual(await lookup('any.test'), { username: 'ci', password: 's3cret', source: 'LOCKSTEP_REGISTRY_USERNAME/LOCKSTEP_REGISTRY_PASSWORD' });
+    assert.equal(await lookup('attacker.test'), undefined, 'a host that merely answers 401 gets nothing');
+    const named = createCredentialLookup({ LOCKSTEP_REGISTRY_USERNAME: 'ci', LOCKSTEP_REGISTRY_PASSWORD: 's3cret', LOCKSTEP_REGISTRY_HOST: 'b.test, docker.io' }, () => '/nonexistent');
+    assert.equal((await named('b.test'))?.username, 'ci');
+    assert.equal((await named('index.docker.io'))?.username, 'ci', 'Hub aliases share one binding');
+    assert.equal(await named('any.test'), undefined);
   });
   it('refuses half of the env pair without echoing the value', () => {
     assert.throws(
@@ -77,5 +83,74 @@ describe('credential lookup order', () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'config.json'), '{ auths: ');
     await assert.rejects(createCredentialLookup({ DOCKER_CONFIG: dir }, () => dir)('a.test'), /config\.json: is not valid JSON/);
+  });
+});
+
+describe('credentials under every key Docker and podman write (issue 19.2)', () => {
+  it("finds Docker Hub's entry under the legacy https://index.docker.io/v1/ key that docker login writes", () => {
+    const config = { auths: { 'https://index.docker.io/v1/': { auth: b64('hubuser:hubpass') } } };
+    assert.equal(credentialsFromDockerConfig('c.json', config, 'docker.io', 'acme/app')?.username, 'hubuser');
+    assert.equal(credentialsFromDockerConfig('c.json', config, 'registry-1.docker.io', 'library/nginx')?.username, 'hubuser');
+  });
+  it('matches keys with or without a scheme, and the most specific namespace wins whatever the order', () => {
+    const config = {
+      auths: {
+        'quay.io': { auth: b64('org-wide:1') },
+        'https://quay.io/org-b': { auth: b64('org-b-bot:2') },
+        'quay.io/org-b/team': { auth: b64('team-bot:3') },
+      },
+    };
+    assert.equal(credentialsFromDockerConfig('c.json', config, 'quay.io', 'org-b/app')?.username, 'org-b-bot');
+    assert.equal(credentialsFromDockerConfig('c.json', config, 'quay.io', 'org-b/team/app')?.username, 'team-bot');
+    assert.equal(credentialsFromDockerConfig('c.json', config, 'quay.io', 'org-a/app')?.username, 'org-wide');
+    assert.equal(credentialsFromDockerConfig('c.json', config, 'quay.io', 'org-bb/app')?.username, 'org-wide', 'a namespace is a path prefix, not a string prefix');
+  });
+  it('returns an identitytoken as a refresh token, not as a password', () => {
+    const config = { auths: { 'acme.azurecr.test': { username: '00000000-0000-0000-0000-000000000000', password: '', identitytoken: 'refresh-xyz' } } };
+    const found = credentialsFromDockerConfig('c.json', config, 'acme.azurecr.test');
+    assert.equal(found?.identityToken, 'refresh-xyz');
+    assert.equal(found?.password, '');
+  });
+});
+
+describe('credential helpers (issue 14.3)', () => {
+  it('asks credHelpers[host] before credsStore, with the Hub legacy URL for Docker Hub, and never runs a helper name with a path', async () => {
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, 'config.json'),
+      JSON.stringify({ credsStore: 'desktop', credHelpers: { 'ecr.test': 'ecr-login' }, auths: { 'ecr.test': { auth: b64('stale:1') } } }),
+    );
+    const asked: Array<[string, string]> = [];
+    const runHelper = async (helper: string, serverUrl: string) => {
+      asked.push([helper, serverUrl]);
+      if (helper === 'ecr-login') return { ok: true as const, stdout: JSON.stringify({ ServerURL: serverUrl, Username: 'AWS', Secret: 'ecr-token' }) };
+      if (serverUrl === 'https://index.docker.io/v1/') return { ok: true as const, stdout: JSON.stringify({ ServerURL: serverUrl, Username: '<token>', Secret: 'hub-refresh' }) };
+      return { ok: false as const, message: 'credentials not found in native keychain' };
+    };
+    const lookup = createCredentialLookup({ DOCKER_CONFIG: dir }, () => dir, { runHelper });
+    assert.deepEqual(await lookup('ecr.test', 'app'), { username: 'AWS', password: 'ecr-token', source: 'docker-credential-ecr-login' });
+    assert.deepEqual(await lookup('docker.io', 'library/nginx'), { username: '', password: '', identityToken: 'hub-refresh', source: 'docker-credential-desktop' });
+    assert.equal(await lookup('other.test'), undefined, '"credentials not found" means anonymous');
+    await lookup('ecr.test', 'other');
+    assert.deepEqual(asked, [['ecr-login', 'ecr.test'], ['desktop', 'https://index.docker.io/v1/'], ['desktop', 'other.test']], 'each helper asked once per registry');
+
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ credsStore: '../../bin/sh' }));
+    await assert.rejects(createCredentialLookup({ DOCKER_CONFIG: dir }, () => dir, { runHelper })('x.test'), /config\.json: credsStore: must name a credential helper/);
+  });
+  it('runs a real docker-credential-<name> program with the server URL on stdin', async () => {
+    const dir = await tempDir();
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    // A helper speaking the protocol: reads the server URL from stdin, answers JSON on stdout.
+    await writeFile(join(bin, 'docker-credential-fake'), '#!/bin/sh\nread url\nprintf \'{"ServerURL":"%s","Username":"helper-user","Secret":"helper-secret"}\' "$url"\n', { mode: 0o755 });
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ credsStore: 'fake' }));
+    const previousPath = process.env.PATH;
+    process.env.PATH = `${bin}:${previousPath}`;
+    try {
+      const found = await createCredentialLookup({ DOCKER_CONFIG: dir }, () => dir)('registry.test');
+      assert.deepEqual(found, { username: 'helper-user', password: 'helper-secret', source: 'docker-credential-fake' });
+    } finally {
+      process.env.PATH = previousPath;
+    }
   });
 });

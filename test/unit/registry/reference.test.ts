@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allowedUrl, hostName, isLoopbackHost, parseRepository, registryScheme } from '../../../src/registry/reference.js';
+import { allowedUrl, familiarRepository, hostName, isLoopbackHost, locateRepository, normalizeRepository, parseRepository, registryScheme } from '../../../src/registry/reference.js';
 import { LockstepError } from '../../../src/errors.js';
 
 describe('image repository parsing', () => {
@@ -53,5 +53,32 @@ describe('registry scheme', () => {
     assert.equal(allowedUrl(new URL('http://127.0.0.1:9000/blob'), []), true);
     assert.equal(allowedUrl(new URL('http://storage.test/blob'), ['storage.test']), true);
     assert.equal(allowedUrl(new URL('ftp://127.0.0.1/blob'), []), false);
+  });
+});
+
+describe('Docker reference normalisation (issue 19.1)', () => {
+  const cases: Array<[string, string, string]> = [
+    ['nginx', 'docker.io/library/nginx', 'nginx'],
+    ['acme/app', 'docker.io/acme/app', 'acme/app'],
+    ['docker.io/acme/app', 'docker.io/acme/app', 'acme/app'],
+    ['docker.io/nginx', 'docker.io/library/nginx', 'nginx'],
+    ['index.docker.io/nginx', 'docker.io/library/nginx', 'nginx'],
+    ['registry-1.docker.io/nginx', 'docker.io/library/nginx', 'nginx'],
+    ['index.docker.io/library/nginx', 'docker.io/library/nginx', 'nginx'],
+    ['docker.io/library/team/app', 'docker.io/library/team/app', 'library/team/app'],
+    ['localhost/app', 'localhost/app', 'localhost/app'],
+    ['localhost:5000/app', 'localhost:5000/app', 'localhost:5000/app'],
+    ['ghcr.example.test/acme/app', 'ghcr.example.test/acme/app', 'ghcr.example.test/acme/app'],
+  ];
+  for (const [written, canonical, familiar] of cases) {
+    it(`${written} → ${canonical} (shown as ${familiar})`, () => {
+      assert.equal(normalizeRepository(written), canonical);
+      assert.equal(familiarRepository(canonical), familiar);
+    });
+  }
+  it('serves docker.io from registry-1.docker.io, everything else from its own host', () => {
+    assert.deepEqual(locateRepository('docker.io/acme/app'), { host: 'registry-1.docker.io', name: 'acme/app', registry: 'docker.io' });
+    assert.deepEqual(locateRepository('nginx'), { host: 'registry-1.docker.io', name: 'library/nginx', registry: 'docker.io' });
+    assert.deepEqual(locateRepository('localhost:5000/acme/app'), { host: 'localhost:5000', name: 'acme/app', registry: 'localhost:5000' });
   });
 });

@@ -1,5 +1,5 @@
 import { LockstepError } from '../../../errors.js';
-import type { DockerApi } from './dockerApi.js';
+import type { DockerApi } from '../../../docker/api.js';
 
 /**
  * The image of lockstep's marker containers (lease, recorded lock): an empty filesystem imported on

@@ -1,7 +1,7 @@
 import { LockstepError } from '../../../errors.js';
 import { decideLease, newLease } from '../../lease/decideLease.js';
 import type { Lease, LeaseResult } from '../../target.js';
-import type { DockerApi } from './dockerApi.js';
+import type { DockerApi } from '../../../docker/api.js';
 import { ensureMarkerImage, markerImage } from './markerImage.js';
 
 /**

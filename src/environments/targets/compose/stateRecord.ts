@@ -1,8 +1,8 @@
 import { canonicalJson } from '../../../lock/canonical.js';
 import { integrityMatches, lockId } from '../../../lock/integrity.js';
 import { releaseLock, type ReleaseLock } from '../../../lock/schema.js';
-import { containerIds, inspectContainers } from './containers.js';
-import type { DockerApi } from './dockerApi.js';
+import { containerIds, inspectContainers } from '../../../docker/containers.js';
+import type { DockerApi } from '../../../docker/api.js';
 import { ensureMarkerImage, markerImage } from './markerImage.js';
 
 /**

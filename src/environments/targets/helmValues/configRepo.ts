@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InputError, LockstepError } from '../../../errors.js';
 import { run, type RunOptions, type RunResult } from '../../../exec/run.js';
+import { credentialInUrl, redactUrls } from '../../../git/urlCredentials.js';
 
 /**
  * The GitOps config repository, reached through a private bare clone so that no working tree (least of
@@ -16,8 +19,12 @@ export interface ConfigRepoOptions {
   /** A git URL, or a path (relative to `baseDir`) to a repository. */
   repository: string;
   baseDir: string;
-  /** Where the private bare clone lives (created on first use, fetched into afterwards). */
-  workDir: string;
+  /**
+   * Where the bare clone lives (created on first use, fetched into afterwards). It must belong to this
+   * user and be closed to others. Without it, each run clones into a fresh private folder (mkdtemp,
+   * mode 0700) removed when the process exits: never a shared, predictable path another user could plant.
+   */
+  workDir?: string;
   /** Names a variable holding an HTTPS token; it reaches git through its environment, never argv. */
   tokenEnv?: string;
   env?: NodeJS.ProcessEnv;
@@ -32,14 +39,12 @@ const emptyTree = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 export class ConfigRepo {
   readonly remote: string;
+  readonly workDir: string;
   private readonly env: NodeJS.ProcessEnv;
 
-  private constructor(
-    private readonly options: ConfigRepoOptions,
-    remote: string,
-    env: NodeJS.ProcessEnv,
-  ) {
+  private constructor(remote: string, workDir: string, env: NodeJS.ProcessEnv) {
     this.remote = remote;
+    this.workDir = workDir;
     this.env = env;
   }
 
@@ -60,14 +65,16 @@ export class ConfigRepo {
       const header = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
       Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: header });
     }
-    const repo = new ConfigRepo(options, remote, env);
-    const exists = await stat(join(options.workDir, 'HEAD')).then(
+    const workDir = options.workDir ?? (await privateWorkDir());
+    if (options.workDir) await checkPrivate(options.workDir);
+    const repo = new ConfigRepo(remote, workDir, env);
+    const exists = await stat(join(workDir, 'HEAD')).then(
       () => true,
       () => false,
     );
     if (!exists) {
-      await mkdir(options.workDir, { recursive: true });
-      await repo.git(['init', '--quiet', '--bare', options.workDir], { cwd: options.workDir });
+      await mkdir(workDir, { recursive: true, mode: 0o700 });
+      await repo.git(['init', '--quiet', '--bare', workDir], { cwd: workDir });
       await repo.git(['remote', 'add', 'origin', remote]);
     } else {
       await repo.git(['remote', 'set-url', 'origin', remote]);
@@ -115,7 +122,7 @@ export class ConfigRepo {
    * base itself is returned with `changed: false`, so a rerun commits nothing.
    */
   async commitFiles(base: string, files: Record<string, string>, message: string): Promise<{ commit: string; tree: string; changed: boolean }> {
-    const index = join(this.options.workDir, `lockstep-index-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const index = join(this.workDir, `lockstep-index-${process.pid}-${randomBytes(4).toString('hex')}`);
     const env = { ...this.env, GIT_INDEX_FILE: index };
     try {
       await this.git(['read-tree', base], { env });
@@ -130,6 +137,32 @@ export class ConfigRepo {
       return { commit, tree, changed: true };
     } finally {
       await rm(index, { force: true });
+    }
+  }
+
+  /**
+   * `git revert` of `commit` on top of `head`: a three-way merge, so changes made to the same files
+   * after `commit` (a teammate's `replicas: 5`) stay. Runs in a throwaway worktree of the private clone;
+   * on a conflict nothing is committed and the conflicting paths are returned.
+   */
+  async revert(head: string, commit: string, message: string): Promise<{ commit: string; changed: boolean } | { conflicts: string[] }> {
+    const tree = join(this.workDir, `lockstep-revert-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await this.git(['worktree', 'add', '--quiet', '--detach', tree, head]);
+    const inTree = (args: string[], options: RunOptions = {}) =>
+      run('git', ['-C', tree, ...args], { errorCode: 'GIT', timeoutMs: 120_000, env: this.env, ...options });
+    try {
+      const reverted = await inTree(['revert', '--no-commit', commit], { allowFailure: true });
+      if (reverted.exitCode !== 0) {
+        const unmerged = (await inTree(['diff', '--name-only', '--diff-filter=U'])).stdout.trim();
+        if (unmerged) return { conflicts: unmerged.split('\n') };
+        throw new LockstepError('GIT', `git revert ${commit.slice(0, 7)} failed`, { details: redactUrls(reverted.stderr).trim().split('\n').slice(-5) });
+      }
+      if ((await inTree(['diff', '--cached', '--quiet'], { allowFailure: true })).exitCode === 0) return { commit: head, changed: false };
+      await inTree(['commit', '--quiet', '--no-verify', '-F', '-'], { input: message });
+      return { commit: (await inTree(['rev-parse', 'HEAD'])).stdout.trim(), changed: true };
+    } finally {
+      await this.git(['worktree', 'remove', '--force', tree], { allowFailure: true });
+      await rm(tree, { recursive: true, force: true });
     }
   }
 
@@ -148,7 +181,7 @@ export class ConfigRepo {
     if (result.exitCode === 0) return true;
     const said = `${result.stdout}\n${result.stderr}`;
     if (/\[rejected\]|stale info|fetch first|non-fast-forward|already exists/.test(said)) return false;
-    throw new LockstepError('GIT', `git push to ${this.remote} ${ref} failed`, { details: said.trim().split('\n').slice(-5) });
+    throw new LockstepError('GIT', `git push to ${this.remote} ${ref} failed`, { details: redactUrls(said).trim().split('\n').slice(-5) });
   }
 
   private async readMode(commit: string, path: string): Promise<string | null> {
@@ -156,14 +189,47 @@ export class ConfigRepo {
     return /^(\d{6}) blob /.exec(listed)?.[1] ?? null;
   }
 
-  private git(args: string[], options: RunOptions = {}): Promise<RunResult> {
-    return run('git', [`--git-dir=${this.options.workDir}`, ...args], { errorCode: 'GIT', timeoutMs: 120_000, ...options, env: options.env ?? this.env });
+  private async git(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    try {
+      return await run('git', [`--git-dir=${this.workDir}`, ...args], { errorCode: 'GIT', timeoutMs: 120_000, ...options, env: options.env ?? this.env });
+    } catch (error) {
+      if (!(error instanceof LockstepError)) throw error;
+      // git repeats URLs (redirects, submodules, its own config) in what it prints: none leaves with a credential.
+      throw new LockstepError(error.code, redactUrls(error.message), { details: error.details.map(redactUrls), hint: error.hint });
+    }
+  }
+}
+
+async function privateWorkDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'lockstep-gitops-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A given clone folder is reused only when this user owns it and nobody else may write to it. */
+async function checkPrivate(dir: string): Promise<void> {
+  const info = await lstat(dir).catch(() => null);
+  if (!info) return;
+  const uid = process.getuid?.();
+  const problem = !info.isDirectory()
+    ? 'is not a directory'
+    : uid !== undefined && info.uid !== uid
+      ? `belongs to uid ${info.uid}, not to this user (${uid})`
+      : (info.mode & 0o022) !== 0
+        ? `is writable by others (mode ${(info.mode & 0o777).toString(8)})`
+        : null;
+  if (problem) {
+    throw new LockstepError('GIT', `the config repository clone ${dir} ${problem}; refusing to run git in it`, {
+      hint: 'remove the folder, or leave the clone folder unset so that each run uses a private one',
+    });
   }
 }
 
 /** URLs (scheme:// or scp-like user@host:path) go to git as they are; anything else is a local path. */
 function remoteOf(repository: string, baseDir: string): string {
   if (repository.startsWith('-')) throw new InputError('repository', undefined, `"${repository}" is not a git URL or path`);
+  const credential = credentialInUrl(repository);
+  if (credential) throw new InputError('repository', undefined, `${redactUrls(repository)} ${credential}; put the token in the variable named by tokenEnv`);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repository) || /^[^/\s]+@[^/\s]+:/.test(repository)) return repository;
   return isAbsolute(repository) ? repository : resolve(baseDir, repository);
 }

@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HealthConfig, HelmValuesTargetConfig } from '../../../config/environments.js';
 import { InputError, LockstepError } from '../../../errors.js';
@@ -9,7 +6,7 @@ import { lockId } from '../../../lock/integrity.js';
 import { checkIntegrity } from '../../../lock/read.js';
 import { releaseLock, type ReleaseLock } from '../../../lock/schema.js';
 import { serializeLock } from '../../../lock/serialize.js';
-import { isPinnedDigest } from '../../../policy/imageReference.js';
+import { isPinnedDigest, pinnedDigestOf } from '../../../policy/imageReference.js';
 import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, ProgressSink } from '../../target.js';
 import { createKubernetesTarget, type KubernetesTarget, type KubernetesTargetDeps } from '../kubernetes/kubernetesTarget.js';
 import { ConfigRepo } from './configRepo.js';
@@ -30,7 +27,7 @@ export interface HelmValuesEnvironment {
 }
 
 export interface HelmValuesTargetDeps {
-  /** The private bare clone of the config repository; by default one per remote under the temp dir. */
+  /** The bare clone of the config repository; by default a private folder made for this run. */
   workDir?: string;
   env?: NodeJS.ProcessEnv;
   /** Passed to the kubernetes target that reads the cluster, when one is configured. */
@@ -188,8 +185,9 @@ export class HelmValuesTarget implements DeployTarget {
   }
 
   /**
-   * Direct mode: commits back the files as they were before this run's commit, then waits for the
-   * cluster. In pull-request mode nothing reached the base branch, so there is nothing to undo.
+   * Direct mode: `git revert` of this run's bump commit onto the branch as it is now, so whatever
+   * others committed since stays; a revert that conflicts is refused rather than forced. Then waits
+   * for the cluster. In pull-request mode nothing reached the base branch, so there is nothing to undo.
    */
   async restore(previous: LiveState, services: string[], progress: ProgressSink): Promise<void> {
     const done = this.directCommit;
@@ -197,27 +195,39 @@ export class HelmValuesTarget implements DeployTarget {
       progress(`nothing was committed onto ${this.environment.target.branch}; nothing to restore`);
       return;
     }
+    await this.revertCommit(done.after, 'its rollout failed', progress);
+    this.directCommit = null;
+    const images = Object.fromEntries(services.filter((service) => previous.services[service]?.image).map((service) => [service, previous.services[service]!.image!]));
+    await this.waitForCluster(images, progress);
+  }
+
+  /** Reverts `commit` on the base branch (compare-and-swap push, retried when the branch moved). */
+  async revertCommit(commit: string, why: string, progress: ProgressSink): Promise<string> {
+    const { branch, repository } = this.environment.target;
     const repo = await this.repo();
+    const subject = (await repo.message(commit)).split('\n')[0] ?? '';
+    const message = `Revert "${subject}"\n\nThis reverts commit ${commit}: ${why}.\n`;
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const head = await repo.fetchBranch(this.environment.target.branch);
-      if (!head) throw new LockstepError('GIT', `branch ${this.environment.target.branch} disappeared from ${this.environment.target.repository}`);
-      const files: Record<string, string> = {};
-      const values = await repo.readFile(done.before, this.valuesFile);
-      if (values) files[this.valuesFile] = values.content;
-      const lockBefore = await repo.readFile(done.before, this.lockFile);
-      // Without a lock before, the record stays but says what runs now: the restored values are not a lock.
-      if (lockBefore) files[this.lockFile] = lockBefore.content;
-      const message = `Restore ${this.environment.name} to what ran before ${done.after.slice(0, 7)}\n\nThe rollout of that commit failed.\n`;
-      const built = await repo.commitFiles(head, files, message);
-      if (!built.changed || (await repo.pushExpecting(built.commit, `refs/heads/${this.environment.target.branch}`, head))) {
-        progress(built.changed ? `committed the restore ${built.commit.slice(0, 7)} onto ${this.environment.target.branch}` : 'the base branch already holds what ran before');
-        this.directCommit = null;
-        const images = Object.fromEntries(services.filter((service) => previous.services[service]?.image).map((service) => [service, previous.services[service]!.image!]));
-        await this.waitForCluster(images, progress);
-        return;
+      const head = await repo.fetchBranch(branch);
+      if (!head) throw new LockstepError('GIT', `branch ${branch} disappeared from ${repository}`);
+      const reverted = await repo.revert(head, commit, message);
+      if ('conflicts' in reverted) {
+        throw new LockstepError('CONFLICT', `reverting ${commit.slice(0, 7)} on ${branch} of ${repository} conflicts with later commits; nothing was pushed`, {
+          details: reverted.conflicts.map((path) => `conflict in ${path}`),
+          hint: `revert ${commit.slice(0, 7)} by hand (git revert ${commit.slice(0, 7)}) and resolve the conflict`,
+        });
       }
+      if (!reverted.changed) {
+        progress(`${branch} no longer holds the change of ${commit.slice(0, 7)}; nothing to revert`);
+        return head;
+      }
+      if (await repo.pushExpecting(reverted.commit, `refs/heads/${branch}`, head)) {
+        progress(`reverted ${commit.slice(0, 7)} with ${reverted.commit.slice(0, 7)} on ${branch}`);
+        return reverted.commit;
+      }
+      progress(`${branch} moved while reverting; trying again on its new head`);
     }
-    throw new LockstepError('CONFLICT', `${this.environment.target.branch} kept moving while the restore was being committed`);
+    throw new LockstepError('CONFLICT', `${branch} kept moving while the revert was being committed`);
   }
 
   async acquireLease(holder: string, ttlMs: number, now: Date = new Date()): Promise<LeaseResult> {
@@ -240,7 +250,7 @@ export class HelmValuesTarget implements DeployTarget {
     this.repoPromise ??= ConfigRepo.open({
       repository: this.environment.target.repository,
       baseDir,
-      workDir: this.deps.workDir ?? defaultWorkDir(this.environment.target.repository, baseDir),
+      workDir: this.deps.workDir,
       tokenEnv: this.environment.target.tokenEnv,
       env: this.deps.env,
     });
@@ -274,7 +284,8 @@ export class HelmValuesTarget implements DeployTarget {
     for (;;) {
       const live = await this.cluster.readLive();
       const waiting = Object.entries(images)
-        .filter(([service, image]) => live.services[service]?.image !== image || live.services[service]?.healthy !== true)
+        // By digest: the chart may render repo:tag@digest, a registry prefix, or the digest alone.
+        .filter(([service, image]) => !sameDigest(live.services[service]?.image, image) || live.services[service]?.healthy !== true)
         .map(([service]) => service)
         .sort();
       if (waiting.length === 0) {
@@ -299,14 +310,16 @@ export function createHelmValuesTarget(environment: HelmValuesEnvironment, deps:
   return new HelmValuesTarget(environment, deps);
 }
 
+/** Whether two references name the same pinned digest; an unpinned one matches only itself. */
+function sameDigest(running: string | null | undefined, wanted: string): boolean {
+  if (!running) return false;
+  const digest = pinnedDigestOf(wanted);
+  return digest ? pinnedDigestOf(running) === digest : running === wanted;
+}
+
 function repoPath(path: string, configFile: string, field: string): string {
   if (path.startsWith('/') || path.split('/').some((part) => part === '..' || part === '') || path.startsWith('-')) {
     throw new InputError(configFile, field, `"${path}" must be a relative path inside the config repository`);
   }
   return path;
-}
-
-function defaultWorkDir(repository: string, baseDir: string): string {
-  const key = createHash('sha256').update(`${baseDir}\0${repository}`).digest('hex').slice(0, 16);
-  return join(tmpdir(), 'lockstep-gitops', key);
 }

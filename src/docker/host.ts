@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { run, type RunOptions, type RunResult } from '../../../exec/run.js';
+import { run, type RunOptions, type RunResult } from '../exec/run.js';
 
 /** The daemon an environment lives on, and how lockstep reaches it. */
 export interface DockerHost {

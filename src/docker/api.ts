@@ -2,8 +2,8 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { Duplex, type Readable, type Writable } from 'node:stream';
-import { LockstepError } from '../../../errors.js';
-import { dockerEnv, type DockerHost } from './dockerHost.js';
+import { LockstepError } from '../errors.js';
+import { dockerEnv, type DockerHost } from './host.js';
 
 /**
  * The few Docker Engine API calls a deploy makes many times (list, inspect, create, remove), over HTTP
