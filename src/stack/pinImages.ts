@@ -22,7 +22,7 @@ export interface PinnedImage {
 export function pinImages(graph: ComposeGraph, lock: ReleaseLock, files: { composeFile: string; lockFile: string }): Record<string, PinnedImage> {
   const composeNames = Object.keys(graph.services);
   const lockNames = Object.keys(lock.services).sort();
-  const unknown = lockNames.filter((name) => !graph.services[name]);
+  const unknown = lockNames.filter((name) => !Object.hasOwn(graph.services, name));
   if (unknown.length > 0) {
     throw new InputError(
       files.lockFile,
@@ -30,7 +30,7 @@ export function pinImages(graph: ComposeGraph, lock: ReleaseLock, files: { compo
       `is not a service of ${files.composeFile} (it has ${composeNames.join(', ')})${unknown.length > 1 ? `; nor are ${unknown.slice(1).join(', ')}` : ''}`,
     );
   }
-  const unpinned = composeNames.filter((name) => graph.services[name]!.build !== null && !lock.services[name]);
+  const unpinned = composeNames.filter((name) => graph.services[name]!.build !== null && !Object.hasOwn(lock.services, name));
   if (unpinned.length > 0) {
     throw new InputError(
       files.lockFile,

@@ -1,7 +1,10 @@
 import { Option, type Command } from 'commander';
 import { commaList, positiveInt } from '../parse.js';
+import { recordArtifacts } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import type { GenerateLockInput } from '../../stages/lockGenerate.js';
+import { InputError } from '../../errors.js';
+import { writeAtomic } from '../../io/writeAtomic.js';
 
 interface GlobalOptions extends OutputOptions {
   config: string;
@@ -92,6 +95,7 @@ export function registerLockCommands(program: Command): void {
         const work = `${requests} registry request${requests === 1 ? '' : 's'}${previous ? `, ${reused.length} unchanged since ${previous.file}` : ''}`;
         if (options.out && options.out !== '-') {
           await writeLock(options.out, generated);
+          recordArtifacts(options.out);
           const summary = {
             file: options.out,
             id: lockId(generated),
@@ -202,7 +206,6 @@ export function registerLockCommands(program: Command): void {
       const { exportLock } = await import('../../stages/lockExport.js');
       const content = await exportLock(options.lock, options.format);
       if (options.out && options.out !== '-') {
-        const { writeAtomic } = await import('../../io/writeAtomic.js');
         await writeAtomic(options.out, content);
         progress(`✔ wrote ${options.out}`);
       } else process.stdout.write(content);
@@ -215,7 +218,6 @@ export function registerLockCommands(program: Command): void {
  */
 async function registrySettings(configFile: string, isDefault: boolean) {
   const { loadConfig } = await import('../../config/load.js');
-  const { InputError } = await import('../../errors.js');
   try {
     const config = await loadConfig(configFile);
     return { registry: config.registry, images: Object.values(config.services).map((service) => service.image) };

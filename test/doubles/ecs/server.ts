@@ -16,7 +16,7 @@ import { loadEcsModel, shapeProblems, type EcsModel } from './model.js';
  * completes after `rolloutDelayMs`, or, when its image was marked broken, fails tasks until the
  * deployment circuit breaker sets rolloutState FAILED after `failAfterMs` (and, with rollback enabled,
  * starts a deployment of the last completed revision). Injected faults: ThrottlingException for the
- * next N requests, held rollouts, broken images.
+ * next N requests, held rollouts, broken images, tag reads that lag behind writes (eventual consistency).
  *
  * Not modelled: tasks and their lifecycle (only counts), load balancers and health-check grace,
  * placement, capacity providers' scaling, service events, CODE_DEPLOY and EXTERNAL controllers,
@@ -121,6 +121,11 @@ export class EcsDouble {
   readonly requests: RecordedRequest[] = [];
   readonly region: string;
   holdRollouts = false;
+  /**
+   * Eventual consistency of tag reads: ListTagsForResource answers with the tags as they were this long
+   * ago (0: every write is seen at once).
+   */
+  tagReadLagMs = 0;
   rolloutDelayMs: number;
   failAfterMs: number;
   endpoint = '';
@@ -132,6 +137,8 @@ export class EcsDouble {
   private readonly families = new Map<string, number>();
   private readonly broken = new Set<string>();
   private throttleLeft = 0;
+  /** Every state of each resource's tags, by the time it began, for reads that lag behind writes. */
+  private readonly tagHistory = new Map<string, Array<{ at: number; tags: Tag[] }>>();
   private throttleOperations: Set<string> | null = null;
 
   constructor(private readonly options: EcsDoubleOptions = {}) {
@@ -390,8 +397,13 @@ export class EcsDouble {
       }
       case 'UpdateService':
         return { service: this.serviceView(this.updateService(body)) };
-      case 'ListTagsForResource':
-        return { tags: [...this.taggable(body.resourceArn as string)] };
+      case 'ListTagsForResource': {
+        const current = this.taggable(body.resourceArn as string);
+        if (this.tagReadLagMs === 0) return { tags: [...current] };
+        const seenAt = Date.now() - this.tagReadLagMs;
+        const history = this.tagHistory.get(body.resourceArn as string) ?? [];
+        return { tags: [...(history.filter((state) => state.at <= seenAt).at(-1)?.tags ?? [])] };
+      }
       case 'TagResource': {
         const tags = this.taggable(body.resourceArn as string);
         for (const tag of body.tags as Tag[]) {
@@ -404,6 +416,7 @@ export class EcsDouble {
           tags.splice(50 - tags.length);
           throw new EcsFault('InvalidParameterException', 'A resource can have at most 50 tags.');
         }
+        this.remember(body.resourceArn as string, tags);
         return {};
       }
       case 'UntagResource': {
@@ -411,6 +424,7 @@ export class EcsDouble {
         const keys = new Set(body.tagKeys as string[]);
         const kept = tags.filter((tag) => !keys.has(tag.key));
         tags.splice(0, tags.length, ...kept);
+        this.remember(body.resourceArn as string, tags);
         return {};
       }
       case 'ListContainerInstances': {
@@ -436,6 +450,10 @@ export class EcsDouble {
       default:
         throw new EcsFault('UnsupportedOperationException', `the ECS double does not implement ${operation}`);
     }
+  }
+
+  private remember(arn: string, tags: Tag[]): void {
+    this.tagHistory.set(arn, [...(this.tagHistory.get(arn) ?? []), { at: Date.now(), tags: tags.map((tag) => ({ ...tag })) }]);
   }
 
   private register(body: Record<string, unknown>): Revision {
