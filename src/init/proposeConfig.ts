@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
 import type { ComposeGraph } from '../compose/graph.js';
+import { InputError } from '../errors.js';
 import { imageRepository, serviceName } from '../lock/schema.js';
 import type { Submodule } from './gitmodules.js';
 
@@ -48,20 +49,35 @@ export function proposeConfig(input: ProposalInput): Proposal {
     if (service.build && !posix.isAbsolute(service.build.context)) builtFrom.set(posix.normalize(posix.join(composeDir, service.build.context)), name);
   }
 
-  const taken = new Set<string>();
-  const services: ProposedService[] = [];
-  for (const submodule of input.submodules) {
-    const composeService = builtFrom.get(posix.normalize(submodule.path)) ?? matchByName(input.compose, submodule.path);
-    const name = uniqueName(composeService ?? posix.basename(submodule.path), taken);
+  // A compose service goes with one submodule: the one its build context names, else the first of its
+  // name; it keeps the compose service's name, which is how the stack finds it.
+  const claimed = new Set(input.submodules.map((submodule) => builtFrom.get(posix.normalize(submodule.path))).filter((name) => name !== undefined));
+  const matches = input.submodules.map((submodule) => {
+    const built = builtFrom.get(posix.normalize(submodule.path));
+    if (built !== undefined) return built;
+    const byName = matchByName(input.compose, submodule.path);
+    if (byName === undefined || claimed.has(byName)) return undefined;
+    claimed.add(byName);
+    return byName;
+  });
+  for (const name of matches) {
+    if (name !== undefined && !serviceName.safeParse(name).success) {
+      throw new InputError(input.composeFile, `services.${name}`, 'is built from a submodule, so lockstep pins it by this name, which must be a DNS label (lower-case letters, digits, "-")');
+    }
+  }
+  const taken = new Set(matches.filter((name) => name !== undefined));
+  const services: ProposedService[] = input.submodules.map((submodule, index) => {
+    const composeService = matches[index];
+    const name = composeService ?? uniqueName(posix.basename(submodule.path), taken);
     const fromCompose = composeService ? imageWithoutTag(input.compose.services[composeService]!.image) : null;
-    services.push({
+    return {
       name,
       path: submodule.path,
       image: fromCompose ?? `${placeholderRegistry}/${name}`,
       imageFrom: fromCompose ? 'compose' : 'placeholder',
       composeService: composeService ?? null,
-    });
-  }
+    };
+  });
   const pinned = new Set(services.map((service) => service.composeService));
   const unpinned = Object.values(input.compose.services)
     .filter((service) => !pinned.has(service.name))
