@@ -66,21 +66,13 @@ export const prCheckContext = 'check';
 const settingsUrl = (owner: string, repo: string, path: string) => `https://github.com/${owner}/${repo}/settings/${path}`;
 const rank: Record<string, number> = { none: 0, read: 1, write: 2, admin: 3 };
 
-function variable(name: string, what: string): Setting {
+/** An Actions variable or secret of the repository (its name only: values are never read). */
+function named(kind: 'variable' | 'secret', name: string, what: string): Setting {
   return {
-    id: `variable ${name}`,
-    ask: `Actions variable ${name}: ${what}`,
-    link: (owner, repo) => settingsUrl(owner, repo, 'variables/actions'),
-    check: (facts) => (facts.variables[name] ? [] : [{ problem: `the repository variable ${name} is not set`, fix: `add the variable ${name} (${what})` }]),
-  };
-}
-
-function secret(name: string, what: string): Setting {
-  return {
-    id: `secret ${name}`,
-    ask: `Actions secret ${name}: ${what}`,
-    link: (owner, repo) => settingsUrl(owner, repo, 'secrets/actions'),
-    check: (facts) => (facts.secrets[name] ? [] : [{ problem: `the repository secret ${name} is not set`, fix: `add the secret ${name} (${what})` }]),
+    id: `${kind} ${name}`,
+    ask: `Actions ${kind} ${name}: ${what}`,
+    link: (owner, repo) => settingsUrl(owner, repo, `${kind}s/actions`),
+    check: (facts) => (facts[`${kind}s`][name] ? [] : [{ problem: `the repository ${kind} ${name} is not set`, fix: `add the ${kind} ${name} (${what})` }]),
   };
 }
 
@@ -145,10 +137,10 @@ const app: Setting = {
 /** Every setting, in the order a person makes them. */
 export const githubSettings: Setting[] = [
   app,
-  variable('LOCKSTEP_APP_CLIENT_ID', "the App's client ID"),
-  secret('LOCKSTEP_APP_PRIVATE_KEY', "a private key of the App (.pem)"),
-  variable('LOCKSTEP_REGISTRY_USERNAME', 'the user the workflows log in to your image registry as'),
-  secret('LOCKSTEP_REGISTRY_PASSWORD', 'its password or token (read access is enough)'),
+  named('variable', 'LOCKSTEP_APP_CLIENT_ID', "the App's client ID"),
+  named('secret', 'LOCKSTEP_APP_PRIVATE_KEY', 'a private key of the App (.pem)'),
+  named('variable', 'LOCKSTEP_REGISTRY_USERNAME', 'the user the workflows log in to your image registry as'),
+  named('secret', 'LOCKSTEP_REGISTRY_PASSWORD', 'its password or token (read access is enough)'),
   environment('staging', 'staging', false),
   environment('production', 'main', true),
   protection('staging', { approvals: 1, check: prCheckContext }),
