@@ -173,7 +173,8 @@ async function deployContext(configFile: string, environment: string, holder: st
   const { createRegistryClient } = await import('../../registry/client.js');
   const { describeRetry, registryClientOptions } = await import('../../registry/fromConfig.js');
   const env = await openEnvironment(configFile, environment);
-  const registry = createRegistryClient(registryClientOptions(env.lockstep.registry, (event) => progress(describeRetry(event))));
+  const images = Object.values(env.lockstep.services).map((service) => service.image);
+  const registry = createRegistryClient(registryClientOptions(env.lockstep.registry, (event) => progress(describeRetry(event)), images));
   return {
     lockstep: env.lockstep,
     environment: env.name,

@@ -38,6 +38,8 @@ export interface SeedService {
   /** The running revision: containers by name and image; a new family revision is registered for it. */
   family: string;
   containers: Array<{ name: string; image: string; cpu?: number; memory?: number }>;
+  /** A whole RegisterTaskDefinition body to run instead of one built from `containers` (a real-world file). */
+  definition?: Record<string, unknown>;
   desiredCount?: number;
   launchType?: 'FARGATE' | 'EC2';
   circuitBreaker?: { enable: boolean; rollback: boolean };
@@ -181,7 +183,7 @@ export class EcsDouble {
   }
 
   seedService(seed: SeedService): void {
-    const revision = this.register({
+    const revision = this.register(seed.definition ? { ...seed.definition, family: seed.family } : {
       family: seed.family,
       networkMode: 'awsvpc',
       requiresCompatibilities: [seed.launchType ?? 'FARGATE'],
@@ -198,8 +200,9 @@ export class EcsDouble {
         environment: [{ name: 'LOG_LEVEL', value: 'info' }],
         logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${seed.family}`, 'awslogs-region': this.region, 'awslogs-stream-prefix': 'ecs' } },
       })),
-      ...(seed.taskTags ? { tags: seed.taskTags } : {}),
     });
+    // Set as AWS would, so they may carry the reserved `aws:` prefix a register is refused for.
+    revision.tags = (seed.taskTags ?? []).map((tag) => ({ ...tag }));
     const now = Date.now();
     const desired = seed.desiredCount ?? 2;
     this.services.set(`${seed.cluster}/${seed.name}`, {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,7 +62,7 @@ describe('ecs target against an ECS API double validated against the ECS API mod
   beforeEach(async () => {
     double = await startEcsDouble({ rolloutDelayMs: 150, failAfterMs: 300 });
     double.seedCluster(cluster);
-    double.seedService({ cluster, name: 'catalog', family: 'shop-catalog', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }, { name: 'envoy', image: sidecar }], taskTags: [{ key: 'team', value: 'shop' }] });
+    double.seedService({ cluster, name: 'catalog', family: 'shop-catalog', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }, { name: 'envoy', image: sidecar }], taskTags: [{ key: 'team', value: 'shop' }, { key: 'aws:cloudformation:stack-name', value: 'shop-catalog' }] });
     // web and worker are two containers of one ECS service.
     double.seedService({ cluster, name: 'storefront', family: 'shop-storefront', containers: [{ name: 'web', image: 'localhost:5000/acme/web:v1' }, { name: 'worker', image: 'localhost:5000/acme/worker:v1' }] });
   });
@@ -123,6 +123,18 @@ describe('ecs target against an ECS API double validated against the ECS API mod
     assert.equal(status.inSync, true, JSON.stringify(status.services));
     assert.equal(status.lockId, result.lockId);
     assert.match(status.target, /ecs cluster shop-staging in eu-west-1/);
+  });
+
+  it('a task definition people write (the Amazon ECS sample app) is copied field for field into the new revision', async () => {
+    const definition = JSON.parse(await readFile(new URL('../../doubles/ecs/fixtures/amazon-ecs-sample-app.task-definition.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    double.seedService({ cluster, name: 'sample', family: 'github-actions-deploy-task-def-integ-tests', containers: [], definition });
+    const lock = makeLock({ 'sample-app': service('sample-app') });
+    const ecs = createEcsTarget({ ...environment({ services: { 'sample-app': { service: 'sample' } } }), services: ['sample-app'] }, { client: { endpoint: double.endpoint, credentials: double.credentials }, pollIntervalMs: 25 });
+    await ecs.apply({ lock, images: { 'sample-app': pinned(lock, 'sample-app') } }, () => {});
+    const running = double.revision(double.service(cluster, 'sample')!.taskDefinition)!;
+    const containers = definition.containerDefinitions as Array<Record<string, unknown>>;
+    assert.deepEqual(running.body, { ...definition, containerDefinitions: [{ ...containers[0], image: pinned(lock, 'sample-app') }] });
+    assert.equal(running.revision, 2);
   });
 
   it('apply waits while the deployment is in progress and records nothing before it completes', async () => {
