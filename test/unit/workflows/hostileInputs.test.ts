@@ -196,3 +196,29 @@ describe('hotfix.yml: the pull request check', { skip: jqMissing }, () => {
     });
   }
 });
+
+describe('rollback.yml: each environment from its own branch', () => {
+  const workflow = load('rollback.yml');
+  const validate = workflow.jobs.inputs!.steps.find((step) => step.id === 'validate')!;
+  const attempt = (environment: string, ref: string) => runBash(validate.run!, stepEnv(validate, { environment, ref, to: '', smoke: 'false' }));
+
+  it('runs staging from staging and production from main, the branches their environments admit', () => {
+    assert.deepEqual(attempt('staging', 'refs/heads/staging').outputs, { environment: 'staging', to: '', smoke: 'false' });
+    assert.deepEqual(attempt('production', 'refs/heads/main').outputs, { environment: 'production', to: '', smoke: 'false' });
+  });
+
+  it('refuses any other pairing before a job with secrets starts', () => {
+    for (const [environment, ref] of [['staging', 'refs/heads/main'], ['production', 'refs/heads/staging'], ['production', 'refs/heads/dev'], ['production', 'refs/tags/v1.0.0']]) {
+      const result = attempt(environment!, ref!);
+      assert.notEqual(result.status, 0, `${environment} from ${ref}`);
+      assert.deepEqual(result.outputs, {});
+    }
+  });
+
+  it('reads the release archive from main whichever branch it runs on', () => {
+    const rollback = workflow.jobs.rollback!;
+    const checkout = rollback.steps.find((step) => step.uses?.startsWith('actions/checkout@'))!;
+    assert.equal(checkout.with?.ref, 'main');
+    assert.equal(rollback.environment, '${{ needs.inputs.outputs.environment }}', 'a production rollback waits for the production environment’s reviewers');
+  });
+});
