@@ -7,10 +7,10 @@ import { releaseFile } from '../../../src/environments/releases/archive.js';
 import type { ReleaseLock } from '../../../src/lock/schema.js';
 import { serializeLock } from '../../../src/lock/serialize.js';
 import { runCli, type CliResult } from '../../support/cli.js';
-import { dockerUnavailableReason } from '../../support/docker.js';
+import { dockerUnavailableReason } from '../../../support/docker.js';
 import { makeLock, service } from '../../support/lockFixtures.js';
-import { pushImage } from '../../support/ociPush.js';
-import { startRegistry, type StartedRegistry } from '../../support/registry.js';
+import { pushImage } from '../../../support/ociPush.js';
+import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
 import { startEcsDouble, type EcsDouble } from '../../doubles/ecs/server.js';
 
 // deploy, a failing deploy that restores, status and rollback of an ecs environment through the built
