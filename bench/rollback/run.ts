@@ -24,6 +24,7 @@ import { changeService, createExampleSystem, writeSandboxLock } from '../../src/
 import { archiveRelease } from '../../src/stages/release.js';
 import { docker, removeProjectResources } from '../../support/docker.js';
 import { startRegistry } from '../../support/registry.js';
+import { writeRows } from '../support/results.js';
 import { median, timed } from '../support/timing.js';
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -107,7 +108,16 @@ try {
   console.log(`  rounds:                  ${rounds}`);
   console.log(`  lockstep rollback        ${times.lockstep.map((t) => t.toFixed(2)).join(' / ')} s (median ${median(times.lockstep).toFixed(2)} s)`);
   console.log(`  ${compose.version === 2 ? 'docker compose up --wait ' : 'docker-compose up + poll '} ${times.plain.map((t) => t.toFixed(2)).join(' / ')} s (median ${median(times.plain).toFixed(2)} s)`);
-  console.log(`  ratio lockstep / compose: ${ratio.toFixed(2)}x (goal <= 1.50x)`);
+  console.log(`  ratio lockstep / compose: ${ratio.toFixed(2)}x (goal <= 1.15x)`);
+  await writeRows('rollback', [
+    {
+      benchmark: `\`bench/rollback\` (to healthy, median of ${rounds})`,
+      lockstep: `${median(times.lockstep).toFixed(2)} s`,
+      peer: `plain \`${compose.version === 2 ? 'docker compose up --wait' : 'docker-compose up -d'}\` + health poll: ${median(times.plain).toFixed(2)} s`,
+      ratio: `${ratio.toFixed(2)}×`,
+      goal: `≤ 1.15×: ${ratio <= 1.15 ? 'met' : 'not met'}`,
+    },
+  ]);
 } finally {
   await removeProjectResources(project).catch(() => {});
   // lockstep's marker containers (lease, recorded lock) are named after the project, outside compose.
