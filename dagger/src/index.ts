@@ -1,88 +1,51 @@
 /**
- * lockstep as a Dagger module: every promotion stage as a typed function that runs the lockstep CLI
- * in a container, so `dagger call` on a laptop does exactly what CI does.
+ * lockstep as a Dagger module: each stage and each pipeline of the lockstep CLI as a typed function,
+ * run in a container, so `dagger call promote-staging` on a laptop does what CI does.
  *
- * What runs, with which arguments, variables, secrets and mounts, is decided by plain functions
- * (stagePlans.ts, composites.ts, stackGraph.ts); this file only turns those plans into engine calls.
+ * This file is a table of functions and nothing more. Each function is one exec of the CLI in the
+ * runner: a stage function runs its own command (`lockstep deploy ...`), a pipeline function runs
+ * `lockstep run <pipeline>`. The pipelines (their stages, order, failure rules, run report and test
+ * counting) are defined once, in the CLI's src/pipelines; running `lockstep run` whole, instead of
+ * replaying its stages as separate execs here, is what keeps this module from restating them: the
+ * same run through the CLI and through the module gives the same stages, run.json and test counts.
+ * A failure is read from the result file every command writes (`--result-file`): its own error code
+ * and exit status, never a scraped line.
+ *
+ * Import only what the runtime's generated SDK exports (the decorators and the generated client):
+ * the engine does not load the npm package, and anything else fails at load.
  */
-import {
-  argument,
-  dag,
-  func,
-  object,
-  Container,
-  Directory,
-  ExecError,
-  File,
-  ReturnType,
-  Secret,
-  Service,
-  Socket,
-} from '@dagger.io/dagger';
-import {
-  hotfixPlan,
-  lastLines,
-  prCheckPlan,
-  promoteProductionPlan,
-  promoteStagingPlan,
-  renderSummary,
-  reportFiles,
-  rollbackPlan,
-  runPipeline,
-  type CompositePlan,
-  type CompositeStep,
-  type StageExecution,
-  type TestSuiteResult,
-} from './composites.js';
-import { defaultLockPath, reportDir } from './rerunLine.js';
-import {
-  parseStackPlan,
-  registryHostOf,
-  renderSuiteTable,
-  suiteEnvironment,
-  suiteMountPath,
-  suiteSourcePath,
-  summarizeTap,
-  type StackPlan,
-  type StackService,
-} from './stackGraph.js';
-import {
-  defaultRequiredApprovals,
-  kebab,
-  planStage,
-  runner,
-  stages,
-  StageInputError,
-  type DiffFormat,
-  type ModuleSettings,
-  type SharedSecret,
-  type StageCall,
-  type StagePlan,
-} from './stagePlans.js';
+import { argument, check, dag, func, object, Container, Directory, File, ReturnType, Secret, Service, Socket } from '@dagger.io/dagger';
 
-interface Execution {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  container: Container;
+/** The runner's layout: the CLI in /opt/lockstep, the orchestrator repository copied to /work. */
+const appDir = '/opt/lockstep';
+const workDir = '/work';
+const inputDir = '/lockstep/in';
+const outputDir = '/lockstep/out';
+const resultFile = `${outputDir}/result.json`;
+const reportDir = `${outputDir}/report`;
+const dockerSocketPath = '/var/run/docker.sock';
+
+/** The fields of a stage result (src/cli/stageResult.ts) this module reads to explain a failure. */
+interface StageResult {
+  status: 'passed' | 'failed';
+  code: string | null;
+  exitStatus: number;
+  summary: string;
+  details: string[];
 }
 
-interface StackRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  report: Directory;
-  tests: TestSuiteResult[];
-}
+/** Where the stack stages find a Docker engine: the caller's socket, or one started for the call. */
+type DockerNeed = 'none' | 'environment' | 'stack';
 
 /**
  * lockstep promotes a microservice system from dev to staging to production with one release lock.
- * Each function is one stage (or one trigger's whole pipeline) and runs the same lockstep CLI a
- * laptop runs, inside a runner container built from this repository.
+ * Each function runs the lockstep CLI in a runner built from this module's own repository, against
+ * the orchestrator repository given as --source.
  */
 @object()
 export class Lockstep {
   source: Directory;
+  cliSource: Directory;
   config?: string;
   lockPath: string;
   githubToken?: Secret;
@@ -92,37 +55,65 @@ export class Lockstep {
   githubApiUrl?: string;
   kubeconfig?: Secret;
   dockerSocket?: Socket;
+  dockerImage: string;
 
   constructor(
     /**
-     * The orchestrator repository (lockstep.config.yaml, the submodule pins in .git, the committed
-     * lock); defaults to the git repository dagger runs in.
+     * The orchestrator repository: lockstep.config.yaml, the submodule pins in .git, the committed
+     * lock. Called from another repository, pass --source . (the default is this module's repository).
+     * Secrets and build output of a laptop (.env files, keys, node_modules) are never uploaded.
      */
     @argument({
       defaultPath: '/',
-      ignore: ['**/node_modules', 'dist', 'report', '.lockstep', 'dagger/sdk', 'bench/results', '**/*.tsbuildinfo', '!.git'],
+      ignore: [
+        '**/node_modules',
+        '**/.env',
+        '**/.env.*',
+        '**/*.pem',
+        '**/*.key',
+        '**/.npmrc',
+        '**/.netrc',
+        '**/.DS_Store',
+        'dist',
+        'report',
+        '.lockstep',
+        'dagger/sdk',
+        'bench/results',
+      ],
     })
     source: Directory,
+    /**
+     * lockstep's own sources, which the runner is built from: this module's repository at the
+     * version called, whatever --source is.
+     */
+    @argument({
+      defaultPath: '/',
+      ignore: ['*', '!package.json', '!package-lock.json', '!tsconfig.base.json', '!tsconfig.build.json', '!bin/**', '!src/**', '!locks/*.json'],
+    })
+    cliSource: Directory,
     /** The lockstep config file, relative to the repository root (the CLI's default: lockstep.config.yaml). */
     config?: string,
-    /** Where the current lock is committed in the repository (github.lockPath in the config). */
-    lockPath: string = defaultLockPath,
+    /** Where the current lock is committed in the repository; the default lock of every function. */
+    lockPath: string = 'locks/current.lock.yaml',
     /** A GitHub token for comments, the lock commit, promotion pull requests, the gate and releases (env://GITHUB_TOKEN). */
     githubToken?: Secret,
     /** The registry user name; goes with --registry-auth. */
     registryUsername?: string,
     /** The registry password or token for --registry-username (env://LOCKSTEP_REGISTRY_PASSWORD). */
     registryAuth?: Secret,
-    /** The GitHub repository as owner/name (GITHUB_REPOSITORY); defaults to github.repository in the config. */
+    /** The GitHub repository as owner/name (GITHUB_REPOSITORY); defaults to repository in the config. */
     repository?: string,
     /** The GitHub REST API root, for GitHub Enterprise Server (https://HOST/api/v3). */
     githubApiUrl?: string,
     /** A kubeconfig for kubernetes targets (env://LOCKSTEP_KUBECONFIG); mounted as a secret, never written to a layer. */
     kubeconfig?: Secret,
-    /** The docker daemon socket of compose targets (/var/run/docker.sock, or a forwarded remote one). */
+    /** A Docker daemon socket: compose environments, and the pull-request stack instead of a Docker engine started for the call. */
     dockerSocket?: Socket,
+    /** The image of the Docker engine started for the stack when no --docker-socket is given. */
+    dockerImage: string = 'docker:28-dind',
   ) {
     this.source = source;
+    this.cliSource = cliSource;
     this.config = config;
     this.lockPath = lockPath;
     this.githubToken = githubToken;
@@ -132,22 +123,25 @@ export class Lockstep {
     this.githubApiUrl = githubApiUrl;
     this.kubeconfig = kubeconfig;
     this.dockerSocket = dockerSocket;
+    this.dockerImage = dockerImage;
   }
 
-  /** The runner: node:22-alpine with git, docker compose and ssh, and the lockstep CLI built from the repository. */
+  /** The runner: node:22-alpine with git, docker compose and ssh, and the lockstep CLI built from this module's repository. */
   @func()
   runner(): Container {
     return dag
       .container()
-      .from(runner.image)
-      .withExec(['apk', 'add', '--no-cache', ...runner.packages])
-      .withMountedCache(runner.npmCachePath, dag.cacheVolume(runner.npmCacheVolume))
-      .withWorkdir(runner.appDir)
-      .withDirectory(runner.appDir, this.source, { include: [...runner.installFiles] })
-      .withExec([...runner.install])
-      .withDirectory(runner.appDir, this.source, { include: [...runner.buildFiles] })
-      .withExec([...runner.build])
-      .withEntrypoint(['node', `${runner.appDir}/bin/lockstep.js`]);
+      .from('node:22-alpine')
+      .withExec(['apk', 'add', '--no-cache', 'git', 'docker-cli', 'docker-cli-compose', 'openssh-client'])
+      .withMountedCache('/root/.npm', dag.cacheVolume('lockstep-npm'))
+      .withWorkdir(appDir)
+      // The install layer reads only the manifests, so editing sources does not reinstall; install
+      // scripts would build native code Alpine has no toolchain for, and the CLI needs none.
+      .withDirectory(appDir, this.cliSource, { include: ['package.json', 'package-lock.json'] })
+      .withExec(['npm', 'ci', '--ignore-scripts', '--no-audit', '--no-fund'])
+      .withDirectory(appDir, this.cliSource)
+      .withExec(['npm', 'run', 'build'])
+      .withEntrypoint(['node', `${appDir}/bin/lockstep.js`]);
   }
 
   /** Generate the release lock (per service: commit, image tag, OCI digest, builtAt) and return it. */
@@ -159,25 +153,25 @@ export class Lockstep {
     pullRequest?: number,
     /** For a hotfix: the lock to start from; only the services in --only are re-resolved. */
     base?: File,
-    /** For a hotfix: the services to re-resolve (comma-separated); needs --base. */
+    /** For a hotfix: the services to re-resolve; needs --base. */
     only?: string[],
   ): Promise<File> {
-    const files = base ? { [await base.name()]: base } : {};
-    const call: StageCall = { stage: 'lockGenerate', inputs: { ref, pullRequest, base: base ? await base.name() : undefined, only } };
-    const done = await this.stage(call, files);
-    return done.container.file(`${runner.outputDir}/lock.yaml`);
+    const lock = `${outputDir}/lock.yaml`;
+    const args = ['lock', 'generate', '--out', lock, ...flag('--ref', ref), ...flag('--pull-request', pullRequest), ...flag('--base', base && `${inputDir}/base.lock.yaml`), ...list('--only', only)];
+    const ran = await this.stage(args, { files: { [`${inputDir}/base.lock.yaml`]: base } });
+    return ran.file(lock);
   }
 
   /** Check a lock's schema and integrity; with --registry, also that every digest still exists. */
   @func({ cache: 'never' })
   async lockVerify(
     /** The lock (default: the one committed at --lock-path). */
-    lock?: File,
+    lockFile?: File,
     /** Also ask the registries for every digest. */
     registry: boolean = false,
   ): Promise<string> {
-    const [path, files] = await this.lockInput(lock);
-    return (await this.stage({ stage: 'lockVerify', inputs: { lock: path, registry } }, files)).stdout;
+    const ran = await this.stage(['lock', 'verify', this.lockArgument(lockFile), ...(registry ? ['--registry'] : [])], { lockFile });
+    return ran.stdout();
   }
 
   /** Show which services changed between two locks. */
@@ -190,35 +184,32 @@ export class Lockstep {
     /** text, markdown (for pull request comments) or json. */
     format: string = 'text',
   ): Promise<string> {
-    const [beforePath, afterPath] = [`before/${await before.name()}`, `after/${await after.name()}`];
-    const call: StageCall = { stage: 'lockDiff', inputs: { before: beforePath, after: afterPath, format: format as DiffFormat } };
-    return (await this.stage(call, { [beforePath]: before, [afterPath]: after })).stdout;
+    const files = { [`${inputDir}/before.lock.yaml`]: before, [`${inputDir}/after.lock.yaml`]: after };
+    const globals = format === 'json' ? ['--json'] : [];
+    const args = [...globals, 'lock', 'diff', `${inputDir}/before.lock.yaml`, `${inputDir}/after.lock.yaml`, ...(format === 'markdown' ? ['--markdown'] : [])];
+    return (await this.stage(args, { files, cached: true })).stdout();
   }
 
-  /**
-   * Start the whole stack from compose as Dagger services, exactly the lock's digests, run the test
-   * suites against it and return the report (TAP per suite, summary.md, results.json).
-   */
-  @func()
+  /** The whole stack from compose with the lock's images: stack up, the suites, stack down; returns the run report. */
+  @func({ cache: 'never' })
   async stackTest(
     /** The lock whose digests the stack runs (default: the one committed at --lock-path). */
-    lock?: File,
-    /** Run only this suite. */
-    suite?: string,
+    lockFile?: File,
+    /** Run only these suites. */
+    suite?: string[],
+    /** Fail the call when a stage fails (the error carries the summary; no report is returned). */
+    strict: boolean = false,
   ): Promise<Directory> {
-    const [path, files] = await this.lockInput(lock);
-    const run = await this.runStackTest({ stage: 'stackTest', inputs: { lock: path, suite } }, files);
-    if (run.exitCode !== 0) throw new Error(`stack-test failed:\n${lastLines(run.stderr || run.stdout, 30)}`);
-    return run.report;
+    return this.pipeline('stack-test', ['--lock', this.lockArgument(lockFile), ...list('--suite', suite)], { lockFile, docker: 'stack', strict });
   }
 
   /** Run the health gate of an environment (target reachable, capacity, dependencies). */
   @func({ cache: 'never' })
-  async healthCheck(
+  async health(
     /** The environment, as named in lockstep.config.yaml (staging, production). */
     environment: string,
   ): Promise<string> {
-    return (await this.stage({ stage: 'healthCheck', inputs: { environment } }, {})).stdout;
+    return (await this.stage(['health', '--env', environment], { docker: 'environment' })).stdout();
   }
 
   /** Deploy exactly the lock's digests to an environment (lease, health gate, rollout, restore on failure). */
@@ -227,61 +218,42 @@ export class Lockstep {
     /** The environment to deploy to. */
     environment: string,
     /** The lock to deploy (default: the one committed at --lock-path). */
-    lock?: File,
+    lockFile?: File,
   ): Promise<string> {
-    const [path, files] = await this.lockInput(lock);
-    return (await this.stage({ stage: 'deploy', inputs: { environment, lock: path } }, files)).stdout;
+    return (await this.stage(['deploy', '--env', environment, '--lock', this.lockArgument(lockFile)], { lockFile, docker: 'environment' })).stdout();
   }
 
-  /** Run the end-to-end suites against an environment and return their report. */
+  /** Run the end-to-end suites against an environment (lockstep e2e) and return their report. */
   @func({ cache: 'never' })
-  async e2eTest(
+  async endToEnd(
     /** The environment to test. */
     environment: string,
   ): Promise<Directory> {
-    return this.directoryOf('e2eTest', await this.stage({ stage: 'e2eTest', inputs: { environment } }, {}));
+    return (await this.stage(['end-to-end', '--env', environment, '--report-dir', reportDir], { docker: 'environment' })).directory(reportDir);
   }
 
   /** Run the smoke probes against an environment and return their report. */
   @func({ cache: 'never' })
-  async smokeTest(
+  async smoke(
     /** The environment to probe. */
     environment: string,
   ): Promise<Directory> {
-    return this.directoryOf('smokeTest', await this.stage({ stage: 'smokeTest', inputs: { environment } }, {}));
+    return (await this.stage(['smoke', '--env', environment, '--report-dir', reportDir], {})).directory(reportDir);
   }
 
   /**
-   * Archive the released lock as locks/releases/<version>.lock.yaml (append-only) and return the
-   * archive folder, to export into the repository and commit: rollback reads it.
+   * Archive the released lock (append-only, in the config's release archive) and return the
+   * repository's changes, to export into it and commit: rollback reads the archive.
    */
   @func({ cache: 'never' })
   async release(
     /** The release version, v + semver (v1.4.0). */
     version: string,
     /** The lock that was deployed (default: the one committed at --lock-path). */
-    lock?: File,
+    lockFile?: File,
   ): Promise<Directory> {
-    const [path, files] = await this.lockInput(lock);
-    return this.directoryOf('release', await this.stage({ stage: 'release', inputs: { lock: path, version } }, files));
-  }
-
-  /**
-   * Roll an environment back to the previous release (or --to), optionally followed by the smoke
-   * probes; returns the run report (run.json, summary.md, logs).
-   */
-  @func({ cache: 'never' })
-  async rollback(
-    /** The environment to roll back. */
-    environment: string,
-    /** The release to go back to (v1.3.0); default: the one before the current. */
-    to?: string,
-    /** Run the smoke probes after rolling back. */
-    smoke: boolean = false,
-    /** Fail the call when a stage fails (no report is returned then; the error carries the summary). */
-    strict: boolean = false,
-  ): Promise<Directory> {
-    return this.composite(rollbackPlan({ environment, to, smoke }), {}, strict);
+    const ran = await this.stage(['release', 'archive', '--lock', this.lockArgument(lockFile), '--version', version], { lockFile });
+    return this.written(ran);
   }
 
   /** Post or update the sticky pull request comment with the lock and its diff. */
@@ -290,375 +262,305 @@ export class Lockstep {
     /** The pull request number. */
     pullRequest: number,
     /** The lock to show (default: the one committed at --lock-path). */
-    lock?: File,
+    lockFile?: File,
   ): Promise<string> {
-    const [path, files] = await this.lockInput(lock);
-    return (await this.stage({ stage: 'prComment', inputs: { pullRequest, lock: path } }, files)).stdout;
+    return (await this.stage(['pr', 'comment', '--pr', String(pullRequest), '--lock', this.lockArgument(lockFile)], { lockFile })).stdout();
   }
 
   /** Commit the lock to a branch (the pull request's head branch) through the GitHub API. */
   @func({ cache: 'never' })
-  async commitLock(
+  async prCommitLock(
     /** The branch to commit to. */
     branch: string,
     /** The pull request the commit belongs to. */
     pullRequest?: number,
     /** The lock to commit (default: the one committed at --lock-path). */
-    lock?: File,
+    lockFile?: File,
   ): Promise<string> {
-    const [path, files] = await this.lockInput(lock);
-    return (await this.stage({ stage: 'commitLock', inputs: { branch, lock: path, pullRequest } }, files)).stdout;
+    const args = ['pr', 'commit-lock', '--branch', branch, '--lock', this.lockArgument(lockFile), ...flag('--pr', pullRequest)];
+    return (await this.stage(args, { lockFile })).stdout();
   }
 
   /** Open (or update) the promotion pull request that carries the lock unchanged, staging -> main. */
   @func({ cache: 'never' })
-  async openPromotion(
+  async prOpenPromotion(
     /** The lock to promote (default: the one committed at --lock-path). */
-    lock?: File,
+    lockFile?: File,
     /** The branch promoted from. */
-    from: string = 'staging',
+    from?: string,
     /** The branch promoted to. */
-    to: string = 'main',
+    to?: string,
     /** A markdown summary of the end-to-end run on --from, quoted in the pull request. */
-    e2eSummary?: File,
+    endToEndSummary?: File,
     /** A link to the run that tested the lock. */
     runUrl?: string,
   ): Promise<string> {
-    const [path, files] = await this.lockInput(lock);
-    const summary = e2eSummary ? `e2e/${await e2eSummary.name()}` : undefined;
-    if (e2eSummary && summary) files[summary] = e2eSummary;
-    return (await this.stage({ stage: 'openPromotion', inputs: { lock: path, from, to, e2eSummary: summary, runUrl } }, files)).stdout;
+    const summary = endToEndSummary && `${inputDir}/e2e-summary.md`;
+    const args = ['pr', 'open-promotion', '--lock', this.lockArgument(lockFile), ...flag('--from', from), ...flag('--to', to), ...flag('--e2e-summary', summary), ...flag('--run-url', runUrl)];
+    return (await this.stage(args, { lockFile, files: { [`${inputDir}/e2e-summary.md`]: endToEndSummary } })).stdout();
   }
 
   /** Refuse unless the pull request has the required approvals on its final commit (and carries this lock). */
   @func({ cache: 'never' })
-  async approvalGate(
+  async gateApprovals(
     /** The promotion pull request. */
     pullRequest: number,
-    /** Approvals required. */
-    required: number = defaultRequiredApprovals,
+    /** Approvals required (default: the CLI's). */
+    required?: number,
     /** The lock the approvals must cover (default: the one committed at --lock-path). */
-    lock?: File,
+    lockFile?: File,
   ): Promise<string> {
-    const [path, files] = await this.lockInput(lock);
-    return (await this.stage({ stage: 'approvalGate', inputs: { pullRequest, required, lock: path } }, files)).stdout;
+    const args = ['gate', 'approvals', '--pr', String(pullRequest), ...flag('--required', required), '--lock', this.lockArgument(lockFile)];
+    return (await this.stage(args, { lockFile })).stdout();
   }
 
   /** Tag the released commit and publish the GitHub release of a version with its lock attached. */
   @func({ cache: 'never' })
-  async publishRelease(
+  async releasePublish(
     /** The release version (v1.4.0). */
     version: string,
     /** The lock of the release (default: the one committed at --lock-path). */
-    lock?: File,
+    lockFile?: File,
     /** The commit to tag (default: the head of main). */
     target?: string,
   ): Promise<string> {
-    const [path, files] = await this.lockInput(lock);
-    return (await this.stage({ stage: 'publishRelease', inputs: { version, lock: path, target } }, files)).stdout;
+    const args = ['release', 'publish', '--version', version, '--lock', this.lockArgument(lockFile), ...flag('--target', target)];
+    return (await this.stage(args, { lockFile })).stdout();
+  }
+
+  /** The committed lock passes lock verify: schema and integrity (dagger check). */
+  @func()
+  @check()
+  async committedLock(): Promise<void> {
+    await this.stage(['lock', 'verify', this.lockPath], {});
+  }
+
+  /** No image in the orchestrator repository's YAML moves: every one pinned by digest, none latest (dagger check). */
+  @func()
+  @check()
+  async digestOnly(
+    /** Files or folders to check (default: the whole repository). */
+    paths: string[] = ['.'],
+  ): Promise<void> {
+    await this.stage(['policy', 'digest-only', ...paths], {});
   }
 
   /**
-   * dev -> staging pull request: generate the lock, run the stack tests on it, post the sticky
-   * comment and commit the lock to the branch when it changed. Returns the run report.
+   * dev -> staging pull request (lockstep run pr-check): generate the lock, run the stack tests on
+   * it, post the sticky comment, commit the lock to the branch. Returns the run report.
    */
   @func({ cache: 'never' })
   async prCheck(
     /** The pull request number. */
-    pullRequest: number,
+    pullRequest?: number,
     /** Its head branch, which receives the lock commit. */
-    branch: string,
+    branch?: string,
     /** The orchestrator ref to lock (default HEAD: the checked-out head). */
     ref?: string,
-    /** Run only this stack suite. */
-    suite?: string,
-    /** Fail the call when a stage fails (no report is returned then; the error carries the summary). */
+    /** Run only these stack suites. */
+    suite?: string[],
+    /** Fail the call when a stage fails (the error carries the summary; no report is returned). */
     strict: boolean = false,
   ): Promise<Directory> {
-    return this.composite(prCheckPlan({ pullRequest, branch, ref, suite }, this.settings()), {}, strict);
+    const args = [...flag('--pr', pullRequest), ...flag('--branch', branch), ...flag('--ref', ref), ...list('--suite', suite), ...(await this.currentLock())];
+    return this.pipeline('pr-check', args, { docker: 'stack', strict });
   }
 
-  /**
-   * Push to staging: health gate, deploy the lock, end-to-end tests, then open the staging -> main
-   * pull request with the same lock. Returns the run report.
-   */
+  /** After the merge into staging (lockstep run promote-staging): health, deploy, E2E, the promotion pull request. Returns the run report. */
   @func({ cache: 'never' })
   async promoteStaging(
     /** The lock to promote (default: the one committed at --lock-path). */
-    lock?: File,
+    lockFile?: File,
     /** The CI run, linked from the promotion pull request. */
     runUrl?: string,
-    /** Fail the call when a stage fails (no report is returned then; the error carries the summary). */
+    /** Fail the call when a stage fails (the error carries the summary; no report is returned). */
     strict: boolean = false,
   ): Promise<Directory> {
-    return this.composite(promoteStagingPlan({ lockFromArgument: lock !== undefined, runUrl }, this.settings()), { lock }, strict);
+    return this.pipeline('promote-staging', ['--lock', this.lockArgument(lockFile), ...flag('--run-url', runUrl)], { lockFile, docker: 'environment', strict });
   }
 
   /**
-   * Push to main: approval gate, health gate, deploy, smoke tests, release; rolls production back
-   * when the smoke tests fail. Returns the run report.
+   * After the merge into main (lockstep run promote-production): approval gate, health, deploy,
+   * smoke, release; rolls back when the smoke tests fail. Returns the run report.
    */
   @func({ cache: 'never' })
   async promoteProduction(
-    /** The merged staging -> main (or hotfix) pull request, whose approvals are checked. */
-    pullRequest: number,
     /** The release version (v1.4.0). */
     version: string,
-    /** Approvals required. */
-    required: number = defaultRequiredApprovals,
+    /** The merged staging -> main (or hotfix) pull request, whose approvals are checked. */
+    pullRequest?: number,
+    /** Approvals required (default: the CLI's). */
+    required?: number,
     /** The commit being released, which the tag points at (default: the head of main when tagging). */
     commit?: string,
     /** The lock to release (default: the one committed at --lock-path). */
-    lock?: File,
-    /** Fail the call when a stage fails (no report is returned then; the error carries the summary). */
+    lockFile?: File,
+    /** Fail the call when a stage fails (the error carries the summary; no report is returned). */
     strict: boolean = false,
   ): Promise<Directory> {
-    const plan = promoteProductionPlan({ pullRequest, version, required, commit, lockFromArgument: lock !== undefined }, this.settings());
-    return this.composite(plan, { lock }, strict);
+    const args = ['--lock', this.lockArgument(lockFile), '--version', version, ...flag('--pr', pullRequest), ...flag('--required', required), ...flag('--commit', commit)];
+    return this.pipeline('promote-production', args, { lockFile, docker: 'environment', strict });
   }
 
   /**
-   * A hotfix pull request into main: the production lock with only the named services re-resolved,
-   * the stack tests on it, the comment and the lock commit. Returns the run report.
+   * A hotfix pull request into main (lockstep run hotfix): the production lock with only the named
+   * services re-resolved, the stack tests on it, the comment and the lock commit. Returns the run report.
    */
   @func({ cache: 'never' })
   async hotfix(
-    /** The hotfix pull request. */
-    pullRequest: number,
-    /** Its head branch, which receives the lock commit. */
-    branch: string,
-    /** The services the hotfix changes (comma-separated). */
+    /** The services the hotfix changes. */
     services: string[],
     /** The lock the hotfix starts from (default: the one committed at --lock-path, production's). */
     base?: File,
+    /** The hotfix pull request. */
+    pullRequest?: number,
+    /** Its head branch, which receives the lock commit. */
+    branch?: string,
     /** The orchestrator ref to lock (default HEAD). */
     ref?: string,
-    /** Run only this stack suite. */
-    suite?: string,
-    /** Fail the call when a stage fails (no report is returned then; the error carries the summary). */
+    /** Run only these stack suites. */
+    suite?: string[],
+    /** Fail the call when a stage fails (the error carries the summary; no report is returned). */
     strict: boolean = false,
   ): Promise<Directory> {
-    const plan = hotfixPlan({ pullRequest, branch, services, ref, suite }, this.settings(), base !== undefined);
-    return this.composite(plan, { base }, strict);
+    const baseLock = base ? `${inputDir}/base.lock.yaml` : this.lockPath;
+    const args = ['--base', baseLock, ...list('--only', services), ...flag('--pr', pullRequest), ...flag('--branch', branch), ...flag('--ref', ref), ...list('--suite', suite)];
+    return this.pipeline('hotfix', args, { files: { [`${inputDir}/base.lock.yaml`]: base }, docker: 'stack', strict });
   }
 
-  private settings(): ModuleSettings {
-    return {
-      config: this.config,
-      lockPath: this.lockPath,
-      repository: this.repository,
-      githubApiUrl: this.githubApiUrl,
-      registryUsername: this.registryUsername,
-      provided: {
-        githubToken: this.githubToken !== undefined,
-        registryAuth: this.registryAuth !== undefined,
-        kubeconfig: this.kubeconfig !== undefined,
-        dockerSocket: this.dockerSocket !== undefined,
-      },
-    };
+  /** Roll an environment back to the previous release (or --to), then the smoke probes (lockstep run rollback). Returns the run report. */
+  @func({ cache: 'never' })
+  async rollback(
+    /** The environment to roll back. */
+    environment: string,
+    /** The release to go back to (v1.3.0); default: the one before the current. */
+    to?: string,
+    /** Run the smoke probes after rolling back. */
+    smoke: boolean = true,
+    /** Fail the call when a stage fails (the error carries the summary; no report is returned). */
+    strict: boolean = false,
+  ): Promise<Directory> {
+    return this.pipeline('rollback', ['--env', environment, ...flag('--to', to), ...(smoke ? [] : ['--no-smoke'])], { docker: 'environment', strict });
   }
 
-  private secret(name: SharedSecret): Secret {
-    const secret = { githubToken: this.githubToken, registryAuth: this.registryAuth, kubeconfig: this.kubeconfig }[name];
-    if (secret === undefined) throw new StageInputError(kebab(name), 'is required by this stage');
-    return secret;
+  /** The lock a function reads: the file given (mounted in the runner), else the one committed at --lock-path. */
+  private lockArgument(lockFile: File | undefined): string {
+    return lockFile ? `${inputDir}/lock.yaml` : this.lockPath;
   }
 
-  /** The lock argument, or the lock committed in the repository; named by the path a rerun would pass. */
-  private async lockInput(lock: File | undefined): Promise<[string, Record<string, File>]> {
-    if (lock !== undefined) {
-      const name = await lock.name();
-      return [name, { [name]: lock }];
-    }
-    if (!(await this.source.exists(this.lockPath))) {
-      throw new StageInputError('lock', `no lock given and none committed at ${this.lockPath} (see --lock-path)`);
-    }
-    return [this.lockPath, { [this.lockPath]: this.source.file(this.lockPath) }];
+  /** `--current-lock`: the committed lock, for the pull request's diff, when there is one. */
+  private async currentLock(): Promise<string[]> {
+    return (await this.source.exists(this.lockPath)) ? ['--current-lock', this.lockPath] : [];
   }
 
-  /** The runner with a copy of the repository as the working directory and the plan's inputs applied. */
-  private prepare(plan: StagePlan, files: Record<string, File>): Container {
-    // A copy, not a mount: what the CLI writes there (the release archive) must be readable afterwards.
+  /**
+   * The runner with the orchestrator repository as its working directory, the caller's secrets as
+   * secret variables or mounts (never plain variables, files in a layer or command-line words) and
+   * the Docker engine the function needs.
+   */
+  private prepare(options: { lockFile?: File; files?: Record<string, File | undefined>; docker?: DockerNeed; cached?: boolean }): Container {
+    // A copy, not a mount: what the CLI writes there (the release archive) is returned afterwards.
     let container = this.runner()
-      .withDirectory(runner.workDir, this.source)
-      .withWorkdir(runner.workDir)
-      .withDirectory(runner.outputDir, dag.directory());
-    for (const [name, value] of Object.entries(plan.env)) container = container.withEnvVariable(name, value);
-    for (const [name, secret] of Object.entries(plan.secretEnv)) container = container.withSecretVariable(name, this.secret(secret));
-    for (const [path, secret] of Object.entries(plan.secretFiles)) container = container.withMountedSecret(path, this.secret(secret));
-    for (const [path, host] of Object.entries(plan.files)) {
-      const file = files[host];
-      if (file === undefined) throw new Error(`internal: no file for ${host}`);
-      container = container.withMountedFile(path, file);
+      .withDirectory(workDir, this.source)
+      .withWorkdir(workDir)
+      .withDirectory(outputDir, dag.directory())
+      .withEnvVariable('NO_COLOR', '1')
+      // The repository arrives owned by whoever uploaded it; git must read it anyway.
+      .withEnvVariable('GIT_CONFIG_COUNT', '1')
+      .withEnvVariable('GIT_CONFIG_KEY_0', 'safe.directory')
+      .withEnvVariable('GIT_CONFIG_VALUE_0', '*');
+    // A deploy must never be replayed from the layer cache: every exec of a side effect is new.
+    if (!options.cached) container = container.withEnvVariable('LOCKSTEP_RUN_ID', crypto.randomUUID());
+    const files = { ...options.files, ...(options.lockFile ? { [`${inputDir}/lock.yaml`]: options.lockFile } : {}) };
+    for (const [path, file] of Object.entries(files)) if (file) container = container.withMountedFile(path, file);
+    if (this.githubToken) container = container.withSecretVariable('GITHUB_TOKEN', this.githubToken);
+    if (this.repository) container = container.withEnvVariable('GITHUB_REPOSITORY', this.repository);
+    if (this.githubApiUrl) container = container.withEnvVariable('GITHUB_API_URL', this.githubApiUrl);
+    if (this.registryUsername !== undefined && this.registryAuth !== undefined) {
+      container = container.withEnvVariable('LOCKSTEP_REGISTRY_USERNAME', this.registryUsername);
+      container = container.withSecretVariable('LOCKSTEP_REGISTRY_PASSWORD', this.registryAuth);
     }
-    if (plan.dockerSocket && this.dockerSocket) container = container.withUnixSocket(runner.dockerSocket, this.dockerSocket);
-    return container;
+    if (this.kubeconfig) container = container.withMountedSecret('/lockstep/kube/config', this.kubeconfig).withEnvVariable('KUBECONFIG', '/lockstep/kube/config');
+    return this.withDocker(container, options.docker ?? 'none');
   }
 
-  /** Runs one stage and reports its exit code instead of throwing, so composites can record it. */
-  private async execute(call: StageCall, files: Record<string, File>): Promise<Execution> {
-    const plan = planStage(call, this.settings(), crypto.randomUUID());
-    const container = this.prepare(plan, files).withExec(plan.argv, { expect: ReturnType.Any });
+  /**
+   * Stack stages run the same CLI against a Docker engine, so the compose file that works on a laptop
+   * works here: the caller's socket when given, else a Docker engine started for this call.
+   */
+  private withDocker(container: Container, need: DockerNeed): Container {
+    if (need === 'none') return container;
+    if (this.dockerSocket) return container.withUnixSocket(dockerSocketPath, this.dockerSocket).withEnvVariable('DOCKER_HOST', `unix://${dockerSocketPath}`);
+    if (need !== 'stack') return container;
+    return container.withServiceBinding('docker', this.dockerEngine()).withEnvVariable('DOCKER_HOST', 'tcp://docker:2375');
+  }
+
+  private dockerEngine(): Service {
+    return dag
+      .container()
+      .from(this.dockerImage)
+      .withMountedCache('/var/lib/docker', dag.cacheVolume('lockstep-docker'))
+      .withExposedPort(2375)
+      .asService({ args: ['dockerd', '--host=tcp://0.0.0.0:2375', '--tls=false'], insecureRootCapabilities: true });
+  }
+
+  /** Runs one lockstep command; a failure fails the call with the command's own code and message. */
+  private async stage(args: string[], options: Parameters<Lockstep['prepare']>[0]): Promise<Container> {
+    const ran = this.exec(this.prepare(options), args);
+    const result = await this.result(ran);
+    if (result.status === 'failed') throw new Error(describeFailure(`lockstep ${args.join(' ')}`, result));
+    return ran;
+  }
+
+  /** Runs `lockstep run <pipeline>` and returns its report folder (run.json, index.html, the stages' reports). */
+  private async pipeline(name: string, args: string[], options: Parameters<Lockstep['prepare']>[0] & { strict: boolean }): Promise<Directory> {
+    const ran = this.exec(this.prepare(options), ['run', name, '--report-dir', reportDir, ...args]);
+    const result = await this.result(ran);
+    if (result.status === 'failed' && (options.strict || !(await ran.directory(outputDir).exists('report/run.json')))) {
+      throw new Error(describeFailure(`lockstep run ${name}`, result));
+    }
+    return ran.directory(reportDir);
+  }
+
+  private exec(container: Container, args: string[]): Container {
+    const globals = [...(this.config ? ['--config', this.config] : []), '--result-file', resultFile];
+    return container.withExec(['node', `${appDir}/bin/lockstep.js`, ...globals, ...args], { expect: ReturnType.Any });
+  }
+
+  /** The command's result file; a command that died before writing one (a signal) is told by its exit code. */
+  private async result(ran: Container): Promise<StageResult> {
     try {
-      const [exitCode, stdout, stderr] = await Promise.all([container.exitCode(), container.stdout(), container.stderr()]);
-      return { exitCode, stdout, stderr, container };
+      if (await ran.directory(outputDir).exists('result.json')) return JSON.parse(await ran.file(resultFile).contents()) as StageResult;
+      const [exitStatus, stderr] = await Promise.all([ran.exitCode(), ran.stderr()]);
+      return { status: exitStatus === 0 ? 'passed' : 'failed', code: null, exitStatus, summary: stderr.trim().split('\n').slice(-5).join('\n'), details: [] };
     } catch (error) {
-      // Exit codes the engine always treats as failures (killed by a signal) still arrive as ExecError.
-      if (error instanceof ExecError) return { exitCode: error.exitCode, stdout: error.stdout, stderr: error.stderr, container };
+      // The engine still raises an exec failure for some exits (killed by a signal); it is known by
+      // its fields, since the runtime's SDK exports no error classes.
+      if (isExecFailure(error)) return { status: 'failed', code: null, exitStatus: error.exitCode, summary: error.stderr.trim().split('\n').slice(-5).join('\n'), details: [] };
       throw error;
     }
   }
 
-  /** Runs one stage on its own: a non-zero exit fails the call with what the CLI printed. */
-  private async stage(call: StageCall, files: Record<string, File>): Promise<Execution> {
-    const execution = await this.execute(call, files);
-    if (execution.exitCode !== 0) {
-      throw new Error(`${kebab(call.stage)} failed (exit ${execution.exitCode}):\n${lastLines(execution.stderr || execution.stdout, 30)}`);
-    }
-    return execution;
+  /** What a stage wrote into the repository (the release archive), as a directory to export over it. */
+  private written(ran: Container): Directory {
+    return this.source.diff(ran.directory(workDir));
   }
+}
 
-  /** The directory a stage wrote (e2e and smoke reports, the release archive). */
-  private directoryOf(stage: 'e2eTest' | 'smokeTest' | 'release', execution: Execution): Directory {
-    const output = stages[stage].output;
-    if (output.kind !== 'directory') throw new Error(`internal: ${stage} writes no directory`);
-    return execution.container.directory(output.path);
-  }
+// The runtime passes an argument left out as undefined, or as null when its type is nullable.
+function flag(name: string, value: string | number | undefined | null): string[] {
+  return value === undefined || value === null ? [] : [name, String(value)];
+}
 
-  /** Plans the stack with the CLI, then runs services and suites as Dagger containers. */
-  private async runStackTest(call: StageCall & { stage: 'stackTest' }, files: Record<string, File>): Promise<StackRun> {
-    const planned = await this.execute(call, files);
-    if (planned.exitCode !== 0) return { ...planned, report: dag.directory(), tests: [] };
-    const plan = parseStackPlan(planned.stdout);
-    const suites = plan.suites.filter((suite) => call.inputs.suite === undefined || suite.name === call.inputs.suite);
-    if (suites.length === 0) {
-      const known = plan.suites.map((suite) => suite.name).join(', ') || 'none';
-      throw new StageInputError('suite', call.inputs.suite === undefined ? 'the config defines no stack suites' : `no suite named "${call.inputs.suite}" (known: ${known})`);
-    }
-    const services = this.stackServices(plan);
-    let report = dag.directory().withNewFile('plan.json', planned.stdout);
-    const results: Array<TestSuiteResult & { exitCode: number }> = [];
-    for (const suite of suites) {
-      let container = this.pull(dag.container(), suite.image);
-      if (suite.directory !== null) {
-        container = container.withMountedDirectory(suiteMountPath, this.source.directory(suiteSourcePath(this.config, suite.directory))).withWorkdir(suiteMountPath);
-      }
-      for (const [name, value] of Object.entries(suiteEnvironment(plan, suite))) container = container.withEnvVariable(name, value);
-      for (const [name, service] of services) container = container.withServiceBinding(name, service);
-      const ran = container.withExec(suite.command, { expect: ReturnType.Any });
-      const [exitCode, tap, stderr] = await Promise.all([ran.exitCode(), ran.stdout(), ran.stderr()]);
-      const counts = summarizeTap(tap);
-      results.push({
-        suite: suite.name,
-        against: 'stack',
-        passed: counts.passed,
-        failed: counts.failed,
-        skipped: counts.skipped,
-        failures: counts.failures.map((name) => ({ name, message: 'not ok' })),
-        exitCode,
-      });
-      report = report.withNewFile(`${suite.name}.tap`, tap).withNewFile(`${suite.name}.stderr.txt`, stderr);
-    }
-    const failed = results.filter((result) => result.exitCode !== 0 || result.failed > 0);
-    const summary = renderSuiteTable(results);
-    report = report.withNewFile('summary.md', summary).withNewFile('results.json', `${JSON.stringify(results, null, 2)}\n`);
-    const failures = failed.map((result) => `${result.suite}: ${result.failures.length > 0 ? result.failures.map((failure) => failure.name).join('; ') : `exit ${result.exitCode}`}`);
-    return { exitCode: failed.length === 0 ? 0 : 1, stdout: summary, stderr: failures.join('\n'), report, tests: results.map(({ exitCode: _exitCode, ...result }) => result) };
-  }
+function list(name: string, values: string[] | undefined | null): string[] {
+  return values === undefined || values === null || values.length === 0 ? [] : [name, values.join(',')];
+}
 
-  /** One service per compose service, each bound to the services started before it, as on one network. */
-  private stackServices(plan: StackPlan): Map<string, Service> {
-    const built = new Map<string, Service>();
-    for (const spec of plan.services) built.set(spec.name, this.stackService(spec, built));
-    return built;
-  }
+function describeFailure(command: string, result: StageResult): string {
+  const code = result.code ? `${result.code}, ` : '';
+  return [`${command} failed (${code}exit ${result.exitStatus}): ${result.summary}`, ...result.details.slice(0, 10).map((line) => `  ${line}`)].join('\n');
+}
 
-  private stackService(spec: StackService, built: Map<string, Service>): Service {
-    let container = this.pull(dag.container(), spec.image);
-    if (spec.entrypoint !== null) container = container.withEntrypoint(spec.entrypoint);
-    if (spec.workingDir !== null) container = container.withWorkdir(spec.workingDir);
-    if (spec.user !== null) container = container.withUser(spec.user);
-    for (const [name, value] of Object.entries(spec.environment)) container = container.withEnvVariable(name, value);
-    for (const port of spec.ports) container = container.withExposedPort(port);
-    if (spec.healthcheck !== null) {
-      const { args, shell, interval, timeout, startPeriod, retries } = spec.healthcheck;
-      container = container.withDockerHealthcheck(args, { shell, interval, timeout, startPeriod, retries });
-    }
-    for (const name of spec.binds) container = container.withServiceBinding(name, built.get(name)!);
-    return container.asService({ useEntrypoint: true, ...(spec.command === null ? {} : { args: spec.command }) });
-  }
-
-  /** Pulls by digest, with the registry credentials when the image names a registry host. */
-  private pull(container: Container, image: string): Container {
-    const host = registryHostOf(image);
-    const authed = host !== null && this.registryUsername !== undefined && this.registryAuth !== undefined;
-    return (authed ? container.withRegistryAuth(host, this.registryUsername!, this.registryAuth!) : container).from(image);
-  }
-
-  /**
-   * Runs a composite plan: seeds its report with the input files, runs each stage through
-   * runPipeline, stores logs and outputs, and returns the report with run.json and summary.md.
-   */
-  private async composite(plan: CompositePlan, argumentFiles: Record<string, File | undefined>, strict: boolean): Promise<Directory> {
-    const settings = this.settings();
-    let report = dag.directory();
-    // Report paths (.lockstep/run/...) name files of the report being built; others, repository files.
-    const inReport = (path: string) => (path.startsWith(`${reportDir}/`) ? path.slice(reportDir.length + 1) : undefined);
-    const fileFor = (path: string): File => {
-      const relative = inReport(path);
-      return relative === undefined ? this.source.file(path) : report.file(relative);
-    };
-    for (const seed of plan.seeds) {
-      let file: File | undefined;
-      if (seed.from === 'source') {
-        if (!(await this.source.exists(seed.path))) throw new StageInputError('lock-path', `${seed.path} does not exist in the repository`);
-        file = this.source.file(seed.path);
-      } else file = argumentFiles[seed.argument];
-      if (file === undefined) throw new StageInputError(seed.reportName, 'is required');
-      report = report.withFile(seed.reportName, file);
-    }
-
-    const execute = async (step: CompositeStep): Promise<StageExecution> => {
-      const inputs = step.call.inputs as Record<string, unknown>;
-      const stageFiles: Record<string, File> = {};
-      for (const name of stages[step.call.stage].fileInputs) {
-        const host = inputs[name];
-        if (typeof host === 'string') stageFiles[host] = fileFor(host);
-      }
-      const fn = kebab(step.call.stage);
-      const outputs = [`logs/${fn}.log`];
-      if (step.call.stage === 'stackTest') {
-        const run = await this.runStackTest(step.call, stageFiles);
-        report = report.withNewFile(outputs[0]!, `${run.stdout}\n${run.stderr}`);
-        if (step.saveAs !== undefined) {
-          report = report.withDirectory(step.saveAs, run.report);
-          outputs.push(step.saveAs);
-        }
-        return { exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, outputs, tests: run.tests };
-      }
-      const execution = await this.execute(step.call, stageFiles);
-      report = report.withNewFile(outputs[0]!, `${execution.stdout}\n${execution.stderr}`);
-      const output = stages[step.call.stage].output;
-      if (step.saveAs !== undefined && output.kind !== 'stdout' && (await execution.container.exists(output.path))) {
-        if (output.kind === 'file') report = report.withFile(step.saveAs, execution.container.file(output.path));
-        else report = report.withDirectory(step.saveAs, execution.container.directory(output.path));
-        outputs.push(step.saveAs);
-      }
-      return { exitCode: execution.exitCode, stdout: execution.stdout, stderr: execution.stderr, outputs };
-    };
-
-    const run = await runPipeline(plan, settings, {
-      execute,
-      sourceFileExists: (path) => this.source.exists(path),
-      reportFileExists: async (path) => {
-        const relative = inReport(path);
-        return relative !== undefined && (await report.exists(relative));
-      },
-      now: () => Date.now(),
-    });
-    const summary = renderSummary(run);
-    report = report.withNewFile(reportFiles.run, `${JSON.stringify(run, null, 2)}\n`).withNewFile(reportFiles.summary, summary);
-    if (strict && run.status === 'failed') throw new Error(summary);
-    return report;
-  }
+function isExecFailure(error: unknown): error is { exitCode: number; stderr: string } {
+  return typeof error === 'object' && error !== null && typeof (error as { exitCode?: unknown }).exitCode === 'number' && typeof (error as { stderr?: unknown }).stderr === 'string';
 }

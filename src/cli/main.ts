@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { reportError } from './errors.js';
 import { buildProgram } from './program.js';
+import { resultFileArgument, stageResult, writeStageResult } from './stageResult.js';
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -8,11 +9,17 @@ function packageVersion(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const resultFile = resultFileArgument(argv.slice(2));
+  let status: number;
+  let failure: unknown;
   try {
     const program = buildProgram(packageVersion());
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    status = typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    return reportError(error);
+    failure = error;
+    status = reportError(error);
   }
+  if (resultFile !== undefined) await writeStageResult(resultFile, stageResult(status, failure));
+  return status;
 }

@@ -11,8 +11,10 @@ import { registerStackCommands } from './commands/stack.js';
 import { commanderErrorLine } from './errors.js';
 
 /**
- * The command tree. Each group module only declares commands and flags; the code that does the work is
- * imported inside the action, so `lockstep --help` and every command load only what they use.
+ * The command tree. Each group module declares commands and flags; the code that does the work (config
+ * parsing, registries, GitHub, Kubernetes, compose) is imported inside the action, so `lockstep --help`
+ * and every command load only what they use. Small modules without dependencies (errors, paths, the
+ * pipeline plans) are imported statically: loading them lazily saves nothing.
  */
 const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerEnvironmentCommands, registerReleaseCommands, registerStackCommands, registerPrCommands, registerGateCommands, registerRunCommands, registerDemoCommands];
 
@@ -22,6 +24,7 @@ export function buildProgram(version: string): Command {
     .version(version, '-V, --version')
     .option('-c, --config <file>', 'the lockstep config file', 'lockstep.config.yaml')
     .option('--json', 'print machine-readable JSON instead of tables')
+    .option('--result-file <file>', 'also write what the command did as JSON: status, error code, exit status, summary, artifacts, test counts')
     .configureOutput({ outputError: (text, write) => write(commanderErrorLine(text)) })
     .exitOverride();
   for (const register of groups) register(program);

@@ -78,10 +78,10 @@ async function versionCache(program: string, env: NodeJS.ProcessEnv): Promise<st
   return undefined;
 }
 
-/** Runs compose with an argument array; `project` and `files` become -p / -f. */
+/** Runs compose with an argument array; `project`, `files` and `envFile` become -p / -f / --env-file. */
 export async function runCompose(
   compose: ComposeCommand,
-  invocation: { project: string; files: string[]; args: string[]; projectDirectory?: string },
+  invocation: { project: string; files: string[]; args: string[]; projectDirectory?: string; envFile?: string | null },
   options: RunOptions = {},
 ): Promise<RunResult> {
   const args = [
@@ -90,6 +90,7 @@ export async function runCompose(
     invocation.project,
     ...(invocation.projectDirectory ? ['--project-directory', invocation.projectDirectory] : []),
     ...invocation.files.flatMap((file) => ['--file', file]),
+    ...(invocation.envFile ? ['--env-file', invocation.envFile] : []),
     ...invocation.args,
   ];
   return run(compose.program, args, { errorCode: 'COMPOSE', ...options });

@@ -1,8 +1,10 @@
+import { OverrideTag } from './yamlTree.js';
+
 /**
  * Compose variable interpolation, done once before the file is read as a graph so that the graph holds
  * the values compose itself would use: `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
  * `${VAR:?error}`, `${VAR?error}`, `${VAR:+alternative}`, `${VAR+alternative}`, and `$$` for a literal `$`.
- * Defaults and alternatives may themselves hold variables.
+ * Defaults and alternatives may themselves hold variables. A `$` followed by anything else is kept.
  */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -33,9 +35,14 @@ export function interpolateString(text: string, env: Environment): string {
       index = close + 1;
     } else {
       const name = namePattern.exec(text.slice(dollar + 1))?.[0];
-      if (!name) throw new InterpolationError(`invalid "$" in ${JSON.stringify(text)}: write "$$" for a literal dollar sign`);
-      out += env[name] ?? '';
-      index = dollar + 1 + name.length;
+      if (name) {
+        out += env[name] ?? '';
+        index = dollar + 1 + name.length;
+      } else {
+        // Compose keeps a `$` that starts no variable ("pa$ss", "5$", a trailing "$") as it is.
+        out += '$';
+        index = dollar + 1;
+      }
     }
   }
   return out;
@@ -95,8 +102,9 @@ export function interpolateDocument(value: unknown, env: Environment, path: Arra
     }
   }
   if (Array.isArray(value)) return value.map((item, index) => interpolateDocument(item, env, [...path, index]));
+  if (value instanceof OverrideTag) return new OverrideTag(interpolateDocument(value.value, env, path));
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const [key, item] of Object.entries(value)) {
       // Extension fields (x-...) are for other tools and may hold anything; compose does not read them.
       out[key] = key.startsWith('x-') ? item : interpolateDocument(item, env, [...path, key]);

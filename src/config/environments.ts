@@ -107,12 +107,33 @@ export const helmValuesTarget = z
       .min(1)
       .default('lockstep/{env}.lock.yaml')
       .describe('Where the deployed lock is recorded in the config repository, next to the values; {env} is the environment name.'),
-    tokenEnv: envVarName.optional().describe('An environment variable holding an HTTPS token for the config repository (never written anywhere).'),
+    tokenEnv: envVarName.optional().describe('An environment variable holding an HTTPS token for the config repository (never written anywhere); pull-request mode opens the pull request with it too (default GITHUB_TOKEN).'),
+    githubRepository: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name')
+      .optional()
+      .describe('pull-request mode: the config repository on GitHub, where the pull request is opened; defaults to the one a github.com repository URL names.'),
     cluster: kubernetesTarget
       .omit({ type: true })
       .optional()
       .describe('The cluster the config repository deploys to: health checks, live state and the lease are read there.'),
     syncTimeoutMs: ms(1_000, 3_600_000, 600_000).describe('direct mode with a cluster: how long the GitOps controller may take to run the commit.'),
+    argocd: z
+      .strictObject({
+        server: httpUrl.describe('The Argo CD API server (https://argocd.example.com).'),
+        application: z
+          .string()
+          .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'must be an Argo CD application name')
+          .describe('The application that deploys this environment from the config repository.'),
+        appNamespace: dnsLabel.optional().describe('The namespace of the Application, when Argo CD serves applications in any namespace.'),
+        tokenEnv: envVarName.default('ARGOCD_AUTH_TOKEN').describe('An environment variable holding an Argo CD API token (an account with get and sync on the application).'),
+        timeoutMs: ms(1_000, 3_600_000, 600_000).describe('How long the application may take to report the commit Synced and Healthy.'),
+        requestTimeoutMs: ms(100, 120_000, 15_000).describe('Timeout of one request to the API server.'),
+      })
+      .optional()
+      .describe(
+        'Argo CD: after the commit (direct) or the merge (pull-request mode), wait until the application reports it Synced and Healthy; start the sync when the application has no automated sync.',
+      ),
   })
   .describe('A GitOps config repository whose helm values pin each service by digest.');
 

@@ -36,6 +36,13 @@ export const stackSuite = z
 export const stackConfig = z
   .strictObject({
     composeFile: relativePath.default('compose/compose.yaml').describe('The compose file of the whole system, relative to the config file.'),
+    composeOverrides: z
+      .array(relativePath)
+      .default([])
+      .describe('More compose files merged over composeFile in order, as further `-f` flags (relative to the config file).'),
+    envFile: relativePath
+      .optional()
+      .describe('Replaces the `.env` beside the compose file for interpolation, as compose\'s `--env-file` (relative to the config file).'),
     suites: z
       .array(stackSuite)
       .default([])

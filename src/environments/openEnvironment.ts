@@ -43,7 +43,16 @@ export async function createTarget(lockstep: LockstepConfig, configFile: string,
     }
     case 'helm-values': {
       const { createHelmValuesTarget } = await import('./targets/helmValues/helmValuesTarget.js');
-      return createHelmValuesTarget({ name, target, health: config.health, services, configFile, baseDir }, { env });
+      const { githubRepositoryOf } = await import('./targets/helmValues/openProposal.js');
+      const { connectGitHub } = await import('../github/connect.js');
+      const field = `environments.${name}.target.githubRepository`;
+      const github = () => {
+        const [owner, repo] = target.githubRepository?.split('/') ?? [];
+        const repository = owner && repo ? { owner, repo } : githubRepositoryOf(target.repository);
+        if (!repository) throw new InputError(configFile, field, `is needed in pull-request mode: ${target.repository} is not a github.com URL`);
+        return connectGitHub({ tokenEnv: target.tokenEnv ?? 'GITHUB_TOKEN', config: lockstep.github, configFile, env, repository });
+      };
+      return createHelmValuesTarget({ name, target, health: config.health, services, configFile, baseDir }, { env, github, labels: lockstep.github.labels });
     }
     case 'ecs': {
       const { createEcsTarget } = await import('./targets/ecs/ecsTarget.js');

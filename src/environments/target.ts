@@ -29,6 +29,8 @@ export interface LiveState {
   /** The full recorded lock when the target stores it, so status and rollback need nothing else. */
   lock: ReleaseLock | null;
   services: Record<string, LiveService>;
+  /** The GitOps controller's own view (Argo CD: sync and health of the application), when one is configured. */
+  controller?: { name: string; detail: string; ok: boolean };
 }
 
 /** What to roll out: every service as image@digest, plus the lock to record. */
@@ -70,6 +72,17 @@ export interface MigrationRun {
   timeoutMs: number;
 }
 
+/**
+ * What an apply that does not change the environment by itself produced: a GitOps pull request that
+ * deploys when merged. The deploy ends "proposed"; running it again after the merge finishes it.
+ */
+export interface ProposedChange {
+  outcome: 'proposed';
+  /** Where the change waits, for people: `pull request #12 (https://...)`. */
+  where: string;
+  pullRequest: { number: number; url: string } | null;
+}
+
 export interface DeployTarget {
   readonly kind: 'compose' | 'kubernetes' | 'helm-values' | 'ecs';
   /** One line naming where this is (`compose project shop-staging on unix:///var/run/docker.sock`). */
@@ -82,8 +95,11 @@ export interface DeployTarget {
    * aborts the deploy before the migration or anything else touched the environment.
    */
   prepare?(desired: DesiredState, progress: ProgressSink): Promise<void>;
-  /** Rolls out the desired state and resolves once every service reports healthy; throws otherwise. */
-  apply(desired: DesiredState, progress: ProgressSink): Promise<void>;
+  /**
+   * Rolls out the desired state and resolves once every service reports healthy; throws otherwise.
+   * A target whose change lands only after a review resolves with the proposal instead.
+   */
+  apply(desired: DesiredState, progress: ProgressSink): Promise<void | ProposedChange>;
   acquireLease(holder: string, ttlMs: number, now?: Date): Promise<LeaseResult>;
   releaseLease(holder: string): Promise<void>;
   /**

@@ -3,7 +3,7 @@ import type { GithubConfig } from '../config/github.js';
 import { InputError } from '../errors.js';
 import { createGitHubClient } from './client.js';
 import { octokitPort } from './octokitPort.js';
-import type { GitHubPort } from './port.js';
+import type { GitHubPort, RepositoryName } from './port.js';
 import { resolveApiUrl, resolveRepository } from './settings.js';
 
 export interface ConnectOptions {
@@ -15,6 +15,8 @@ export interface ConnectOptions {
   configFile: string;
   env?: NodeJS.ProcessEnv;
   onNotice?: (message: string) => void;
+  /** Another repository than the orchestrator's (a GitOps config repository). */
+  repository?: RepositoryName;
 }
 
 function userAgent(): string {
@@ -29,7 +31,7 @@ export function connectGitHub(options: ConnectOptions): GitHubPort {
   if (!token) {
     throw new InputError('environment', options.tokenEnv, 'is not set: it must hold the GitHub token (or name another variable with --token-env)');
   }
-  const repository = resolveRepository(options.config, options.configFile, env);
+  const repository = options.repository ?? resolveRepository(options.config, options.configFile, env);
   const apiUrl = resolveApiUrl(options.apiUrl, options.config, env);
   const client = createGitHubClient({ token, apiUrl, requests: options.config.requests, userAgent: userAgent(), onNotice: options.onNotice });
   return octokitPort(client, repository);

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
 
@@ -67,6 +67,16 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
  * and alias bombs are input errors naming the file and the line.
  */
 export function parseYamlText(file: string, text: string): unknown {
+  const doc = parseYamlDocument(file, text);
+  try {
+    return doc.toJS({ maxAliasCount });
+  } catch (error) {
+    throw new InputError(file, undefined, `YAML aliases expand too far (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** The YAML syntax tree, for readers that resolve it themselves (compose's merge keys and tags); same errors as parseYamlText. */
+export function parseYamlDocument(file: string, text: string): Document.Parsed {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, strict: true, version: '1.2' });
   const problem = doc.errors[0];
   if (problem) {
@@ -78,11 +88,7 @@ export function parseYamlText(file: string, text: string): unknown {
     }
     throw new InputError(file, line === undefined ? undefined : `line ${line}`, yamlProblem(problem.code, problem.message));
   }
-  try {
-    return doc.toJS({ maxAliasCount });
-  } catch (error) {
-    throw new InputError(file, undefined, `YAML aliases expand too far (${(error as Error).message.split('\n')[0]})`);
-  }
+  return doc;
 }
 
 function yamlProblem(code: string, message: string): string {

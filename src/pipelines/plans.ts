@@ -1,8 +1,9 @@
+import { defaultRequiredApprovals } from '../defaults.js';
+
 /**
- * The composite pipelines, one per trigger, as data: which CLI stages run in which order. The same
- * sequences as the Dagger module's composites (dagger/src/composites.ts), run here as `lockstep`
- * commands so that `lockstep run promote-staging` on a laptop runs exactly the commands CI runs, and
- * every stage's rerun line is the command itself.
+ * The composite pipelines, one per trigger, as data: which CLI stages run in which order. This is
+ * their only definition: `lockstep run <pipeline>` runs them on a laptop and in CI, and the Dagger
+ * module runs `lockstep run <pipeline>` in its runner, so every stage's rerun line is the command itself.
  */
 
 export interface CliStage {
@@ -13,16 +14,15 @@ export interface CliStage {
   failureOf?: string[];
   /** A visible reason not to run it (GitHub stages without GitHub). */
   skip?: string;
-  /** What the stage leaves behind for the run report. */
+  /**
+   * Locks the run report shows after the stage. Its tests and the files it wrote come from the
+   * stage's own result (`--result-file`).
+   */
   collect?: {
-    /** A folder of JUnit XML files, and what the tests ran against. */
-    junitDir?: { dir: string; against: string };
     /** A lock file to show, with its label. */
     lock?: { file: string; label: string };
-    /** Locks to diff, after the stage: a missing `before` means a first release. */
-    diff?: { before?: string; after: string; label: string };
-    /** Files to list as written. */
-    artifacts?: string[];
+    /** Locks to diff, after the stage: a missing `before` means a first release; a missing `after`, the file the stage wrote. */
+    diff?: { before?: string; after?: string; label: string };
   };
 }
 
@@ -41,6 +41,26 @@ export interface PrCheckInputs {
   ref: string;
   pullRequest?: number;
   project: string;
+  /** The pull request's head branch: with GitHub, the lock is committed to it. */
+  branch?: string;
+  /** Run only these stack suites. */
+  suites?: string[];
+}
+
+export interface StackTestInputs {
+  lock: string;
+  project: string;
+  suites?: string[];
+}
+
+/** The whole stack from compose with a lock's images, its suites, and the teardown that always runs. */
+export function stackTestStages(settings: PipelineSettings, inputs: StackTestInputs): CliStage[] {
+  const suites = inputs.suites && inputs.suites.length > 0 ? ['--suite', inputs.suites.join(',')] : [];
+  return [
+    { name: 'stack up', args: withConfig(settings, ['stack', 'up', '--lock', inputs.lock, '--project', inputs.project]) },
+    { name: 'stack test', args: withConfig(settings, ['stack', 'test', '--project', inputs.project, '--report', `${settings.reportDir}/stack`, ...suites]) },
+    { name: 'stack down', args: withConfig(settings, ['stack', 'down', '--project', inputs.project]), when: 'always' },
+  ];
 }
 
 const withConfig = (settings: PipelineSettings, args: string[]) => ['--config', settings.config, ...args];
@@ -48,7 +68,6 @@ const withConfig = (settings: PipelineSettings, args: string[]) => ['--config', 
 /** dev -> staging pull request: the lock, the whole stack with its suites, the sticky comment. */
 export function prCheckStages(settings: PipelineSettings, inputs: PrCheckInputs & { base?: string; only?: string[] }): CliStage[] {
   const lock = `${settings.reportDir}/lock.yaml`;
-  const stackReport = `${settings.reportDir}/stack`;
   const generate = ['lock', 'generate', '--ref', inputs.ref, '--out', lock];
   if (inputs.pullRequest !== undefined) generate.push('--pull-request', String(inputs.pullRequest));
   if (inputs.base) generate.push('--base', inputs.base, '--only', (inputs.only ?? []).join(','));
@@ -62,22 +81,17 @@ export function prCheckStages(settings: PipelineSettings, inputs: PrCheckInputs 
       collect: {
         lock: { file: lock, label: 'Lock generated' },
         diff: { before: settings.currentLock, after: lock, label: settings.currentLock ? 'Changes against the committed lock' : 'First lock: every service is new' },
-        artifacts: [lock],
       },
     },
-    { name: 'stack up', args: withConfig(settings, ['stack', 'up', '--lock', lock, '--project', inputs.project]) },
-    {
-      name: 'stack test',
-      args: withConfig(settings, ['stack', 'test', '--project', inputs.project, '--report', stackReport]),
-      collect: { junitDir: { dir: stackReport, against: 'pull-request stack' }, artifacts: [`${stackReport}/summary.md`] },
-    },
-    { name: 'stack down', args: withConfig(settings, ['stack', 'down', '--project', inputs.project]), when: 'always' },
+    ...stackTestStages(settings, { lock, project: inputs.project, suites: inputs.suites }),
     {
       name: settings.github ? 'pr comment' : 'pr comment (rendered)',
       args: withConfig(settings, comment),
       ...(settings.github && inputs.pullRequest === undefined ? { skip: 'skipped: no pull request number given' } : {}),
-      collect: settings.github ? {} : { artifacts: [`${settings.reportDir}/pr-comment.md`] },
     },
+    ...(settings.github && inputs.branch !== undefined
+      ? [{ name: 'commit lock', args: withConfig(settings, ['pr', 'commit-lock', '--branch', inputs.branch, '--lock', lock, ...(inputs.pullRequest === undefined ? [] : ['--pr', String(inputs.pullRequest)])]) }]
+      : []),
   ];
 }
 
@@ -91,12 +105,8 @@ export function promoteStagingStages(settings: PipelineSettings, inputs: { lock:
   return [
     { name: 'health', args: withConfig(settings, ['health', '--env', environment]) },
     { name: 'deploy', args: withConfig(settings, ['deploy', '--env', environment, '--lock', inputs.lock]), collect: { lock: { file: inputs.lock, label: `Deployed to ${environment}` } } },
-    { name: 'e2e', args: withConfig(settings, ['e2e', '--env', environment, '--report-dir', e2eDir]), collect: { junitDir: { dir: e2eDir, against: environment }, artifacts: [`${e2eDir}/summary.md`] } },
-    {
-      name: settings.github ? 'open promotion' : 'open promotion (rendered)',
-      args: withConfig(settings, promotion),
-      collect: settings.github ? {} : { artifacts: [`${settings.reportDir}/promotion-pr.md`] },
-    },
+    { name: 'e2e', args: withConfig(settings, ['e2e', '--env', environment, '--report-dir', e2eDir]) },
+    { name: settings.github ? 'open promotion' : 'open promotion (rendered)', args: withConfig(settings, promotion) },
   ];
 }
 
@@ -106,42 +116,45 @@ export interface PromoteProductionInputs {
   pullRequest?: number;
   required?: number;
   environment?: string;
+  /** The release archive; default: the config's github.releaseArchiveDir. */
   releasesDir?: string;
   /** The release before this one, for the release diff. */
   previousRelease?: string;
+  /** The commit the release tag points at (default: the head of main when tagging). */
+  commit?: string;
 }
 
 /** After the merge into main: the approval gate, health, deploy, smoke, then archive and publish the release. */
 export function promoteProductionStages(settings: PipelineSettings, inputs: PromoteProductionInputs): CliStage[] {
   const environment = inputs.environment ?? 'production';
   const smokeDir = `${settings.reportDir}/${environment}/smoke`;
-  const releasesDir = inputs.releasesDir ?? 'locks/releases';
-  const archived = `${releasesDir}/${inputs.version}.lock.yaml`;
+  const required = inputs.required ?? defaultRequiredApprovals;
+  const releasesDir = inputs.releasesDir ? ['--releases-dir', inputs.releasesDir] : [];
   const gateSkip = !settings.github
-    ? 'skipped: no GitHub here; in CI `lockstep gate approvals` requires 4 approvals'
+    ? `skipped: no GitHub here; in CI \`lockstep gate approvals\` requires ${required} approvals`
     : inputs.pullRequest === undefined
       ? 'skipped: no pull request number given'
       : undefined;
   return [
     {
       name: 'approval gate',
-      args: withConfig(settings, ['gate', 'approvals', '--pr', String(inputs.pullRequest ?? 0), '--required', String(inputs.required ?? 4), '--lock', inputs.lock]),
+      args: withConfig(settings, ['gate', 'approvals', '--pr', String(inputs.pullRequest ?? 0), '--required', String(required), '--lock', inputs.lock]),
       ...(gateSkip ? { skip: gateSkip } : {}),
     },
     { name: 'health', args: withConfig(settings, ['health', '--env', environment]) },
     { name: 'deploy', args: withConfig(settings, ['deploy', '--env', environment, '--lock', inputs.lock]), collect: { lock: { file: inputs.lock, label: `Deployed to ${environment}` } } },
-    { name: 'smoke', args: withConfig(settings, ['smoke', '--env', environment, '--report-dir', smokeDir]), collect: { junitDir: { dir: smokeDir, against: environment }, artifacts: [`${smokeDir}/smoke.md`] } },
+    { name: 'smoke', args: withConfig(settings, ['smoke', '--env', environment, '--report-dir', smokeDir]) },
     {
       name: 'release archive',
-      args: withConfig(settings, ['release', 'archive', '--lock', inputs.lock, '--version', inputs.version, '--dir', releasesDir]),
-      collect: { artifacts: [archived], diff: { before: inputs.previousRelease, after: archived, label: inputs.previousRelease ? `Release ${inputs.version} against the previous release` : `Release ${inputs.version}: the first release` } },
+      args: withConfig(settings, ['release', 'archive', '--lock', inputs.lock, '--version', inputs.version, ...(inputs.releasesDir ? ['--dir', inputs.releasesDir] : [])]),
+      collect: { diff: { before: inputs.previousRelease, label: inputs.previousRelease ? `Release ${inputs.version} against the previous release` : `Release ${inputs.version}: the first release` } },
     },
     {
       name: 'release publish',
-      args: withConfig(settings, ['release', 'publish', '--version', inputs.version, '--lock', inputs.lock]),
-      ...(settings.github ? {} : { skip: 'skipped: no GitHub here; the lock is archived under locks/releases' }),
+      args: withConfig(settings, ['release', 'publish', '--version', inputs.version, '--lock', inputs.lock, ...(inputs.commit ? ['--target', inputs.commit] : [])]),
+      ...(settings.github ? {} : { skip: 'skipped: no GitHub here; the lock is archived in the release archive' }),
     },
-    { name: 'rollback', args: withConfig(settings, ['rollback', '--env', environment, '--releases-dir', releasesDir]), when: 'failure', failureOf: ['smoke'] },
+    { name: 'rollback', args: withConfig(settings, ['rollback', '--env', environment, ...releasesDir]), when: 'failure', failureOf: ['smoke'] },
   ];
 }
 
@@ -152,7 +165,7 @@ export function rollbackStages(settings: PipelineSettings, inputs: { environment
   return [
     { name: 'rollback', args: withConfig(settings, args) },
     ...(inputs.smoke
-      ? [{ name: 'smoke', args: withConfig(settings, ['smoke', '--env', inputs.environment, '--report-dir', smokeDir]), collect: { junitDir: { dir: smokeDir, against: inputs.environment } } }]
+      ? [{ name: 'smoke', args: withConfig(settings, ['smoke', '--env', inputs.environment, '--report-dir', smokeDir]) }]
       : []),
   ];
 }

@@ -12,6 +12,10 @@ export interface StageRecord {
   summary: string;
   /** The first line of the error, for failed stages. */
   error?: string;
+  /** A failed stage's own error code (LEASE_HELD, UNHEALTHY, BAD_INPUT...; INTERNAL for a bug). */
+  code?: string;
+  /** A failed stage's exit status, as its command returns it. */
+  exitStatus?: number;
   /** The command that reruns this stage alone, with the same inputs. */
   rerun: string;
 }

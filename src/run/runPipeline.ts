@@ -1,11 +1,21 @@
-import { isLockstepError } from '../errors.js';
+import { ExitCode, isLockstepError } from '../errors.js';
 import type { LockDiff } from '../lock/diff.js';
 import type { ReleaseLock } from '../lock/schema.js';
 import type { RunReport, StageRecord, TestSuiteResult } from '../report/runReport.js';
 import type { ProgressDisplay } from './progressDisplay.js';
 
+/** A stage that ran and failed, as the stage itself reported it. */
+export interface StageFailure {
+  code: string;
+  exitStatus: number;
+  message: string;
+  details: string[];
+}
+
 export interface StageOutcome {
   summary: string;
+  /** Set when the stage failed: what it leaves behind (tests, artifacts) still goes into the report. */
+  failure?: StageFailure;
   tests?: TestSuiteResult[];
   locks?: Array<{ label: string; lock: ReleaseLock }>;
   diffs?: Array<{ label: string; diff: LockDiff }>;
@@ -69,25 +79,28 @@ export async function runPipeline(pipeline: string, stages: PipelineStage[], dis
     }
     display.start(index, stages.length, stage.name);
     const started = performance.now();
+    let failure: StageFailure | undefined;
     try {
       const outcome = await stage.run((message) => display.note(message));
-      record.status = 'passed';
+      failure = outcome.failure;
       record.summary = outcome.summary;
       report.tests.push(...(outcome.tests ?? []));
-      report.locks.push(...(outcome.locks ?? []));
-      report.diffs.push(...(outcome.diffs ?? []));
       report.artifacts.push(...(outcome.artifacts ?? []));
+      if (!failure) {
+        report.locks.push(...(outcome.locks ?? []));
+        report.diffs.push(...(outcome.diffs ?? []));
+      }
     } catch (error) {
+      failure = failureOf(error);
+    }
+    record.status = failure ? 'failed' : 'passed';
+    if (failure) {
       failed = true;
       failedStages.add(stage.name);
-      record.status = 'failed';
-      record.error = describeError(error);
+      record.error = [failure.message, ...failure.details.slice(0, 3)].join(' — ');
       record.summary = record.error;
-      const partial = (error as { outcome?: StageOutcome }).outcome;
-      if (partial) {
-        report.tests.push(...(partial.tests ?? []));
-        report.artifacts.push(...(partial.artifacts ?? []));
-      }
+      record.code = failure.code;
+      record.exitStatus = failure.exitStatus;
     }
     record.durationMs = performance.now() - started;
     display.finish(index, stages.length, stage.name, record.status, record.durationMs, record.status === 'passed' ? record.summary : record.error ?? '');
@@ -101,7 +114,7 @@ export async function runPipeline(pipeline: string, stages: PipelineStage[], dis
   return report;
 }
 
-function describeError(error: unknown): string {
-  if (isLockstepError(error)) return [error.message, ...error.details.slice(0, 3)].join(' — ');
-  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+function failureOf(error: unknown): StageFailure {
+  if (isLockstepError(error)) return { code: error.code, exitStatus: error.exitCode, message: error.message, details: error.details };
+  return { code: 'INTERNAL', exitStatus: ExitCode.internal, message: error instanceof Error ? error.message.split('\n')[0]! : String(error), details: [] };
 }

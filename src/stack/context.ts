@@ -10,6 +10,10 @@ export interface StackContext {
   configDir: string;
   /** Absolute path of the compose file. */
   composeFile: string;
+  /** Absolute paths of every compose file in `-f` order: composeFile, then the overrides. */
+  composeFiles: string[];
+  /** Absolute path of the env file replacing the project's `.env`, or null. */
+  envFile: string | null;
   /** The compose file as the config names it (relative to the config file), for messages and the plan. */
   composeFileName: string;
   graph: ComposeGraph;
@@ -23,12 +27,19 @@ export async function openStack(configFile: string, config: LockstepConfig, proj
   const configDir = dirname(resolve(configFile));
   const composeFile = resolve(configDir, config.stack.composeFile);
   const composeFileName = toPosix(relative(configDir, composeFile));
+  const overrides = config.stack.composeOverrides.map((file) => resolve(configDir, file));
+  const envFile = config.stack.envFile === undefined ? null : resolve(configDir, config.stack.envFile);
   const workDir = stackWorkDir(configDir, project);
   return {
     configDir,
     composeFile,
+    composeFiles: [composeFile, ...overrides],
+    envFile,
     composeFileName,
-    graph: await loadComposeGraph(relativeForMessages(composeFile), env),
+    graph: await loadComposeGraph(relativeForMessages(composeFile), env, {
+      overrides: overrides.map(relativeForMessages),
+      envFile: envFile === null ? null : relativeForMessages(envFile),
+    }),
     project,
     workDir,
     overrideFile: join(workDir, 'compose.override.yaml'),

@@ -22,7 +22,7 @@ export interface PinnedImage {
 export function pinImages(graph: ComposeGraph, lock: ReleaseLock, files: { composeFile: string; lockFile: string }): Record<string, PinnedImage> {
   const composeNames = Object.keys(graph.services);
   const lockNames = Object.keys(lock.services).sort();
-  const unknown = lockNames.filter((name) => !graph.services[name]);
+  const unknown = lockNames.filter((name) => !Object.hasOwn(graph.services, name));
   if (unknown.length > 0) {
     throw new InputError(
       files.lockFile,
@@ -31,7 +31,7 @@ export function pinImages(graph: ComposeGraph, lock: ReleaseLock, files: { compo
     );
   }
   const unpinned = Object.values(graph.services)
-    .filter((service) => service.build !== null && !lock.services[service.name])
+    .filter((service) => service.build !== null && !Object.hasOwn(lock.services, service.name))
     .map((service) => service.name);
   if (unpinned.length > 0) {
     throw new InputError(

@@ -1,7 +1,7 @@
 import type { EnvironmentConfig } from '../config/environments.js';
 import { InputError, LockstepError } from '../errors.js';
 import { describeLease } from '../environments/lease/decideLease.js';
-import { RolloutFailed, type DeployTarget, type DesiredState, type Lease, type LiveState, type MigrationRun, type ProgressSink } from '../environments/target.js';
+import { RolloutFailed, type DeployTarget, type DesiredState, type Lease, type LiveState, type MigrationRun, type ProgressSink, type ProposedChange } from '../environments/target.js';
 import { lockId } from '../lock/integrity.js';
 import type { ReleaseLock } from '../lock/schema.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -26,6 +26,10 @@ export interface DeployInput {
 
 export interface DeployResult {
   environment: string;
+  /** deployed: the environment runs the lock; proposed: a pull request deploys it when merged. */
+  outcome: 'deployed' | 'proposed';
+  /** The proposal when the outcome is proposed. */
+  proposal: ProposedChange | null;
   lockId: string;
   integrity: string;
   /** What ran before: the recorded lock's integrity, or null when none was recorded. */
@@ -83,6 +87,7 @@ export async function deployLock(input: DeployInput): Promise<DeployResult> {
   if (lease.tookOverStale) progress(`took over a stale lease of ${describeLease(lease.tookOverStale, now())}`);
 
   let previous: LiveState | null = null;
+  let proposal: ProposedChange | null = null;
   try {
     previous = await target.readLive();
     progress(`${environment} runs ${describeLive(previous)}`);
@@ -93,17 +98,20 @@ export async function deployLock(input: DeployInput): Promise<DeployResult> {
     }
     try {
       progress(`rolling out lock ${id} to ${target.describe?.() ?? environment}`);
-      await target.apply(desired, progress);
-      await confirmLive(target, desired);
+      proposal = (await target.apply(desired, progress)) ?? null;
+      // A proposal changed nothing yet: there is nothing to confirm, and nothing to restore.
+      if (!proposal) await confirmLive(target, desired);
     } catch (failure) {
       await restoreAfter(input, previous, failure);
     }
   } finally {
     await target.releaseLease(input.holder).catch((error: unknown) => progress(`could not release the lease: ${(error as Error).message}`));
   }
-  progress(`${environment} runs lock ${id}`);
+  progress(proposal ? `lock ${id} is proposed for ${environment} in ${proposal.where}; it deploys when merged` : `${environment} runs lock ${id}`);
   return {
     environment,
+    outcome: proposal ? 'proposed' : 'deployed',
+    proposal,
     lockId: id,
     integrity: lock.integrity,
     previousIntegrity: previous?.lockIntegrity ?? null,

@@ -1,5 +1,6 @@
 import { LockstepError } from '../errors.js';
-import type { GitHubDeps, PullRequestInfo } from '../github/port.js';
+import { botLabelColors, upsertLabelledPullRequest } from '../github/labelledPullRequest.js';
+import type { GitHubDeps } from '../github/port.js';
 import { promotionLabels, promotionTitle, renderPromotionBody, type PromotionLabels } from '../github/promotionBody.js';
 import { readRemoteLock } from '../github/remoteLock.js';
 import { lockId } from '../lock/integrity.js';
@@ -25,8 +26,6 @@ export interface OpenPromotionResult {
   integrity: string;
 }
 
-const labelColors = { release: '0e8a16', hotfix: 'd93f0b' };
-
 /**
  * Opens the promotion pull request (from → to) for a lock, or brings the open one up to date: one
  * promotion at a time, labelled release or hotfix, its body carrying the lock and its integrity.
@@ -48,26 +47,9 @@ export async function openPromotion(input: OpenPromotionInput, deps: GitHubDeps)
   const body = renderPromotionBody({ lock: input.lock, from: input.from, to: input.to, target, e2eSummary: input.e2eSummary, runUrls: input.runUrls });
   const { wanted, unwanted } = promotionLabels(input.lock, input.labels);
 
-  const labelsCreated: string[] = [];
-  const color = wanted === input.labels.hotfix ? labelColors.hotfix : labelColors.release;
-  if ((await github.ensureLabel({ name: wanted, color, description: 'Opened by lockstep: promotes a release lock' })) === 'created') labelsCreated.push(wanted);
-
-  const open = (await github.findOpenPullRequests(input.from, input.to)).sort((a, b) => a.number - b.number);
-  let pull: PullRequestInfo;
-  let action: OpenPromotionResult['action'];
-  const existing = open[0];
-  if (!existing) {
-    pull = await github.createPullRequest({ head: input.from, base: input.to, title, body });
-    action = 'created';
-  } else if (existing.title !== title || existing.body !== body) {
-    pull = await github.updatePullRequest(existing.number, { title, body });
-    action = 'updated';
-  } else {
-    pull = existing;
-    action = 'unchanged';
-  }
-  if (!pull.labels.includes(wanted)) await github.addLabels(pull.number, [wanted]);
-  if (pull.labels.includes(unwanted)) await github.removeLabel(pull.number, unwanted);
+  const color = wanted === input.labels.hotfix ? botLabelColors.hotfix : botLabelColors.release;
+  const { action, pull, labelCreated } = await upsertLabelledPullRequest(github, { head: input.from, base: input.to, title, body }, { wanted, unwanted, color });
+  const labelsCreated = labelCreated ? [wanted] : [];
   deps.progress?.(`pr open-promotion: ${action} #${pull.number} ${input.from} → ${input.to} for lock ${id} (${wanted})`);
   return { action, number: pull.number, url: pull.url, label: wanted, labelsCreated, lockId: id, integrity: input.lock.integrity };
 }

@@ -146,8 +146,9 @@ async function startAndWait(
     deps.compose,
     {
       project: input.project,
-      files: [stack.composeFile, stack.overrideFile],
+      files: [...stack.composeFiles, stack.overrideFile],
       projectDirectory: dirname(stack.composeFile),
+      envFile: stack.envFile,
       args: ['up', '--detach', '--no-build', '--remove-orphans'],
     },
     { signal, allowFailure: true, env },

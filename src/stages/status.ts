@@ -7,6 +7,8 @@ export interface StatusResult extends EnvironmentStatus {
   environment: string;
   target: string;
   lockId: string | null;
+  /** The GitOps controller's view (Argo CD), when the target has one. */
+  controller: { name: string; detail: string; ok: boolean } | null;
 }
 
 /** Which lock an environment records, and per service whether what runs is that lock. */
@@ -17,6 +19,7 @@ export async function readStatus(environment: string, target: DeployTarget): Pro
     environment,
     target: target.describe?.() ?? `${target.kind} target`,
     lockId: live.lock ? lockId(live.lock) : null,
+    controller: live.controller ?? null,
     ...status,
   };
 }
@@ -40,5 +43,6 @@ export function renderStatusText(status: StatusResult): string {
     : status.lockId === null
       ? 'not deployed by lockstep'
       : `DRIFT in ${status.drifted.length} service${status.drifted.length === 1 ? '' : 's'}: ${status.drifted.join(', ')}`;
-  return `${headline}\n\n${renderTextTable(table)}\n\n${verdict}\n`;
+  const controller = status.controller ? `${status.controller.name}: ${status.controller.detail}\n` : '';
+  return `${headline}\n\n${renderTextTable(table)}\n\n${verdict}\n${controller}`;
 }

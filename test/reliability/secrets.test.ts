@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { serializeLock } from '../../src/lock/serialize.js';
-import { planStage, type ModuleSettings, type StageCall } from '../../dagger/src/stagePlans.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { startGitHubDouble, type GitHubDouble } from '../doubles/github/server.js';
 import { docker, dockerUnavailableReason, removeProjectResources } from '../../support/docker.js';
@@ -340,30 +339,12 @@ describe('secrets never travel as plain values: CLI flags and the Dagger module'
         }
         if (/\benv(\.|\[['"])(GITHUB_TOKEN|LOCKSTEP_REGISTRY_PASSWORD)/.test(line)) problems.push(`${at}: a secret variable set as a plain variable`);
       });
-      if (name === 'index.ts') assert.ok(/withSecretVariable\(name, this\.secret\(secret\)\)/.test(text), 'secret variables come from the shared secrets');
+      if (name === 'index.ts') {
+        assert.match(text, /withSecretVariable\('GITHUB_TOKEN', this\.githubToken\)/, 'the GitHub token travels as a secret variable');
+        assert.match(text, /withSecretVariable\('LOCKSTEP_REGISTRY_PASSWORD', this\.registryAuth\)/, 'the registry password travels as a secret variable');
+        assert.match(text, /withMountedSecret\('[^']+', this\.kubeconfig\)/, 'the kubeconfig is a mounted secret');
+      }
     }
     assert.deepEqual(problems, []);
-
-    const settings: ModuleSettings = {
-      lockPath: 'locks/current.lock.yaml',
-      registryUsername: 'ci-bot',
-      provided: { githubToken: true, registryAuth: true, kubeconfig: true, dockerSocket: true },
-    };
-    const calls: StageCall[] = [
-      { stage: 'lockGenerate', inputs: { ref: 'HEAD' } },
-      { stage: 'lockVerify', inputs: { lock: 'lock.yaml', registry: true } },
-      { stage: 'deploy', inputs: { environment: 'production', lock: 'lock.yaml' } },
-      { stage: 'prComment', inputs: { pullRequest: 7, lock: 'lock.yaml' } },
-      { stage: 'approvalGate', inputs: { pullRequest: 12, required: 4, lock: 'lock.yaml' } },
-      { stage: 'publishRelease', inputs: { version: 'v1.4.0', lock: 'lock.yaml' } },
-    ];
-    for (const call of calls) {
-      const plan = planStage(call, settings, 'run-1');
-      const plain = Object.keys(plan.env).filter((name) => /TOKEN|PASSWORD|SECRET|CREDENTIAL/.test(name));
-      assert.deepEqual(plain, [], `${call.stage}: no secret as a plain variable`);
-      if (plan.env.KUBECONFIG !== undefined) assert.ok(plan.env.KUBECONFIG in plan.secretFiles, `${call.stage}: KUBECONFIG names the mounted secret, not its content`);
-      assert.ok(Object.keys(plan.secretEnv).length + Object.keys(plan.secretFiles).length > 0, `${call.stage}: its secrets travel as secrets`);
-      assert.ok(!plan.argv.some((arg) => /token|password/i.test(arg) && !/--token-env|GITHUB_TOKEN|LOCKSTEP_REGISTRY_PASSWORD/.test(arg)), `${call.stage}: no secret-looking argument: ${plan.argv.join(' ')}`);
-    }
   });
 });

@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
+import { recordArtifacts, recordTests } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
+import { parseReleaseVersion } from '../../environments/releases/version.js';
+import { InputError, LockstepError } from '../../errors.js';
+import { appendFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
 
 interface GlobalOptions extends OutputOptions {
   config: string;
@@ -19,7 +24,6 @@ export function registerEnvironmentCommands(program: Command): void {
       const { openEnvironment } = await import('../../environments/openEnvironment.js');
       const { runHealthGate } = await import('../../stages/health.js');
       const { renderHealthMarkdown, renderHealthText } = await import('../../environments/health/renderHealth.js');
-      const { LockstepError } = await import('../../errors.js');
       const summaryFile = await markdownSummaryFile(options.markdownSummary);
       const env = await openEnvironment(global.config, options.env);
       const report = await runHealthGate({ environment: env.name, target: env.target, health: env.config.health });
@@ -64,7 +68,6 @@ export function registerEnvironmentCommands(program: Command): void {
       const global = command.optsWithGlobals<GlobalOptions>();
       const { openEnvironment } = await import('../../environments/openEnvironment.js');
       const { readStatus, renderStatusText } = await import('../../stages/status.js');
-      const { LockstepError } = await import('../../errors.js');
       const env = await openEnvironment(global.config, options.env);
       const status = await readStatus(env.name, env.target);
       emit(global, status, () => renderStatusText(status));
@@ -76,6 +79,8 @@ export function registerEnvironmentCommands(program: Command): void {
 
   program
     .command('e2e')
+    // The Dagger function's name: dagger's names cannot hold digits (strcase makes e2e "e-2-e").
+    .alias('end-to-end')
     .description('Run the stack suites against a deployed environment, on its network; JUnit XML and summary.md in the report folder.')
     .requiredOption(...envOption)
     .option('--report-dir <dir>', 'where <suite>.xml, <suite>.log and summary.md go (default: report/<env>/e2e)')
@@ -85,11 +90,12 @@ export function registerEnvironmentCommands(program: Command): void {
       const { environmentConfig } = await import('../../environments/openEnvironment.js');
       const { runE2e } = await import('../../stages/e2e.js');
       const { renderSummaryText } = await import('../../stack/summary.js');
-      const { LockstepError } = await import('../../errors.js');
       const lockstep = await loadConfig(global.config);
       const config = environmentConfig(lockstep, global.config, options.env);
       const reportDir = options.reportDir ?? `report/${options.env}/e2e`;
       const result = await runE2e({ environment: options.env, config, lockstep, configFile: global.config, reportDir, progress });
+      await recordTests(reportDir, options.env);
+      recordArtifacts(result.summaryFile);
       emit(global, result, () => `${renderSummaryText(result.suites)}
 
 report: ${result.summaryFile}`);
@@ -110,11 +116,13 @@ report: ${result.summaryFile}`);
       const { loadConfig } = await import('../../config/load.js');
       const { environmentConfig } = await import('../../environments/openEnvironment.js');
       const { runSmoke, renderSmokeMarkdown, renderSmokeText } = await import('../../stages/smoke.js');
-      const { InputError, LockstepError } = await import('../../errors.js');
       const summaryFile = await markdownSummaryFile(options.markdownSummary);
       const config = environmentConfig(await loadConfig(global.config), global.config, options.env);
       if (!config.smoke) throw new InputError(global.config, `environments.${options.env}.smoke`, 'is not configured: no probes to run');
-      const result = await runSmoke({ environment: options.env, smoke: config.smoke, reportDir: options.reportDir ?? `report/${options.env}/smoke`, progress });
+      const reportDir = options.reportDir ?? `report/${options.env}/smoke`;
+      const result = await runSmoke({ environment: options.env, smoke: config.smoke, reportDir, progress });
+      await recordTests(reportDir, options.env);
+      recordArtifacts(result.markdownFile);
       emit(global, result, () => renderSmokeText(result));
       if (summaryFile) await appendSummary(summaryFile, renderSmokeMarkdown(options.env, result.probes));
       if (!result.ok) {
@@ -136,8 +144,6 @@ report: ${result.summaryFile}`);
       const global = command.optsWithGlobals<GlobalOptions>();
       const { rollback } = await import('../../stages/rollback.js');
       if (options.to !== undefined) {
-        const { parseReleaseVersion } = await import('../../environments/releases/version.js');
-        const { InputError } = await import('../../errors.js');
         if (!parseReleaseVersion(options.to)) throw new InputError('--to', undefined, `"${options.to}" is not a release version such as v1.4.2`);
       }
       const context = await deployContext(global.config, options.env, options.holder);
@@ -162,13 +168,13 @@ function warmUpCompose(): void {
 }
 
 async function deployContext(configFile: string, environment: string, holder: string | undefined) {
-  const { hostname, userInfo } = await import('node:os');
   const { openEnvironment } = await import('../../environments/openEnvironment.js');
   const { defaultHolder } = await import('../../environments/lease/decideLease.js');
   const { createRegistryClient } = await import('../../registry/client.js');
   const { describeRetry, registryClientOptions } = await import('../../registry/fromConfig.js');
   const env = await openEnvironment(configFile, environment);
-  const registry = createRegistryClient(registryClientOptions(env.lockstep.registry, (event) => progress(describeRetry(event))));
+  const images = Object.values(env.lockstep.services).map((service) => service.image);
+  const registry = createRegistryClient(registryClientOptions(env.lockstep.registry, (event) => progress(describeRetry(event)), images));
   return {
     lockstep: env.lockstep,
     environment: env.name,
@@ -181,7 +187,15 @@ async function deployContext(configFile: string, environment: string, holder: st
   };
 }
 
-function renderDeployed(result: { environment: string; lockId: string; services: Array<{ service: string; image: string }>; durationMs: number }): string {
+function renderDeployed(result: {
+  environment: string;
+  lockId: string;
+  outcome: 'deployed' | 'proposed';
+  proposal: { where: string } | null;
+  services: Array<{ service: string; image: string }>;
+  durationMs: number;
+}): string {
+  if (result.outcome === 'proposed') return `⧗ lock ${result.lockId} proposed for ${result.environment} in ${result.proposal?.where ?? 'a pull request'}; it deploys when merged\n`;
   const width = Math.max(...result.services.map((entry) => entry.service.length));
   const lines = result.services.map((entry) => `  ${entry.service.padEnd(width)}  ${entry.image}`);
   return `✔ ${result.environment} runs lock ${result.lockId} (${(result.durationMs / 1000).toFixed(1)} s)\n${lines.join('\n')}\n`;
@@ -192,13 +206,11 @@ async function markdownSummaryFile(option: string | true | undefined): Promise<s
   if (typeof option === 'string') return option;
   const fromEnv = process.env.GITHUB_STEP_SUMMARY;
   if (!fromEnv) {
-    const { InputError } = await import('../../errors.js');
     throw new InputError('--markdown-summary', undefined, 'needs a file when GITHUB_STEP_SUMMARY is not set');
   }
   return fromEnv;
 }
 
 async function appendSummary(file: string, markdown: string): Promise<void> {
-  const { appendFile } = await import('node:fs/promises');
   await appendFile(file, `${markdown}\n`);
 }

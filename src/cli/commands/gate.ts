@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { emit, type OutputOptions } from '../output.js';
+import { defaultRequiredApprovals } from '../../defaults.js';
 import { positiveInt } from '../parse.js';
 import { gitHubContext, readLocalLock, withGitHubFlags, type GitHubFlags } from './pr.js';
+import { LockstepError } from '../../errors.js';
+import { renderTextTable } from '../../render/table.js';
 
 /** `lockstep gate ...`: checks that must pass before production. */
 export function registerGateCommands(program: Command): void {
@@ -14,7 +17,7 @@ export function registerGateCommands(program: Command): void {
         'Pass only with N distinct current approvals (not the author; latest review approving the head commit) and the promoted lock unchanged.',
       )
       .requiredOption('--pr <number>', 'the promotion pull request', positiveInt)
-      .option('--required <count>', 'distinct approvals required', positiveInt, 4)
+      .option('--required <count>', 'distinct approvals required', positiveInt, defaultRequiredApprovals)
       .option('--lock <file>', 'the lock on the target branch (e.g. locks/current.lock.yaml of a main checkout): must be byte-identical'),
   ).action(async (options: GitHubFlags & { pr: number; required: number; lock?: string }, command: Command) => {
     const output = command.optsWithGlobals<OutputOptions>();
@@ -22,8 +25,6 @@ export function registerGateCommands(program: Command): void {
     const { config, deps } = await gitHubContext(command, options);
     const { evaluateApprovalGate } = await import('../../stages/approvalGate.js');
     const { approvalTable } = await import('../../github/approvals.js');
-    const { renderTextTable } = await import('../../render/table.js');
-    const { LockstepError } = await import('../../errors.js');
     const result = await evaluateApprovalGate({ pullRequest: options.pr, required: options.required, lockPath: config.lockPath, targetLock }, deps);
     emit(output, result, () => {
       const { approvals, lock } = result;

@@ -1,6 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { recordArtifacts } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import { envVarName, positiveInt } from '../parse.js';
+import { InputError } from '../../errors.js';
+import { writeAtomic } from '../../io/writeAtomic.js';
+import { appendFile, readFile } from 'node:fs/promises';
 
 export interface GitHubFlags {
   tokenEnv: string;
@@ -76,7 +80,6 @@ export function registerPrCommands(program: Command): void {
     ) => {
       const output = command.optsWithGlobals<OutputOptions>();
       const { readLock } = await import('../../lock/read.js');
-      const { InputError } = await import('../../errors.js');
       const lock = await readLock(options.lock);
       const baseLock = options.baseLock ? await readLocalLock(options.baseLock) : undefined;
       const stepSummaryFile = process.env.GITHUB_STEP_SUMMARY || undefined;
@@ -84,14 +87,13 @@ export function registerPrCommands(program: Command): void {
       if (options.dryRun || options.out !== undefined) {
         const { renderLockComment } = await import('../../github/lockComment.js');
         const { loadGithubConfig } = await import('../../github/settings.js');
-        const { appendFile } = await import('node:fs/promises');
         const choice = configChoice(command);
         const { lockPath } = await loadGithubConfig(choice.file, choice.explicit);
         const body = renderLockComment({ lock, baseRef: options.base, base: baseLock ?? { state: 'absent', label: `${lockPath}@${options.base}` } });
         if (stepSummaryFile) await appendFile(stepSummaryFile, `${body}\n`);
         if (options.out !== undefined && options.out !== '-') {
-          const { writeAtomic } = await import('../../io/writeAtomic.js');
           await writeAtomic(options.out, body);
+          recordArtifacts(options.out);
           emit(output, { dryRun: true, out: options.out, bytes: Buffer.byteLength(body) }, () => `✔ rendered the lock comment to ${options.out}`);
         } else {
           emit(output, { dryRun: true, body }, () => body);
@@ -163,7 +165,6 @@ export function registerPrCommands(program: Command): void {
       command: Command,
     ) => {
       const output = command.optsWithGlobals<OutputOptions>();
-      const { InputError } = await import('../../errors.js');
       if (options.from === options.to) throw new InputError('--to', undefined, 'must differ from --from');
       const { readLock } = await import('../../lock/read.js');
       const { readBoundedText } = await import('../../io/readDocument.js');
@@ -172,10 +173,10 @@ export function registerPrCommands(program: Command): void {
       const runUrls = options.runUrl ? [{ name: `${options.from} run`, url: options.runUrl }] : [];
       if (options.out !== undefined) {
         const { promotionTitle, renderPromotionBody } = await import('../../github/promotionBody.js');
-        const { writeAtomic } = await import('../../io/writeAtomic.js');
         const target = options.targetLock ? await readLocalLock(options.targetLock) : { state: 'absent' as const, label: `${options.to} (not given)` };
         const body = renderPromotionBody({ lock, from: options.from, to: options.to, target, e2eSummary, runUrls });
         await writeAtomic(options.out, `# ${promotionTitle(lock, options.from, options.to)}\n\n${body}`);
+        recordArtifacts(options.out);
         emit(output, { dryRun: true, out: options.out }, () => `✔ rendered the promotion pull request to ${options.out}`);
         return;
       }
@@ -200,7 +201,6 @@ export function registerPrCommands(program: Command): void {
 
 /** A lock file given on the command line, kept with its bytes for byte-for-byte comparisons. */
 export async function readLocalLock(file: string) {
-  const { readFile } = await import('node:fs/promises');
   const { readLock } = await import('../../lock/read.js');
   const lock = await readLock(file);
   return { state: 'valid' as const, label: file, lock, bytes: await readFile(file) };

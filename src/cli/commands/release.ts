@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { recordArtifacts } from '../stageResult.js';
 import { emit, type OutputOptions } from '../output.js';
 import { branchName, fullCommit, gitHubContext, withGitHubFlags, type GitHubFlags } from './pr.js';
+import { parseReleaseVersion } from '../../environments/releases/version.js';
+import { InputError } from '../../errors.js';
 
 /** `lockstep release [archive] --lock F --version vX.Y.Z`: the append-only archive of released locks. */
 export function registerReleaseCommands(program: Command): void {
@@ -18,6 +21,7 @@ export function registerReleaseCommands(program: Command): void {
       const { releasesDirFor } = await import('../../environments/releases/archive.js');
       const dir = options.dir ?? (await releasesDirFor(output.config));
       const result = await archiveRelease({ lockFile: options.lock, version: options.version, dir });
+      recordArtifacts(result.lockPath);
       emit(output, result, () => {
         const what = result.created ? `archived lock ${result.lockId} as ${result.lockPath}` : `${result.lockPath} already holds lock ${result.lockId}; nothing to do`;
         const previous = result.previous ? `previous release: ${result.previous.version} (${result.previous.lockPath})` : 'no previous release';
@@ -40,8 +44,6 @@ function registerReleasePublish(release: Command): void {
       .option('--branch <name>', 'the production branch', branchName, 'main'),
   ).action(async (options: GitHubFlags & { version: string; lock: string; target?: string; branch: string }, command: Command) => {
     const output = command.optsWithGlobals<OutputOptions>();
-    const { parseReleaseVersion } = await import('../../environments/releases/version.js');
-    const { InputError } = await import('../../errors.js');
     const version = parseReleaseVersion(options.version);
     if (!version) throw new InputError('--version', undefined, `"${options.version}" is not a release version such as v1.4.2 (v + semantic version, no build metadata)`);
     const { readLock } = await import('../../lock/read.js');

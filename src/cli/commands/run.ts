@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { commaList, envVarName, positiveInt } from '../parse.js';
 import { emit, type OutputOptions } from '../output.js';
+import { defaultRequiredApprovals } from '../../defaults.js';
+import { branchName, fullCommit } from './pr.js';
 import type { CliStage, PipelineSettings } from '../../pipelines/plans.js';
+import { prCheckStages, promoteProductionStages, promoteStagingStages, rollbackStages, stackTestStages } from '../../pipelines/plans.js';
 
 interface CompositeOptions {
   reportDir: string;
@@ -25,14 +28,25 @@ export function registerRunCommands(program: Command): void {
       .option('--token-env <name>', 'the environment variable holding the GitHub token (offline when it is unset)', envVarName, 'GITHUB_TOKEN')
       .option('--current-lock <file>', 'the lock committed on the target branch, for diffs', undefined);
 
-  composite('pr-check', 'dev -> staging pull request: lock generate, stack up, stack test, stack down, the sticky lock comment.')
+  composite('pr-check', 'dev -> staging pull request: lock generate, stack up, stack test, stack down, the sticky lock comment, the lock commit.')
     .option('--ref <ref>', 'the orchestrator ref to lock', 'HEAD')
     .option('--pr <number>', 'the pull request number', positiveInt)
+    .option('--branch <name>', "the pull request's head branch; with GitHub, the lock is committed to it", branchName)
     .option('--project <name>', 'the compose project of the pull-request stack', 'lockstep-pr')
-    .action(async (options: CompositeOptions & { ref: string; pr?: number; project: string }, command: Command) => {
-      const { prCheckStages } = await import('../../pipelines/plans.js');
+    .option('--suite <names>', 'comma-separated stack suites to run (default: all configured)', commaList)
+    .action(async (options: CompositeOptions & { ref: string; pr?: number; branch?: string; project: string; suite?: string[] }, command: Command) => {
       const settings = pipelineSettings(command, options);
-      await execute(command, 'pr-check', prCheckStages(settings, { ref: options.ref, pullRequest: options.pr, project: options.project }), settings);
+      const stages = prCheckStages(settings, { ref: options.ref, pullRequest: options.pr, branch: options.branch, project: options.project, suites: options.suite });
+      await execute(command, 'pr-check', stages, settings);
+    });
+
+  composite('stack-test', 'The whole stack from compose with a lock\'s images: stack up, stack test, stack down.')
+    .requiredOption('--lock <file>', 'the lock whose images the stack runs')
+    .option('--project <name>', 'the compose project of the stack', 'lockstep-stack')
+    .option('--suite <names>', 'comma-separated suites to run (default: all configured)', commaList)
+    .action(async (options: CompositeOptions & { lock: string; project: string; suite?: string[] }, command: Command) => {
+      const settings = pipelineSettings(command, options);
+      await execute(command, 'stack-test', stackTestStages(settings, { lock: options.lock, project: options.project, suites: options.suite }), settings);
     });
 
   composite('promote-staging', 'After the merge into staging: health, deploy the lock, E2E, open the staging -> main pull request.')
@@ -40,7 +54,6 @@ export function registerRunCommands(program: Command): void {
     .option('--env <name>', 'the staging environment', 'staging')
     .option('--run-url <url>', 'a link to this run, for the promotion pull request')
     .action(async (options: CompositeOptions & { lock: string; env: string; runUrl?: string }, command: Command) => {
-      const { promoteStagingStages } = await import('../../pipelines/plans.js');
       const settings = pipelineSettings(command, options);
       await execute(command, 'promote-staging', promoteStagingStages(settings, { lock: options.lock, environment: options.env, runUrl: options.runUrl }), settings);
     });
@@ -49,16 +62,16 @@ export function registerRunCommands(program: Command): void {
     .requiredOption('--lock <file>', 'the lock on main')
     .requiredOption('--version <version>', 'the release version, vX.Y.Z')
     .option('--pr <number>', 'the promotion pull request (for the approval gate)', positiveInt)
-    .option('--required <count>', 'approvals required', positiveInt, 4)
+    .option('--required <count>', 'approvals required', positiveInt, defaultRequiredApprovals)
     .option('--env <name>', 'the production environment', 'production')
-    .option('--releases-dir <dir>', 'the release archive', 'locks/releases')
+    .option('--releases-dir <dir>', "the release archive (default: the config's github.releaseArchiveDir)")
     .option('--previous-release <file>', 'the previous release lock, for the release diff')
+    .option('--commit <sha>', 'the commit the release tag points at (default: the head of main when tagging)', fullCommit)
     .action(
       async (
-        options: CompositeOptions & { lock: string; version: string; pr?: number; required: number; env: string; releasesDir: string; previousRelease?: string },
+        options: CompositeOptions & { lock: string; version: string; pr?: number; required: number; env: string; releasesDir?: string; previousRelease?: string; commit?: string },
         command: Command,
       ) => {
-        const { promoteProductionStages } = await import('../../pipelines/plans.js');
         const settings = pipelineSettings(command, options);
         const stages = promoteProductionStages(settings, {
           lock: options.lock,
@@ -68,6 +81,7 @@ export function registerRunCommands(program: Command): void {
           environment: options.env,
           releasesDir: options.releasesDir,
           previousRelease: options.previousRelease,
+          commit: options.commit,
         });
         await execute(command, 'promote-production', stages, settings);
       },
@@ -76,10 +90,9 @@ export function registerRunCommands(program: Command): void {
   composite('rollback', 'Return an environment to the previous (or named) release through the deploy path, then smoke-test it.')
     .requiredOption('--env <name>', 'the environment')
     .option('--to <version>', 'the archived release to return to')
-    .option('--releases-dir <dir>', 'the release archive', 'locks/releases')
+    .option('--releases-dir <dir>', "the release archive (default: the config's github.releaseArchiveDir)")
     .option('--no-smoke', 'skip the smoke probes after the rollback')
-    .action(async (options: CompositeOptions & { env: string; to?: string; releasesDir: string; smoke: boolean }, command: Command) => {
-      const { rollbackStages } = await import('../../pipelines/plans.js');
+    .action(async (options: CompositeOptions & { env: string; to?: string; releasesDir?: string; smoke: boolean }, command: Command) => {
       const settings = pipelineSettings(command, options);
       await execute(command, 'rollback', rollbackStages(settings, { environment: options.env, to: options.to, releasesDir: options.releasesDir, smoke: options.smoke }), settings);
     });
@@ -89,11 +102,13 @@ export function registerRunCommands(program: Command): void {
     .requiredOption('--only <services>', 'the services to re-resolve, comma-separated', commaList)
     .option('--ref <ref>', 'the orchestrator ref holding the fixed services', 'HEAD')
     .option('--pr <number>', 'the hotfix pull request', positiveInt)
+    .option('--branch <name>', "the hotfix pull request's head branch; with GitHub, the lock is committed to it", branchName)
     .option('--project <name>', 'the compose project of the hotfix stack', 'lockstep-hotfix')
-    .action(async (options: CompositeOptions & { base: string; only: string[]; ref: string; pr?: number; project: string }, command: Command) => {
-      const { prCheckStages } = await import('../../pipelines/plans.js');
+    .option('--suite <names>', 'comma-separated stack suites to run (default: all configured)', commaList)
+    .action(async (options: CompositeOptions & { base: string; only: string[]; ref: string; pr?: number; branch?: string; project: string; suite?: string[] }, command: Command) => {
       const settings = pipelineSettings(command, { ...options, currentLock: options.currentLock ?? options.base });
-      const stages = prCheckStages(settings, { ref: options.ref, pullRequest: options.pr, project: options.project, base: options.base, only: options.only });
+      const inputs = { ref: options.ref, pullRequest: options.pr, branch: options.branch, project: options.project, suites: options.suite, base: options.base, only: options.only };
+      const stages = prCheckStages(settings, inputs);
       await execute(command, 'hotfix', stages, settings);
     });
 }

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { commaList, durationMs } from '../parse.js';
+import { recordArtifacts, recordTests } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
+import { LockstepError } from '../../errors.js';
+import { dirname, resolve } from 'node:path';
 
 interface GlobalOptions extends OutputOptions {
   config: string;
@@ -17,7 +20,7 @@ export function registerStackCommands(program: Command): void {
 
   stack
     .command('plan')
-    .description('Print the compose service graph (with --lock: every locked image as image@digest). --json is the Dagger module\'s input.')
+    .description('Print the compose service graph (with --lock: every locked image as image@digest).')
     .option('--lock <file>', 'pin the services to this release lock')
     .action(async (options: { lock?: string }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
@@ -62,12 +65,10 @@ export function registerStackCommands(program: Command): void {
     .action(async (options: { project?: string; suite?: string[]; report?: string }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const session = await openSession(global.config, options.project);
-      const { resolve } = await import('node:path');
       const { stackTest } = await import('../../stages/stackTest.js');
       const { withTeardownOnSignal } = await import('../../stack/interrupt.js');
       const { renderSummaryText } = await import('../../stack/summary.js');
       const { testTitle } = await import('../../stack/suiteResult.js');
-      const { LockstepError } = await import('../../errors.js');
       const reportDir = options.report ?? resolve(session.configDir, session.config.stack.reportDir);
       const result = await withTeardownOnSignal(
         (signal) =>
@@ -75,6 +76,8 @@ export function registerStackCommands(program: Command): void {
         session.teardown,
         progress,
       );
+      await recordTests(reportDir, `stack ${session.project}`);
+      recordArtifacts(result.summaryFile);
       emit(global, result, () => `${renderSummaryText(result.suites)}\n\nreport: ${result.summaryFile}`);
       if (!result.ok) {
         const failed = result.suites.flatMap((suite) => suite.tests.filter((test) => test.status === 'failed').map((test) => `${suite.suite}: ${testTitle(test)}`));
@@ -105,7 +108,6 @@ export function registerStackCommands(program: Command): void {
  * still sweeps by label when the config cannot be read, so a broken config never strands a stack.
  */
 async function openSession(configFile: string, projectFlag: string | undefined, options: { configOptional?: boolean } = {}) {
-  const { dirname, resolve } = await import('node:path');
   const { loadConfig } = await import('../../config/load.js');
   const { checkProjectName, defaultProjectName, stackWorkDir } = await import('../../stack/project.js');
   const { detectCompose } = await import('../../compose/composeCommand.js');

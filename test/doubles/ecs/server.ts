@@ -16,7 +16,7 @@ import { loadEcsModel, shapeProblems, type EcsModel } from './model.js';
  * completes after `rolloutDelayMs`, or, when its image was marked broken, fails tasks until the
  * deployment circuit breaker sets rolloutState FAILED after `failAfterMs` (and, with rollback enabled,
  * starts a deployment of the last completed revision). Injected faults: ThrottlingException for the
- * next N requests, held rollouts, broken images.
+ * next N requests, held rollouts, broken images, tag reads that lag behind writes (eventual consistency).
  *
  * Not modelled: tasks and their lifecycle (only counts), load balancers and health-check grace,
  * placement, capacity providers' scaling, service events, CODE_DEPLOY and EXTERNAL controllers,
@@ -38,6 +38,8 @@ export interface SeedService {
   /** The running revision: containers by name and image; a new family revision is registered for it. */
   family: string;
   containers: Array<{ name: string; image: string; cpu?: number; memory?: number }>;
+  /** A whole RegisterTaskDefinition body to run instead of one built from `containers` (a real-world file). */
+  definition?: Record<string, unknown>;
   desiredCount?: number;
   launchType?: 'FARGATE' | 'EC2';
   circuitBreaker?: { enable: boolean; rollback: boolean };
@@ -121,6 +123,11 @@ export class EcsDouble {
   readonly requests: RecordedRequest[] = [];
   readonly region: string;
   holdRollouts = false;
+  /**
+   * Eventual consistency of tag reads: ListTagsForResource answers with the tags as they were this long
+   * ago (0: every write is seen at once).
+   */
+  tagReadLagMs = 0;
   rolloutDelayMs: number;
   failAfterMs: number;
   endpoint = '';
@@ -132,6 +139,8 @@ export class EcsDouble {
   private readonly families = new Map<string, number>();
   private readonly broken = new Set<string>();
   private throttleLeft = 0;
+  /** Every state of each resource's tags, by the time it began, for reads that lag behind writes. */
+  private readonly tagHistory = new Map<string, Array<{ at: number; tags: Tag[] }>>();
   private throttleOperations: Set<string> | null = null;
 
   constructor(private readonly options: EcsDoubleOptions = {}) {
@@ -174,7 +183,7 @@ export class EcsDouble {
   }
 
   seedService(seed: SeedService): void {
-    const revision = this.register({
+    const revision = this.register(seed.definition ? { ...seed.definition, family: seed.family } : {
       family: seed.family,
       networkMode: 'awsvpc',
       requiresCompatibilities: [seed.launchType ?? 'FARGATE'],
@@ -191,8 +200,9 @@ export class EcsDouble {
         environment: [{ name: 'LOG_LEVEL', value: 'info' }],
         logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${seed.family}`, 'awslogs-region': this.region, 'awslogs-stream-prefix': 'ecs' } },
       })),
-      ...(seed.taskTags ? { tags: seed.taskTags } : {}),
     });
+    // Set as AWS would, so they may carry the reserved `aws:` prefix a register is refused for.
+    revision.tags = (seed.taskTags ?? []).map((tag) => ({ ...tag }));
     const now = Date.now();
     const desired = seed.desiredCount ?? 2;
     this.services.set(`${seed.cluster}/${seed.name}`, {
@@ -390,8 +400,13 @@ export class EcsDouble {
       }
       case 'UpdateService':
         return { service: this.serviceView(this.updateService(body)) };
-      case 'ListTagsForResource':
-        return { tags: [...this.taggable(body.resourceArn as string)] };
+      case 'ListTagsForResource': {
+        const current = this.taggable(body.resourceArn as string);
+        if (this.tagReadLagMs === 0) return { tags: [...current] };
+        const seenAt = Date.now() - this.tagReadLagMs;
+        const history = this.tagHistory.get(body.resourceArn as string) ?? [];
+        return { tags: [...(history.filter((state) => state.at <= seenAt).at(-1)?.tags ?? [])] };
+      }
       case 'TagResource': {
         const tags = this.taggable(body.resourceArn as string);
         for (const tag of body.tags as Tag[]) {
@@ -404,6 +419,7 @@ export class EcsDouble {
           tags.splice(50 - tags.length);
           throw new EcsFault('InvalidParameterException', 'A resource can have at most 50 tags.');
         }
+        this.remember(body.resourceArn as string, tags);
         return {};
       }
       case 'UntagResource': {
@@ -411,6 +427,7 @@ export class EcsDouble {
         const keys = new Set(body.tagKeys as string[]);
         const kept = tags.filter((tag) => !keys.has(tag.key));
         tags.splice(0, tags.length, ...kept);
+        this.remember(body.resourceArn as string, tags);
         return {};
       }
       case 'ListContainerInstances': {
@@ -436,6 +453,10 @@ export class EcsDouble {
       default:
         throw new EcsFault('UnsupportedOperationException', `the ECS double does not implement ${operation}`);
     }
+  }
+
+  private remember(arn: string, tags: Tag[]): void {
+    this.tagHistory.set(arn, [...(this.tagHistory.get(arn) ?? []), { at: Date.now(), tags: tags.map((tag) => ({ ...tag })) }]);
   }
 
   private register(body: Record<string, unknown>): Revision {

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { kebab, stageNames } from '../../../dagger/src/stagePlans.js';
 import { writeLock } from '../../../src/lock/write.js';
 import { makeLock, service } from '../../support/lockFixtures.js';
 
@@ -20,6 +19,9 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 const config = 'test/integration/dagger/fixtures/lockstep.config.yaml';
 const probe = spawnSync('dagger', ['version'], { encoding: 'utf8' });
 const skip = probe.error ? `no dagger CLI on PATH (${(probe.error as NodeJS.ErrnoException).code}): install dagger v0.21.9 to run this suite` : false;
+
+/** Every function `dagger functions` lists, as the CLI names them. */
+const moduleFunctions = ['runner', 'lock-generate', 'lock-verify', 'lock-diff', 'stack-test', 'health', 'deploy', 'end-to-end', 'smoke', 'release', 'pr-comment', 'pr-commit-lock', 'pr-open-promotion', 'gate-approvals', 'release-publish', 'committed-lock', 'digest-only', 'pr-check', 'promote-staging', 'promote-production', 'hotfix', 'rollback'];
 
 let work: string;
 let before1: string;
@@ -61,13 +63,11 @@ describe('dagger call, every stage, against a real engine', { skip }, () => {
   it('lists every function', () => {
     const listed = spawnSync('dagger', ['functions', '-m', root], { cwd: root, encoding: 'utf8' });
     assert.equal(listed.status, 0, listed.stderr);
-    for (const name of ['runner', ...stageNames, 'pr-check', 'promote-staging', 'promote-production', 'hotfix']) {
-      assert.match(listed.stdout, new RegExp(`^${kebab(name)}\\s`, 'm'), name);
-    }
+    for (const name of moduleFunctions) assert.match(listed.stdout, new RegExp(`^${name}\\s`, 'm'), name);
   });
 
   it('lock-verify checks a lock in the runner', () => {
-    const call = dagger(['lock-verify', '--lock', before1]);
+    const call = dagger(['lock-verify', '--lock-file', before1]);
     assert.equal(call.status, 0, call.stderr);
     assert.match(call.stdout, /schema and integrity ok/);
   });
@@ -79,84 +79,68 @@ describe('dagger call, every stage, against a real engine', { skip }, () => {
   });
 
   it('lock-generate runs the CLI and fails on the gitlink the suite repository does not have', () => {
-    failsWith(dagger(['lock-generate', '--ref', 'HEAD']), /lock-generate failed[\s\S]*services\/cart/);
+    failsWith(dagger(['lock-generate', '--ref', 'HEAD']), /lockstep lock generate[\s\S]*failed[\s\S]*services\/cart/);
   });
 
-  it('stack-test asks the CLI for the stack plan, which refuses a lock compose does not match', () => {
-    failsWith(dagger(['stack-test', '--lock', before1]), /stack-test failed|stack plan/);
-  });
-
-  for (const stage of ['health-check', 'e2e-test', 'smoke-test']) {
-    it(`${stage} reaches the CLI, which refuses an environment the config does not have`, () => {
-      failsWith(dagger([stage, '--environment', 'nowhere']), /nowhere/);
+  for (const stage of ['health', 'end-to-end', 'smoke']) {
+    it(`${stage} reaches the CLI, which refuses an environment the config does not have, as bad input`, () => {
+      failsWith(dagger([stage, '--environment', 'nowhere']), /BAD_INPUT, exit 2[\s\S]*nowhere/);
     });
   }
 
   it('deploy and rollback reach the CLI with the lock, refused for the unknown environment', () => {
-    failsWith(dagger(['deploy', '--environment', 'nowhere', '--lock', before1]), /deploy failed[\s\S]*nowhere/);
-    failsWith(dagger(['rollback', '--environment', 'nowhere', '--strict']), /rollback[\s\S]*nowhere/);
+    failsWith(dagger(['deploy', '--environment', 'nowhere', '--lock-file', before1]), /lockstep deploy[\s\S]*BAD_INPUT[\s\S]*nowhere/);
+    failsWith(dagger(['rollback', '--environment', 'nowhere', '--strict']), /lockstep run rollback[\s\S]*failed/);
   });
 
-  it('rollback without --strict returns the report of the failed run, with the rerun line', async () => {
+  it('rollback without --strict returns the report of the failed run: the CLI run report, with its code', async () => {
     const out = join(work, 'rollback-report');
     const call = dagger(['rollback', '--environment', 'nowhere', 'export', '--path', out]);
     assert.equal(call.status, 0, call.stderr);
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
     assert.equal(run.status, 'failed');
-    assert.equal(run.stages[0].rerun, `dagger call --config ${config} rollback --environment nowhere`);
+    assert.deepEqual([run.stages[0].name, run.stages[0].code, run.stages[0].exitStatus], ['rollback', 'BAD_INPUT', 2]);
+    assert.match(run.stages[0].rerun, /^lockstep --config \S+ rollback --env nowhere$/);
   });
 
-  it('release archives the lock and returns the archive folder', async () => {
+  it('release archives the lock and returns what it added to the repository', async () => {
     const out = join(work, 'releases');
-    const call = dagger(['release', '--version', 'v0.0.1', '--lock', before1, 'export', '--path', out]);
+    const call = dagger(['release', '--version', 'v0.0.1', '--lock-file', before1, 'export', '--path', out]);
     assert.equal(call.status, 0, call.stderr);
-    assert.ok((await readdir(out)).includes('v0.0.1.lock.yaml'));
+    assert.ok((await readdir(join(out, 'locks', 'releases'))).includes('v0.0.1.lock.yaml'));
   });
 
-  it('refuses every GitHub stage without a token before starting a container', () => {
-    for (const args of [
-      ['pr-comment', '--pull-request', '1', '--lock', before1],
-      ['commit-lock', '--branch', 'dev', '--lock', before1],
-      ['open-promotion', '--lock', before1],
-      ['approval-gate', '--pull-request', '1', '--lock', before1],
-      ['publish-release', '--version', 'v0.0.1', '--lock', before1],
-    ]) {
-      failsWith(dagger(args), /--github-token/);
-    }
+  it('runs a GitHub stage without a token to the CLI, which refuses it', () => {
+    failsWith(dagger(['pr-comment', '--pull-request', '1', '--lock-file', before1]), /GITHUB_TOKEN|token/);
   });
 
   it('hands the token over as a secret and reaches the GitHub API the CLI is pointed at', () => {
     const github = ['--github-token', 'env://LOCKSTEP_SUITE_TOKEN', '--repository', 'acme/shop', '--github-api-url', 'http://127.0.0.1:9'];
     const call = spawnSync(
       'dagger',
-      ['--progress', 'plain', 'call', '-m', root, '--config', config, ...github, 'approval-gate', '--pull-request', '1', '--lock', before1],
+      ['--progress', 'plain', 'call', '-m', root, '--config', config, ...github, 'gate-approvals', '--pull-request', '1', '--lock-file', before1],
       { cwd: root, encoding: 'utf8', env: { ...process.env, LOCKSTEP_SUITE_TOKEN: 'suite-token-not-a-secret' }, timeout: 15 * 60_000 },
     );
     assert.notEqual(call.status, 0);
-    assert.match(`${call.stdout}${call.stderr}`, /approval-gate failed/);
+    assert.match(`${call.stdout}${call.stderr}`, /lockstep gate approvals[\s\S]*failed/);
     assert.doesNotMatch(`${call.stdout}${call.stderr}`, /suite-token-not-a-secret/);
   });
 
-  it('a composite returns its report even when a stage fails: pr-check stops at the lock', async () => {
+  it('a pipeline returns its report even when a stage fails: pr-check stops at the lock', async () => {
     const out = join(work, 'pr-check');
     const call = dagger(['pr-check', '--pull-request', '7', '--branch', 'dev', 'export', '--path', out]);
     assert.equal(call.status, 0, call.stderr);
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
-    assert.equal(run.pipeline, 'prCheck');
-    assert.equal(run.stages[0].name, 'lockGenerate');
+    assert.equal(run.pipeline, 'pr-check');
+    assert.equal(run.stages[0].name, 'lock generate');
     assert.equal(run.stages[0].status, 'failed');
-    assert.deepEqual(
-      run.stages.slice(1).map((stage: { status: string }) => stage.status),
-      ['skipped', 'skipped', 'skipped', 'skipped'],
-    );
-    assert.match(await readFile(join(out, 'summary.md'), 'utf8'), /# prCheck: failed/);
+    assert.match(await readFile(join(out, 'summary.md'), 'utf8'), /pr-check failed/);
   });
 
-  it('promote-staging and promote-production stop at their first environment or GitHub stage', async () => {
-    failsWith(dagger(['promote-staging', '--lock', before1]), /--github-token/);
-    const token = { LOCKSTEP_SUITE_TOKEN: 'suite-token-not-a-secret' };
-    failsWith(dagger(['--github-token', 'env://LOCKSTEP_SUITE_TOKEN', 'promote-staging', '--lock', before1, '--strict'], token), /health-check \| failed/);
-    failsWith(dagger(['promote-production', '--pull-request', '3', '--version', 'v1.0.0', '--lock', before1, '--strict']), /--github-token/);
-    failsWith(dagger(['hotfix', '--pull-request', '3', '--branch', 'hotfix/cart', '--services', 'cart', '--base', before1, '--strict']), /lock-generate \| failed/);
+  it('dagger check runs the lock verification and the digest-only policy', () => {
+    const checks = spawnSync('dagger', ['check', '-m', root, '--list'], { cwd: root, encoding: 'utf8' });
+    assert.equal(checks.status, 0, checks.stderr);
+    assert.match(checks.stdout, /committed-lock/);
+    assert.match(checks.stdout, /digest-only/);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,6 +44,7 @@ const registry: RegistryClient = {
   inspectTag: () => Promise.reject(new Error('not used')),
   manifestExists: () => Promise.resolve(true),
   readImageConfig: () => Promise.resolve(null),
+  requestCount: () => 0,
   close: () => {},
 };
 
@@ -61,7 +62,7 @@ describe('ecs target against an ECS API double validated against the ECS API mod
   beforeEach(async () => {
     double = await startEcsDouble({ rolloutDelayMs: 150, failAfterMs: 300 });
     double.seedCluster(cluster);
-    double.seedService({ cluster, name: 'catalog', family: 'shop-catalog', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }, { name: 'envoy', image: sidecar }], taskTags: [{ key: 'team', value: 'shop' }] });
+    double.seedService({ cluster, name: 'catalog', family: 'shop-catalog', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }, { name: 'envoy', image: sidecar }], taskTags: [{ key: 'team', value: 'shop' }, { key: 'aws:cloudformation:stack-name', value: 'shop-catalog' }] });
     // web and worker are two containers of one ECS service.
     double.seedService({ cluster, name: 'storefront', family: 'shop-storefront', containers: [{ name: 'web', image: 'localhost:5000/acme/web:v1' }, { name: 'worker', image: 'localhost:5000/acme/worker:v1' }] });
   });
@@ -124,6 +125,18 @@ describe('ecs target against an ECS API double validated against the ECS API mod
     assert.match(status.target, /ecs cluster shop-staging in eu-west-1/);
   });
 
+  it('a task definition people write (the Amazon ECS sample app) is copied field for field into the new revision', async () => {
+    const definition = JSON.parse(await readFile(new URL('../../doubles/ecs/fixtures/amazon-ecs-sample-app.task-definition.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    double.seedService({ cluster, name: 'sample', family: 'github-actions-deploy-task-def-integ-tests', containers: [], definition });
+    const lock = makeLock({ 'sample-app': service('sample-app') });
+    const ecs = createEcsTarget({ ...environment({ services: { 'sample-app': { service: 'sample' } } }), services: ['sample-app'] }, { client: { endpoint: double.endpoint, credentials: double.credentials }, pollIntervalMs: 25 });
+    await ecs.apply({ lock, images: { 'sample-app': pinned(lock, 'sample-app') } }, () => {});
+    const running = double.revision(double.service(cluster, 'sample')!.taskDefinition)!;
+    const containers = definition.containerDefinitions as Array<Record<string, unknown>>;
+    assert.deepEqual(running.body, { ...definition, containerDefinitions: [{ ...containers[0], image: pinned(lock, 'sample-app') }] });
+    assert.equal(running.revision, 2);
+  });
+
   it('apply waits while the deployment is in progress and records nothing before it completes', async () => {
     const lock = lockWith('b');
     double.holdRollouts = true;
@@ -159,7 +172,7 @@ describe('ecs target against an ECS API double validated against the ECS API mod
     assert.ok(elapsed < 5_000, `failed fast on rolloutState FAILED, not at the 20 s timeout (${Math.round(elapsed)} ms)`);
     assert.equal(double.service(cluster, 'storefront')!.taskDefinition, before.storefront, 'the failed service is back on its previous revision');
     assert.equal(double.service(cluster, 'catalog')!.taskDefinition, before.catalog, 'so is the one whose rollout had succeeded');
-    const restored = lines.find((line) => /restored [\d.]+ s after the failure was certain/.test(line));
+    const restored = lines.find((line) => /restored [\d.]+ (?:ms|s) after the failure was certain/.test(line));
     assert.ok(restored, lines.join('\n'));
 
     const status = await readStatus('staging', target());
@@ -179,6 +192,23 @@ describe('ecs target against an ECS API double validated against the ECS API mod
     const updates = double.requests.filter((request) => request.operation === 'UpdateService' && (request.body.service as string) === 'storefront');
     assert.equal(updates.length, 1, 'only lockstep’s own update: ECS rolled back, lockstep waited');
     assert.ok(lines.some((line) => line.includes(`ECS already runs ${before.slice(before.lastIndexOf('/') + 1)} again`)), lines.join('\n'));
+  });
+
+  it('without a circuit breaker a deployment that never gets healthy ends at rolloutTimeoutMs and is restored', async () => {
+    double.seedService({ cluster, name: 'catalog', family: 'shop-catalog', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }], circuitBreaker: { enable: false, rollback: false } });
+    const before = double.service(cluster, 'catalog')!.taskDefinition;
+    const bad = lockWith('8');
+    double.markBroken(pinned(bad, 'catalog'));
+    const ecs = target({ rolloutTimeoutMs: 1_000 });
+    const started = performance.now();
+    const failure = await deploy(bad, [], ecs).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof LockstepError && failure.code === 'ROLLED_BACK', String(failure));
+    assert.match(failure.details.join('\n'), /ECS deployments not complete within 1000 ms/);
+    assert.ok(performance.now() - started >= 1_000);
+    assert.equal(double.service(cluster, 'catalog')!.taskDefinition, before);
   });
 
   it('status and drift read the running task definitions', async () => {
@@ -243,6 +273,21 @@ describe('ecs target against an ECS API double validated against the ECS API mod
     assert.deepEqual(double.clusterTags(cluster), []);
   });
 
+  it('the lease under eventually consistent tag reads: the settle wait is what keeps two racing runs apart', async () => {
+    double.tagReadLagMs = 100;
+    const race = async (settleMs: number) => {
+      const run = (holder: string) => createEcsTarget(environment(), { client: { endpoint: double.endpoint, credentials: double.credentials }, leaseSettleMs: settleMs }).acquireLease(holder, 60_000);
+      const results = await Promise.all([run('run-a'), run('run-b'), run('run-c')]);
+      // A release lists the claims too: it comes after the lag, as it does after a real deploy.
+      await sleep(150);
+      await Promise.all(['run-a', 'run-b', 'run-c'].map((holder) => target().releaseLease(holder)));
+      assert.deepEqual(double.clusterTags(cluster), []);
+      return results.filter((result) => result.acquired).length;
+    };
+    assert.ok((await race(0)) > 1, 'without the wait, listings that lag behind the writes let several runs win');
+    for (let round = 0; round < 2; round += 1) assert.equal(await race(150), 1, `round ${round}: with a wait longer than the lag exactly one run wins`);
+  });
+
   it('a deploy while another run holds the lease changes nothing', async () => {
     assert.equal((await target().acquireLease('someone-else', 600_000)).acquired, true);
     const failure = await deploy(lockWith('5')).then(
@@ -257,6 +302,7 @@ describe('ecs target against an ECS API double validated against the ECS API mod
   it('health gate: cluster active, services steady, room on EC2 instances', async () => {
     let checks = await target().healthChecks();
     assert.deepEqual(checks.map((check) => [check.name, check.ok]), [['cluster', true], ['services', true], ['capacity', true]], JSON.stringify(checks));
+    assert.equal(checks[1]!.detail, '2 services steady');
 
     double.holdRollouts = true;
     const applying = target().apply({ lock: lockWith('6'), images: { catalog: pinned(lockWith('6'), 'catalog') } }, () => {});
@@ -268,6 +314,8 @@ describe('ecs target against an ECS API double validated against the ECS API mod
 
     double.seedCluster('ec2-cluster', { instances: [{ cpu: 1024, memory: 2048, remainingCpu: 128, remainingMemory: 2048 }] });
     double.seedService({ cluster: 'ec2-cluster', name: 'catalog', family: 'ec2-catalog', launchType: 'EC2', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }] });
+    double.seedService({ cluster, name: 'catalog', family: 'shop-catalog', containers: [{ name: 'catalog', image: 'localhost:5000/acme/catalog:v1' }], circuitBreaker: { enable: false, rollback: false } });
+    assert.match((await target().healthChecks())[1]!.detail, /circuit breaker off for catalog: a failing deployment is only caught at rolloutTimeoutMs/);
     const ec2 = createEcsTarget({ ...environment({ cluster: 'ec2-cluster', services: {} }), services: ['catalog'] }, { client: { endpoint: double.endpoint, credentials: double.credentials } });
     checks = await ec2.healthChecks();
     const capacity = checks.find((check) => check.name === 'capacity')!;

@@ -13,6 +13,11 @@ import { lockId } from '../../../src/lock/integrity.js';
 import type { ReleaseLock } from '../../../src/lock/schema.js';
 import { makeLock, service } from '../../support/lockFixtures.js';
 import { startKubernetesDouble, type KubernetesDouble } from '../../doubles/kubernetes/server.js';
+import { portFor } from '../../doubles/github/connect.js';
+import { startGitHubDouble, type GitHubDouble } from '../../doubles/github/server.js';
+import { deployLock } from '../../../src/stages/deploy.js';
+import { environmentConfig } from '../../../src/config/environments.js';
+import type { RegistryClient } from '../../../src/registry/client.js';
 
 // Real git: a bare repository stands for the config repository's server, a clone seeds it.
 
@@ -53,13 +58,29 @@ describe('helm-values target on real git repositories', () => {
   let dir: string;
   let remote: string;
   let cache: number;
+  let github: GitHubDouble;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lockstep-gitops-'));
+    // The GitHub API of the config repository, validated against GitHub's OpenAPI description.
+    github = await startGitHubDouble({ owner: 'acme', repo: 'shop-config' });
   });
   after(async () => {
+    await github.stop();
+    assert.deepEqual(github.violations, []);
     await rm(dir, { recursive: true, force: true });
   });
+
+  /**
+   * The GitHub double keeps its own commit store: this gives it the proposal branch lockstep pushes to
+   * the real config repository, as GitHub would see it after the push.
+   */
+  function githubSeesProposal(lock: ReleaseLock): string {
+    if (!github.git.refs.has('heads/main')) github.commit('main', { 'README.md': 'config repository\n' });
+    const branch = `lockstep/staging/${lockId(lock)}`;
+    if (!github.git.refs.has(`heads/${branch}`)) github.commit(branch, { 'values-staging.yaml': lock.integrity }, { from: 'main' });
+    return branch;
+  }
 
   beforeEach(async () => {
     remote = join(dir, `config-${Date.now()}-${Math.random().toString(16).slice(2)}.git`);
@@ -84,7 +105,7 @@ describe('helm-values target on real git repositories', () => {
         baseDir: dir,
         ...extra,
       },
-      { workDir: workDir ?? `${remote}-work-${cache}`, env, pollIntervalMs: 50, kubernetes: { pollIntervalMs: 50 } },
+      { workDir: workDir ?? `${remote}-work-${cache}`, env, pollIntervalMs: 50, kubernetes: { pollIntervalMs: 50 }, github: () => portFor(github) },
     );
   }
 
@@ -95,6 +116,7 @@ describe('helm-values target on real git repositories', () => {
     const lock = lockWith('a');
     const main = await head('main');
     const proposer = target();
+    githubSeesProposal(lock);
     await proposer.apply(desiredFrom(lock), () => {});
     const proposal = proposer.proposal!;
     assert.equal(proposal.branch, `lockstep/staging/${lockId(lock)}`);
@@ -125,6 +147,7 @@ describe('helm-values target on real git repositories', () => {
 
   it('a rerun, even from a fresh clone, pushes no new commit', async () => {
     const lock = lockWith('b');
+    githubSeesProposal(lock);
     const first = target();
     await first.apply(desiredFrom(lock), () => {});
     const commit = first.proposal!.commit;
@@ -136,6 +159,35 @@ describe('helm-values target on real git repositories', () => {
     assert.match(lines.join('\n'), /already holds this change/);
     const count = (await git(['--git-dir', remote, 'rev-list', '--count', first.proposal!.branch])).stdout.trim();
     assert.equal(count, '2');
+  });
+
+  it('pull-request mode ends the deploy "proposed" with a labelled pull request; the same deploy finishes it after the merge', async () => {
+    const lock = lockWith('5');
+    const branch = githubSeesProposal(lock);
+    const config = environmentConfig.parse({ target: { type: 'helm-values', repository: remote } });
+    const registry = { manifestExists: () => Promise.resolve(true) } as unknown as RegistryClient;
+    const lines: string[] = [];
+    const input = { environment: 'staging', config, lock, registry, holder: 'run-1', configFile: 'lockstep.config.yaml', progress: (line: string) => lines.push(line) };
+    const main = await head('main');
+
+    const proposed = await deployLock({ ...input, target: target() });
+    assert.equal(proposed.outcome, 'proposed');
+    assert.equal(await head('main'), main, 'nothing reaches the base branch before the merge');
+    const pull = [...github.pulls.values()].find((item) => item.headRef === branch && item.state === 'open');
+    assert.ok(pull, 'the proposal pull request is open on the config repository');
+    assert.equal(pull.baseRef, 'main');
+    assert.deepEqual(pull.labels, ['automation:release-bump']);
+    assert.equal(pull.title, `Deploy lock ${lockId(lock)} to staging`);
+    assert.equal(proposed.proposal?.pullRequest?.number, pull.number);
+    assert.doesNotMatch(lines.join('\n'), /restor|rolled back/i, 'a proposal is not a failed rollout');
+
+    // The merge button: main moves to the proposal on the real config repository, GitHub closes the PR.
+    await git(['--git-dir', remote, 'update-ref', 'refs/heads/main', `refs/heads/${branch}`]);
+    github.merge(pull.number);
+    const deployed = await deployLock({ ...input, target: target() });
+    assert.equal(deployed.outcome, 'deployed');
+    assert.equal(deployed.proposal, null);
+    assert.equal((await target().readLive()).lockIntegrity, lock.integrity);
   });
 
   it('direct mode commits onto main, reads back as live, and a rerun commits nothing', async () => {

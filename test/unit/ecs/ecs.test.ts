@@ -64,7 +64,7 @@ describe('ecs records', () => {
         { name: 'envoy', image: 'repo/envoy:v1' },
       ],
     },
-    tags: [{ key: 'team', value: 'shop' }, { key: 'lockstep:lock-integrity', value: 'sha256:old' }],
+    tags: [{ key: 'team', value: 'shop' }, { key: 'lockstep:lock-integrity', value: 'sha256:old' }, { key: 'aws:cloudformation:stack-name', value: 'shop' }],
   };
 
   it('the next revision copies the running one, sets the image and drops what ECS assigns', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateNodes, evaluateQuotas } from '../../../src/environments/targets/kubernetes/healthGate.js';
-import { parseQuantity } from '../../../src/environments/targets/kubernetes/quantity.js';
+import { evaluateNodes, evaluateQuotas, quotaApplies, type PodShape, type QuotaLike } from '../../../src/environments/targets/kubernetes/healthGate.js';
+import { exactQuantity, parseQuantity } from '../../../src/environments/targets/kubernetes/quantity.js';
 
 const node = (name: string, ready: string, unschedulable = false) => ({
   metadata: { name },
@@ -53,5 +53,36 @@ describe('evaluateQuotas', () => {
     assert.equal(evaluateQuotas([quota('q', { pods: '10' }, {})], 50, 'shop').ok, true);
     assert.deepEqual(evaluateQuotas([], 10, 'shop'), { ok: true, detail: 'no ResourceQuota limits in namespace shop' });
     assert.deepEqual(evaluateQuotas([quota('q', { pods: 'ten' }, {})], 10, 'shop'), { ok: false, detail: 'cannot read the quantities of q/pods' });
+  });
+});
+
+describe('quota arithmetic in integers, with scopes (issue 20)', () => {
+  const quota = (name: string, hard: Record<string, string>, used: Record<string, string>, spec: QuotaLike['spec'] = {}): QuotaLike => ({ metadata: { name }, spec, status: { hard, used } });
+
+  it('exactQuantity is exact where floating point is not', () => {
+    assert.equal(exactQuantity('3600m'), 3_600_000_000n);
+    assert.equal(exactQuantity('4'), 4_000_000_000n);
+    assert.equal(exactQuantity('1.5Gi'), 1_610_612_736_000_000_000n);
+    assert.equal(exactQuantity('1e3'), 1_000_000_000_000n);
+    assert.equal(exactQuantity('0.1'), 100_000_000n);
+    assert.equal(exactQuantity('2 Gi'), null);
+  });
+
+  it('3600m of 4 at a 10% floor passes: exactly 10% is left', () => {
+    const verdict = evaluateQuotas([quota('compute', { 'requests.cpu': '4' }, { 'requests.cpu': '3600m' })], 10, 'shop');
+    assert.equal(verdict.ok, true, verdict.detail);
+    assert.match(verdict.detail, /\(10% headroom\)/);
+    assert.equal(evaluateQuotas([quota('compute', { 'requests.cpu': '4' }, { 'requests.cpu': '3601m' })], 10, 'shop').ok, false);
+  });
+
+  it('a scoped quota counts only when the rollout pods match its scopes', () => {
+    const bestEffortOnly = quota('best-effort', { pods: '10' }, { pods: '10' }, { scopes: ['BestEffort'] });
+    const burstable: PodShape = { bestEffort: false, terminating: false, priorityClassName: null };
+    assert.equal(evaluateQuotas([bestEffortOnly], 10, 'shop', [burstable]).ok, true, 'a full BestEffort quota does not gate pods with requests');
+    assert.equal(evaluateQuotas([bestEffortOnly], 10, 'shop', [{ ...burstable, bestEffort: true }]).ok, false);
+    const highPriority = quota('high', { pods: '5' }, { pods: '5' }, { scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }] } });
+    assert.equal(evaluateQuotas([highPriority], 10, 'shop', [burstable]).ok, true);
+    assert.equal(evaluateQuotas([highPriority], 10, 'shop', [{ ...burstable, priorityClassName: 'high' }]).ok, false);
+    assert.equal(quotaApplies(quota('terminating', {}, {}, { scopes: ['Terminating'] }), [burstable]), false);
   });
 });

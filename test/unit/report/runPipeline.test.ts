@@ -83,3 +83,27 @@ describe('runPipeline failure-only stages', () => {
     assert.equal(afterSmokeFailure.stages[1]!.status, 'passed');
   });
 });
+
+describe('runPipeline stage failures', () => {
+  it("records a reported failure with the stage's own code and exit status, and keeps its tests", async () => {
+    const held: PipelineStage = {
+      name: 'deploy',
+      rerun: 'lockstep deploy',
+      async run() {
+        const tests = [{ suite: 'api', against: 'staging', passed: 1, failed: 1, skipped: 0, failures: [{ name: 't', message: 'm' }] }];
+        return { summary: 'staging is held', tests, failure: { code: 'LEASE_HELD', exitStatus: 3, message: 'staging is held by run 7', details: ['since 10:00'] } };
+      },
+    };
+    const report = await runPipeline('p', [held, stage('smoke', 'pass')], quiet);
+    const deploy = report.stages[0]!;
+    assert.deepEqual([deploy.status, deploy.code, deploy.exitStatus, deploy.error], ['failed', 'LEASE_HELD', 3, 'staging is held by run 7 — since 10:00']);
+    assert.equal(report.tests[0]!.failed, 1);
+    assert.equal(report.stages[1]!.status, 'skipped');
+  });
+
+  it('records a thrown LockstepError with its code and a bug as INTERNAL', async () => {
+    const bug: PipelineStage = { name: 'bug', rerun: 'lockstep bug', when: 'always', run: () => Promise.reject(new TypeError('x is undefined')) };
+    const report = await runPipeline('p', [stage('health', 'fail'), bug], quiet);
+    assert.deepEqual(report.stages.map((s) => [s.code, s.exitStatus]), [['UNHEALTHY', 1], ['INTERNAL', 70]]);
+  });
+});

@@ -84,7 +84,7 @@ describe('the stack plan', () => {
     assert.equal(plan.services.cart!.build!.context, 'compose/services/cart');
     assert.equal(plan.services['web-gateway']!.image, 'localhost:5000/shop/gateway:dev');
     assert.equal(plan.services['web-gateway']!.locked, null);
-    assert.deepEqual(plan.services.cart!.dependsOn, { redis: { condition: 'service_healthy' } });
+    assert.deepEqual({ ...plan.services.cart!.dependsOn }, { redis: { condition: 'service_healthy' } });
   });
 
   it('hands suites the address of every service with a port', () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { detectCompose, runCompose } from '../../../compose/composeCommand.js';
-import { loadComposeFiles } from '../../../compose/composeFiles.js';
 import type { ComposeGraph } from '../../../compose/graph.js';
+import { loadComposeGraph } from '../../../compose/loadGraph.js';
 import { addMigrationService, migrationService, pinServices, type ServiceOverride } from '../../../compose/override.js';
 import type { ComposeTargetConfig, HealthConfig } from '../../../config/environments.js';
 import { DockerApi } from '../../../docker/api.js';
@@ -170,7 +170,9 @@ export class ComposeTarget implements DeployTarget {
 
   async mutableReferences(desired: DesiredState): Promise<string[]> {
     const env = { ...(this.options.env ?? process.env), ...this.options.config.env };
-    return unpinnedServices(await loadComposeFiles(this.options.files, env), Object.keys(desired.images));
+    const [first, ...overrides] = this.options.files;
+    if (first === undefined) return [];
+    return unpinnedServices(await loadComposeGraph(first, env, { overrides }), Object.keys(desired.images));
   }
 
   async runMigration(migration: MigrationRun, progress: ProgressSink): Promise<void> {

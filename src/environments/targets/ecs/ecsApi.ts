@@ -38,10 +38,6 @@ export class EcsApi {
     this.client = new ECSClient(config);
   }
 
-  async region(): Promise<string> {
-    return this.call('region', () => this.client.config.region());
-  }
-
   async describeCluster(): Promise<Cluster | null> {
     const out = await this.call('DescribeClusters', () => this.client.send(new DescribeClustersCommand({ clusters: [this.cluster] })));
     return out.clusters?.[0] ?? null;
@@ -127,10 +123,6 @@ export class EcsApi {
       instances.push(...(out.containerInstances ?? []));
     }
     return instances;
-  }
-
-  close(): void {
-    this.client.destroy();
   }
 
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {

@@ -7,7 +7,7 @@ import type { ReleaseLock } from '../../../lock/schema.js';
 import { parseImageReference, pinnedDigestOf } from '../../../policy/imageReference.js';
 import { shortDigest } from '../../../render/table.js';
 import { timedCheck } from '../../health/timedCheck.js';
-import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, ProgressSink } from '../../target.js';
+import { RolloutFailed, type CheckResult, type DeployTarget, type DesiredState, type LeaseResult, type LiveService, type LiveState, type ProgressSink } from '../../target.js';
 import { EcsApi } from './ecsApi.js';
 import { evaluateCapacity, evaluateCluster, evaluateServices } from './healthGate.js';
 import { lockFromRecord, lockTags, nextRevision, recordFamilyName, recordRevision, tagKeys, tagValue, type TaskDefinitionWithTags } from './records.js';
@@ -54,8 +54,6 @@ export class EcsTarget implements DeployTarget {
   private readonly leaseSettleMs: number;
   private readonly recordFamily: string;
   private clusterArn: string | undefined;
-  /** When the last rollout's failure became certain, so the restore can say how long putting it back took. */
-  private failedAt: number | null = null;
 
   constructor(
     private readonly environment: EcsEnvironment,
@@ -116,7 +114,6 @@ export class EcsTarget implements DeployTarget {
   }
 
   async apply(desired: DesiredState, progress: ProgressSink): Promise<void> {
-    this.failedAt = null;
     const placements = Object.keys(desired.images)
       .sort()
       .map((service) => this.placement(service));
@@ -180,10 +177,6 @@ export class EcsTarget implements DeployTarget {
     if (previous.lock) await this.writeRecord(previous.lock);
     else await this.clearRecord();
     progress(previous.lock ? `recorded lock ${lockId(previous.lock)} again` : 'removed the lock record: none was recorded before');
-    if (this.failedAt !== null) {
-      progress(`restored ${((performance.now() - this.failedAt) / 1000).toFixed(1)} s after the failure was certain`);
-      this.failedAt = null;
-    }
   }
 
   /** Sidecars the lock does not cover still run in the new revisions: protected environments want them pinned too. */
@@ -265,6 +258,7 @@ export class EcsTarget implements DeployTarget {
     let interval = Math.min(500, this.pollIntervalMs);
     for (;;) {
       const found = await this.api.describeServices(updates.map((update) => update.ecsService));
+      const readAt = Date.now();
       const states = updates.map((update) => ({ update, assessment: assessRollout(found.get(update.ecsService), update.taskDefinitionArn) as RolloutAssessment }));
       for (const { update, assessment } of states) {
         const line = `${update.ecsService}: ${assessment.state === 'complete' ? 'rolled out' : assessment.state}, ${assessment.detail}`;
@@ -273,16 +267,15 @@ export class EcsTarget implements DeployTarget {
       }
       const failed = states.filter(({ assessment }) => assessment.state === 'failed');
       if (failed.length > 0) {
-        this.failedAt = performance.now();
-        throw new LockstepError('DEPLOY_FAILED', `the ECS deployment of ${failed.flatMap(({ update }) => update.services).join(', ')} failed`, {
-          details: failed.map(({ update, assessment }) => `${update.ecsService} ${revisionName(update.taskDefinitionArn)}: ${assessment.detail}`),
-          hint: `the service events (aws ecs describe-services --cluster ${this.environment.target.cluster}) say why tasks stopped`,
-        });
+        // Certain as of this read: rolloutState FAILED is final, so the restore starts now, not at the deadline.
+        throw new RolloutFailed(`the ECS deployment of ${failed.flatMap(({ update }) => update.services).join(', ')} failed`, readAt, [
+          ...failed.map(({ update, assessment }) => `${update.ecsService} ${revisionName(update.taskDefinitionArn)}: ${assessment.detail}`),
+          `the service events (aws ecs describe-services --cluster ${this.environment.target.cluster}) say why tasks stopped`,
+        ]);
       }
       const waiting = states.filter(({ assessment }) => assessment.state !== 'complete');
       if (waiting.length === 0) return;
       if (Date.now() >= deadline) {
-        this.failedAt = performance.now();
         throw new LockstepError('DEPLOY_FAILED', `ECS deployments not complete within ${this.environment.target.rolloutTimeoutMs} ms`, {
           details: waiting.map(({ update, assessment }) => `${update.ecsService} ${revisionName(update.taskDefinitionArn)}: ${assessment.detail}`),
           hint: 'enable the deployment circuit breaker on the services so that ECS itself fails a deployment whose tasks never become healthy',

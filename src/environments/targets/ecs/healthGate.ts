@@ -23,7 +23,11 @@ export function evaluateServices(names: readonly string[], found: ReadonlyMap<st
     }
     return isSteady(service) ? [] : [`${name}: ${serviceState(service)}`];
   });
-  return problems.length === 0 ? { ok: true, detail: `${names.length} service${names.length === 1 ? '' : 's'} steady` } : { ok: false, detail: problems.join('; ') };
+  if (problems.length > 0) return { ok: false, detail: problems.join('; ') };
+  // Not a failure, but worth saying: without the breaker a deployment that never gets healthy is only caught at the timeout.
+  const unguarded = names.filter((name) => found.get(name)?.deploymentConfiguration?.deploymentCircuitBreaker?.enable !== true);
+  const note = unguarded.length > 0 ? ` (deployment circuit breaker off for ${unguarded.join(', ')}: a failing deployment is only caught at rolloutTimeoutMs)` : '';
+  return { ok: true, detail: `${names.length} service${names.length === 1 ? '' : 's'} steady${note}` };
 }
 
 export interface TaskNeed {

@@ -36,10 +36,14 @@ export function tagValue(tags: readonly Tag[] | undefined, key: string): string 
   return tags?.find((tag) => tag.key === key)?.value ?? null;
 }
 
-/** The running revision's tags with lockstep's own replaced: a team's cost or owner tags carry over. */
+/**
+ * The running revision's tags with lockstep's own replaced: a team's cost or owner tags carry over.
+ * Tags AWS itself sets (`aws:cloudformation:stack-name` on revisions a stack registered) are left out:
+ * their prefix is reserved, and a register that names them is refused.
+ */
 export function lockTags(tags: readonly Tag[], lock: Pick<ReleaseLock, 'integrity'> | null): Tag[] {
   const ours = new Set<string>([tagKeys.lockIntegrity, tagKeys.lockId]);
-  const kept = tags.filter((tag) => tag.key !== undefined && !ours.has(tag.key));
+  const kept = tags.filter((tag) => tag.key !== undefined && !ours.has(tag.key) && !tag.key.toLowerCase().startsWith('aws:'));
   if (lock === null) return kept;
   return [...kept, { key: tagKeys.lockIntegrity, value: lock.integrity }, { key: tagKeys.lockId, value: lockId(lock) }];
 }

@@ -166,6 +166,18 @@ export class ConfigRepo {
     }
   }
 
+  /** Whether `descendant` contains `ancestor` (both must have been fetched). */
+  async contains(descendant: string, ancestor: string): Promise<boolean> {
+    if (descendant === ancestor) return true;
+    return (await this.git(['merge-base', '--is-ancestor', ancestor, descendant], { allowFailure: true })).exitCode === 0;
+  }
+
+  /** The newest commit reachable from `head` that changed `path` and whose message has `text`, or null. */
+  async lastCommitWith(head: string, path: string, text: string): Promise<string | null> {
+    const found = await this.git(['log', '-n', '1', '--format=%H', '--fixed-strings', `--grep=${text}`, head, '--', path]);
+    return found.stdout.trim() || null;
+  }
+
   /** A commit with no files, carrying only a message (the lease record). */
   async messageCommit(message: string): Promise<string> {
     return (await this.git(['commit-tree', emptyTree, '-F', '-'], { input: message })).stdout.trim();

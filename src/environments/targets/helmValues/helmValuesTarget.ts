@@ -7,11 +7,16 @@ import { checkIntegrity } from '../../../lock/read.js';
 import { releaseLock, type ReleaseLock } from '../../../lock/schema.js';
 import { serializeLock } from '../../../lock/serialize.js';
 import { isPinnedDigest, pinnedDigestOf } from '../../../policy/imageReference.js';
-import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, ProgressSink } from '../../target.js';
+import type { GitHubPort } from '../../../github/port.js';
+import type { PromotionLabels } from '../../../github/promotionBody.js';
+import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, ProgressSink, ProposedChange } from '../../target.js';
 import { createKubernetesTarget, type KubernetesTarget, type KubernetesTargetDeps } from '../kubernetes/kubernetesTarget.js';
+import { ArgoCdApi } from './argocd/argoCdApi.js';
+import { assessApplication, syncIsManual } from './argocd/assessApplication.js';
 import { ConfigRepo } from './configRepo.js';
+import { openProposal } from './openProposal.js';
 import { GitRefLease } from './gitLease.js';
-import { commitMessage, movedServices, proposalBody, proposalBranch, proposalTitle, type HelmValuesProposal } from './proposal.js';
+import { commitMessage, lockTrailer, movedServices, proposalBody, proposalBranch, proposalTitle, type HelmValuesProposal } from './proposal.js';
 import { readHelmValues, updateHelmValues, valuesMapping, type ValuesMapping } from './updateHelmValues.js';
 
 export interface HelmValuesEnvironment {
@@ -34,6 +39,10 @@ export interface HelmValuesTargetDeps {
   kubernetes?: KubernetesTargetDeps;
   /** How often the cluster is polled while waiting for the GitOps controller. */
   pollIntervalMs?: number;
+  /** pull-request mode: the GitHub port of the config repository, made when first needed. */
+  github?: () => GitHubPort;
+  /** The labels of bot pull requests (github.labels). */
+  labels?: PromotionLabels;
 }
 
 /**
@@ -52,6 +61,7 @@ export class HelmValuesTarget implements DeployTarget {
   private readonly lockFile: string;
   /** The base commit and the commit that replaced it, when apply committed onto the base branch. */
   private directCommit: { before: string; after: string } | null = null;
+  private argoApi: ArgoCdApi | null = null;
 
   constructor(
     private readonly environment: HelmValuesEnvironment,
@@ -115,7 +125,8 @@ export class HelmValuesTarget implements DeployTarget {
         return [service, { image: reference, digest, healthy: synced && running.healthy === true, state: synced ? (running.state ?? 'running') : 'out of sync' }];
       }),
     );
-    return { lockIntegrity: lock?.integrity ?? null, lock, services };
+    const controller = await this.argoView(base);
+    return { lockIntegrity: lock?.integrity ?? null, lock, services, ...(controller ? { controller } : {}) };
   }
 
   /**
@@ -131,7 +142,9 @@ export class HelmValuesTarget implements DeployTarget {
       const previous = await this.readRecordedLock(base).catch(() => null);
       const lock = desired.lock;
       const updated = updateHelmValues(values, lock, this.mapping(Object.keys(lock.services)), this.valuesFile);
-      const built = await repo.commitFiles(base, { [this.valuesFile]: updated, [this.lockFile]: serializeLock(lock) }, commitMessage(this.environment.name, lock, previous));
+      const built =
+        (await this.revertToPrevious(base, previous, lock, progress)) ??
+        (await repo.commitFiles(base, { [this.valuesFile]: updated, [this.lockFile]: serializeLock(lock) }, commitMessage(this.environment.name, lock, previous)));
       const proposal = (branch: string, commit: string, changed: boolean): HelmValuesProposal => ({
         environment: this.environment.name,
         repository: target.repository,
@@ -175,13 +188,50 @@ export class HelmValuesTarget implements DeployTarget {
     throw new LockstepError('CONFLICT', `${target.repository} kept moving while lock ${lockId(desired.lock)} was being committed`);
   }
 
-  async apply(desired: DesiredState, progress: ProgressSink): Promise<void> {
+  /**
+   * Pull-request mode ends with the pull request open ("proposed"); once it is merged the base branch
+   * records the lock, and the same deploy goes on to wait for the cluster like direct mode does.
+   */
+  async apply(desired: DesiredState, progress: ProgressSink): Promise<void | ProposedChange> {
     const proposal = await this.propose(desired, progress);
-    if (this.awaitsMerge) {
-      if (proposal.changed) progress(`${this.environment.name} changes when ${proposal.branch} is merged into ${proposal.baseBranch}`);
-      return;
+    if (this.awaitsMerge && proposal.branch !== proposal.baseBranch) {
+      if (!this.deps.github) {
+        throw new LockstepError('GITHUB', `pull-request mode needs GitHub to open the pull request of ${proposal.branch}`, {
+          hint: `set environments.${this.environment.name}.target.githubRepository (owner/name), or use mode: direct`,
+        });
+      }
+      const opened = await openProposal(this.deps.github(), proposal, desired.lock, this.deps.labels ?? { release: 'automation:release-bump', hotfix: 'automation:hotfix' });
+      progress(`${opened.action} pull request #${opened.number} ${opened.url} (${opened.label}): ${this.environment.name} changes when it is merged`);
+      return { outcome: 'proposed', where: `pull request #${opened.number} (${opened.url})`, pullRequest: { number: opened.number, url: opened.url } };
     }
+    await this.waitForArgoCd(proposal.commit, progress);
     await this.waitForCluster(desired.images, progress);
+  }
+
+  /**
+   * A deploy of the lock that ran before the recorded one (a rollback) is the `git revert` of the bump
+   * commit that recorded it, never a new bump: the history says what was undone, and changes others
+   * made since stay. Null when that is not the case, or when the revert conflicts (then a new bump).
+   */
+  private async revertToPrevious(base: string, recorded: ReleaseLock | null, lock: ReleaseLock, progress: ProgressSink): Promise<{ commit: string; tree: string; changed: boolean } | null> {
+    if (!recorded || recorded.integrity === lock.integrity) return null;
+    const repo = await this.repo();
+    const bump = await repo.lastCommitWith(base, this.lockFile, `${lockTrailer}${recorded.integrity}`);
+    if (!bump) return null;
+    const before = await this.readRecordedLock(`${bump}^`).catch(() => null);
+    if (before?.integrity !== lock.integrity) return null;
+    const reverted = await repo.revert(base, bump, await this.revertMessage(bump, `roll back ${this.environment.name} to lock ${lockId(lock)}`, lock));
+    if ('conflicts' in reverted) {
+      progress(`reverting ${bump.slice(0, 7)} conflicts with later commits (${reverted.conflicts.join(', ')}); writing lock ${lockId(lock)} as a new commit instead`);
+      return null;
+    }
+    progress(`lock ${lockId(lock)} is what ran before ${bump.slice(0, 7)}: reverting that commit`);
+    return { ...reverted, tree: await repo.treeOf(reverted.commit) };
+  }
+
+  private async revertMessage(commit: string, why: string, lock: ReleaseLock | null): Promise<string> {
+    const subject = (await (await this.repo()).message(commit)).split('\n')[0] ?? '';
+    return `Revert "${subject}"\n\nThis reverts commit ${commit}: ${why}.\n${lock ? `\n${lockTrailer}${lock.integrity}\n` : ''}`;
   }
 
   /**
@@ -195,18 +245,18 @@ export class HelmValuesTarget implements DeployTarget {
       progress(`nothing was committed onto ${this.environment.target.branch}; nothing to restore`);
       return;
     }
-    await this.revertCommit(done.after, 'its rollout failed', progress);
+    const reverted = await this.revertCommit(done.after, 'its rollout failed', previous.lock, progress);
     this.directCommit = null;
+    await this.waitForArgoCd(reverted, progress);
     const images = Object.fromEntries(services.filter((service) => previous.services[service]?.image).map((service) => [service, previous.services[service]!.image!]));
     await this.waitForCluster(images, progress);
   }
 
   /** Reverts `commit` on the base branch (compare-and-swap push, retried when the branch moved). */
-  async revertCommit(commit: string, why: string, progress: ProgressSink): Promise<string> {
+  async revertCommit(commit: string, why: string, restoredLock: ReleaseLock | null, progress: ProgressSink): Promise<string> {
     const { branch, repository } = this.environment.target;
     const repo = await this.repo();
-    const subject = (await repo.message(commit)).split('\n')[0] ?? '';
-    const message = `Revert "${subject}"\n\nThis reverts commit ${commit}: ${why}.\n`;
+    const message = await this.revertMessage(commit, why, restoredLock);
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const head = await repo.fetchBranch(branch);
       if (!head) throw new LockstepError('GIT', `branch ${branch} disappeared from ${repository}`);
@@ -274,6 +324,89 @@ export class HelmValuesTarget implements DeployTarget {
     const lock = validate(where, releaseLock, parseYamlText(where, file.content));
     checkIntegrity(where, lock);
     return lock;
+  }
+
+  private argoCd(): ArgoCdApi | null {
+    const settings = this.environment.target.argocd;
+    if (!settings) return null;
+    if (!this.argoApi) {
+      const token = (this.deps.env ?? process.env)[settings.tokenEnv];
+      if (!token) throw new InputError(`$${settings.tokenEnv}`, undefined, `is not set; it must hold the Argo CD API token for environments.${this.environment.name}.target.argocd`);
+      this.argoApi = new ArgoCdApi({ server: settings.server, application: settings.application, appNamespace: settings.appNamespace, token, requestTimeoutMs: settings.requestTimeoutMs });
+    }
+    return this.argoApi;
+  }
+
+  /** What Argo CD reports now, for status: in sync when it runs the base branch's head, healthy. */
+  private async argoView(base: string): Promise<LiveState['controller']> {
+    let api: ArgoCdApi | null;
+    try {
+      api = this.argoCd();
+      if (!api) return undefined;
+      const app = await api.getApplication();
+      const repo = await this.repo();
+      const seen = app.status?.sync?.revision ?? '';
+      const reached = /^[0-9a-f]{40}$/.test(seen) && (await repo.contains(seen, base).catch(() => false));
+      const assessment = assessApplication(app, () => reached);
+      return { name: `Argo CD application ${api.application}`, detail: assessment.state === 'healthy' ? assessment.detail : `${assessment.detail} (${this.environment.target.branch} is at ${base.slice(0, 7)})`, ok: assessment.state === 'healthy' };
+    } catch (error) {
+      return { name: `Argo CD application ${this.environment.target.argocd!.application}`, detail: (error as Error).message, ok: false };
+    }
+  }
+
+  /**
+   * Waits until Argo CD reports `revision` (or a later commit of the branch) Synced and Healthy, starting
+   * the sync itself when the application has no automated sync. Ends at once when the sync fails or the
+   * application turns Degraded, with the application's conditions in the error. Returns the wait in ms.
+   */
+  async waitForArgoCd(revision: string, progress: ProgressSink): Promise<number | null> {
+    const api = this.argoCd();
+    if (!api) return null;
+    const { timeoutMs } = this.environment.target.argocd!;
+    const started = performance.now();
+    const deadline = Date.now() + timeoutMs;
+    const repo = await this.repo();
+    const known = new Map<string, boolean>([[revision, true]]);
+    let triggered = false;
+    let said = '';
+    // A refresh first: without it Argo CD notices the commit only at its next poll of git (3 minutes).
+    let app = await api.getApplication(true);
+    for (;;) {
+      const status = app.status;
+      const seen = [status?.sync?.revision, status?.operationState?.syncResult?.revision, status?.operationState?.operation?.sync?.revision].filter((value): value is string => Boolean(value));
+      for (const candidate of seen.filter((value) => !known.has(value))) {
+        // Argo CD may already run a later commit of the branch, which contains this one.
+        await repo.fetchBranch(this.environment.target.branch);
+        known.set(candidate, /^[0-9a-f]{40}$/.test(candidate) && (await repo.contains(candidate, revision).catch(() => false)));
+      }
+      const assessment = assessApplication(app, (value) => known.get(value) === true);
+      if (assessment.state === 'healthy') {
+        const waited = performance.now() - started;
+        progress(`Argo CD: ${api.application} ${assessment.detail}, ${(waited / 1000).toFixed(1)} s after ${revision.slice(0, 7)} was committed`);
+        return waited;
+      }
+      const hint = `argocd app get ${api.application} shows the sync result and the health of each resource`;
+      if (assessment.state === 'failed') {
+        throw new LockstepError('DEPLOY_FAILED', `Argo CD application ${api.application} failed at ${revision.slice(0, 7)}: ${assessment.detail}`, { details: assessment.reasons, hint });
+      }
+      const reached = known.get(status?.sync?.revision ?? '') === true && status?.sync?.status === 'Synced';
+      if (!triggered && !reached && syncIsManual(app) && status?.operationState?.phase !== 'Running') {
+        await api.sync(revision);
+        triggered = true;
+        progress(`Argo CD: ${api.application} has no automated sync; started a sync to ${revision.slice(0, 7)}`);
+      }
+      const line = `Argo CD: waiting for ${api.application}: ${assessment.detail}`;
+      if (line !== said) progress(line);
+      said = line;
+      if (Date.now() >= deadline) {
+        throw new LockstepError('DEPLOY_FAILED', `Argo CD application ${api.application} did not report ${revision.slice(0, 7)} Synced and Healthy within ${timeoutMs} ms (${assessment.detail})`, {
+          details: assessment.reasons,
+          hint,
+        });
+      }
+      await sleep(Math.min(this.deps.pollIntervalMs ?? 2_000, Math.max(0, deadline - Date.now())));
+      app = await api.getApplication();
+    }
   }
 
   /** Waits until the cluster runs exactly `images` (by digest), healthy: the GitOps controller synced. */

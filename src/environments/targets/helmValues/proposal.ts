@@ -38,11 +38,14 @@ export function movedServices(previous: ReleaseLock | null, lock: ReleaseLock): 
     .sort();
 }
 
+/** The trailer naming the lock a commit records; a rollback finds the bump commit to revert by it. */
+export const lockTrailer = 'Lockstep-Lock: ';
+
 /** The commit message: subject, the moved services, and a trailer naming the lock. */
 export function commitMessage(environment: string, lock: ReleaseLock, previous: ReleaseLock | null): string {
   const moved = movedServices(previous, lock);
   const lines = moved.map((service) => `- ${service}: ${lock.services[service]!.tag} (${lock.services[service]!.digest})`);
-  return `${proposalTitle(environment, lock)}\n\n${lines.length > 0 ? lines.join('\n') : 'No digest changes; records the lock.'}\n\nLockstep-Lock: ${lock.integrity}\n`;
+  return `${proposalTitle(environment, lock)}\n\n${lines.length > 0 ? lines.join('\n') : 'No digest changes; records the lock.'}\n\n${lockTrailer}${lock.integrity}\n`;
 }
 
 export function proposalBody(environment: string, lock: ReleaseLock, previous: ReleaseLock | null, files: { valuesFile: string; lockFile: string }): string {

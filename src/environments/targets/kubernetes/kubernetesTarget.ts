@@ -7,7 +7,7 @@ import type { ReleaseLock } from '../../../lock/schema.js';
 import { parseImageReference, pinnedDigestOf } from '../../../policy/imageReference.js';
 import { decideLease, newLease } from '../../lease/decideLease.js';
 import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, ProgressSink } from '../../target.js';
-import { evaluateNodes, evaluateQuotas } from './healthGate.js';
+import { evaluateNodes, evaluateQuotas, type PodShape } from './healthGate.js';
 import { KubeApi, KubeApiError, loadKubeConfig } from './kubeApi.js';
 import { annotations, imagePatch, leaseFromObject, leaseName, leaseObject, lockConfigMap, lockConfigMapName, lockFromConfigMap } from './records.js';
 import { assessRollout, type RolloutAssessment } from './rollout.js';
@@ -82,7 +82,13 @@ export class KubernetesTarget implements DeployTarget {
     if (nodes) checks.push(await this.check('nodes', async () => evaluateNodes(await this.api.listNodes(), nodes.minReady)));
     const quota = this.environment.health?.quota;
     if (quota) {
-      checks.push(await this.check('quota', async () => evaluateQuotas(await this.api.listResourceQuotas(this.namespace), quota.minHeadroomPercent, this.namespace)));
+      checks.push(
+        await this.check('quota', async () => {
+          const deployments = await Promise.all(this.knownServices([]).map((service) => this.api.readDeployment(this.namespace, this.placement(service).deployment)));
+          const pods = deployments.filter((deployment): deployment is V1Deployment => deployment !== null).map(podShape);
+          return evaluateQuotas(await this.api.listResourceQuotas(this.namespace), quota.minHeadroomPercent, this.namespace, pods);
+        }),
+      );
     }
     checks.push(await this.check('deployments', async () => {
       const services = this.knownServices([]);
@@ -316,6 +322,14 @@ function liveService(placement: Placement, deployment: V1Deployment | null): Liv
     lockIntegrity: deployment.metadata?.annotations?.[annotations.lockIntegrity] ?? null,
     state: rollout.state === 'complete' ? 'available' : rollout.state,
   };
+}
+
+/** The QoS and scope facts of a deployment's pods, for scoped quotas. */
+function podShape(deployment: V1Deployment): PodShape {
+  const spec = deployment.spec?.template?.spec;
+  const containers = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+  const hasResources = containers.some((container) => Object.keys(container.resources?.requests ?? {}).length > 0 || Object.keys(container.resources?.limits ?? {}).length > 0);
+  return { bestEffort: !hasResources, terminating: spec?.activeDeadlineSeconds !== undefined, priorityClassName: spec?.priorityClassName ?? null };
 }
 
 function shortImage(image: string): string {

@@ -47,6 +47,7 @@ const objects = Object.values(module.objects).map((object) => ({
     name: fn.name,
     description: fn.description,
     cache: fn.cache ?? null,
+    check: fn.isCheck === true,
     returns: typeName(fn.returnType),
     arguments: Object.values(fn.arguments).map(describeArgument),
   })),
