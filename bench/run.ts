@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in bench/ (each `bench/<name>/run.ts`), one after the other, then
-// the table the README quotes, built from what each wrote to bench/results/<name>.json.
+// the table the README quotes, built from the rows each wrote to bench/results/<name>.json.
 //
 //   npm run bench [-- name...]       (default: every benchmark)
 import { spawnSync } from 'node:child_process';
@@ -43,18 +43,9 @@ if (failed.length > 0) {
   process.exit(1);
 }
 
-/** A benchmark's rows; lock-generate keeps its own result shape (one entry per N), read here. */
+/** The rows a benchmark wrote with writeRows (bench/support/results.ts). */
 async function rowsOf(name: string): Promise<BenchRow[]> {
-  const written = JSON.parse(await readFile(join(resultsDir, `${name}.json`), 'utf8')) as {
-    rows?: BenchRow[];
-    results?: Array<{ n: number; lockstepMs: number; skopeoMs: number }>;
-  };
-  if (written.rows) return written.rows;
-  return (written.results ?? []).map((result) => ({
-    benchmark: `\`bench/${name}\`, N=${result.n}`,
-    lockstep: `${(result.lockstepMs / 1000).toFixed(2)} s`,
-    peer: `\`skopeo inspect\` loop: ${(result.skopeoMs / 1000).toFixed(2)} s`,
-    ratio: `${(result.lockstepMs / result.skopeoMs).toFixed(2)}×`,
-    goal: '–',
-  }));
+  const written = JSON.parse(await readFile(join(resultsDir, `${name}.json`), 'utf8')) as { rows?: BenchRow[] };
+  if (!written.rows) throw new Error(`bench/${name} wrote no rows to bench/results/${name}.json`);
+  return written.rows;
 }

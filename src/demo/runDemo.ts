@@ -18,6 +18,9 @@ import { changeService, createExampleSystem, type ExampleSystem } from '../sandb
 import { commitAll, git } from '../sandbox/git.js';
 import { demoEnvironments } from './demoEnvironments.js';
 import { startDemoRegistry } from './demoRegistry.js';
+import { DockerApi } from '../docker/api.js';
+import { removeContainer } from '../docker/containers.js';
+import { resolveDockerHost } from '../docker/host.js';
 
 export interface DemoOptions {
   /** Leave the sandbox (repositories, registry, both environments) up to poke at. */
@@ -74,6 +77,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const chapters: DemoChapter[] = [];
   const projects = [`${prefix}-pr`, `${prefix}-staging`, `${prefix}-production`];
   let registryContainer: string | undefined;
+  const docker = new DockerApi(resolveDockerHost(undefined));
   let system: ExampleSystem | undefined;
 
   const cleanup = async () => {
@@ -81,7 +85,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (system) {
       for (const project of projects) await composeDown(system, project);
     }
-    if (registryContainer) await run('docker', ['rm', '--force', '--volumes', registryContainer], { allowFailure: true });
+    if (registryContainer) await removeContainer(docker, registryContainer).catch(() => undefined);
     await rm(root, { recursive: true, force: true });
   };
   const onSignal = () => {
@@ -92,7 +96,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   try {
     options.say('▶ sandbox: a local registry, the example services as git repositories, an orchestrator pinning them');
-    const registry = await startDemoRegistry(options.registryImage, `${prefix}-registry`, { [demoLabel]: id });
+    const registry = await startDemoRegistry(docker, options.registryImage, `${prefix}-registry`, { [demoLabel]: id });
     registryContainer = registry.container;
     system = await createExampleSystem({
       root,

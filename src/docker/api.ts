@@ -15,6 +15,8 @@ import { dockerEnv, type DockerHost } from './host.js';
 export interface DockerApiResponse {
   status: number;
   body: string;
+  /** The body as sent, for the answers that are not text (log streams). */
+  bytes: Buffer;
 }
 
 export interface DockerRequest {
@@ -66,7 +68,10 @@ export class DockerApi {
             if (size > maxBodyBytes) req.destroy(new Error(`the answer to ${path} is over ${maxBodyBytes} bytes`));
             else chunks.push(chunk);
           });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () => {
+            const bytes = Buffer.concat(chunks);
+            resolve({ status: res.statusCode ?? 0, body: bytes.toString('utf8'), bytes });
+          });
           res.on('error', reject);
         },
       );

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { LockstepError } from '../errors.js';
-import type { RunOptions } from '../exec/run.js';
 import { labelFilter, type DockerApi } from './api.js';
-import { docker, type DockerHost } from './host.js';
 
 export const composeLabels = {
   project: 'com.docker.compose.project',
@@ -158,10 +156,34 @@ export async function projectContainers(api: DockerApi, project: string): Promis
   return (await labelledContainers(api, `${composeLabels.project}=${project}`)).filter((container) => !container.oneOff);
 }
 
+/** Removes a container and its anonymous volumes, running or not; one already gone counts as removed. */
+export async function removeContainer(api: DockerApi, id: string): Promise<void> {
+  await api.json(`/containers/${encodeURIComponent(id)}`, { method: 'DELETE', query: { force: 'true', v: 'true' }, ok: [204, 404] });
+}
+
 /** The last lines a container wrote, stdout and stderr merged in the order they were written. */
-export async function containerLogTail(host: DockerHost, id: string, lines: number, options: RunOptions = {}): Promise<string[]> {
-  const result = await docker(host, ['container', 'logs', '--timestamps', '--tail', String(lines), id], { timeoutMs: 10_000, ...options, allowFailure: true });
-  return mergeTimestampedLogs(result.stdout, result.stderr, lines);
+export async function containerLogTail(api: DockerApi, id: string, lines: number): Promise<string[]> {
+  const response = await api.call(`/containers/${id}/logs`, { query: { stdout: '1', stderr: '1', timestamps: '1', tail: String(lines) }, timeoutMs: 10_000 });
+  if (response.status !== 200) return [];
+  const { stdout, stderr } = demultiplexLogs(response.bytes);
+  return mergeTimestampedLogs(stdout, stderr, lines);
+}
+
+/**
+ * The engine's log stream of a container without a TTY: frames of an 8-byte header (stream 1 or 2,
+ * three zero bytes, the payload's length big-endian) and the payload. With a TTY it is one raw stream.
+ */
+export function demultiplexLogs(bytes: Buffer): { stdout: string; stderr: string } {
+  const framed = bytes.length >= 8 && (bytes[0] === 1 || bytes[0] === 2) && bytes[1] === 0 && bytes[2] === 0 && bytes[3] === 0;
+  if (!framed) return { stdout: bytes.toString('utf8'), stderr: '' };
+  const streams: Record<number, Buffer[]> = { 1: [], 2: [] };
+  for (let offset = 0; offset + 8 <= bytes.length; ) {
+    const stream = bytes.readUInt8(offset);
+    const size = bytes.readUInt32BE(offset + 4);
+    streams[stream]?.push(bytes.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return { stdout: Buffer.concat(streams[1] ?? []).toString('utf8'), stderr: Buffer.concat(streams[2] ?? []).toString('utf8') };
 }
 
 /** Merges `docker logs --timestamps` streams (RFC 3339 nano prefixes sort as text) and drops the stamps. */

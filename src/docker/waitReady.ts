@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { containerLogTail, type Container } from './containers.js';
-import type { DockerHost } from './host.js';
+import type { DockerApi } from './api.js';
 import { assessServices, countFailingStreaks, type Assessment, type FailingStreak, type ServiceExpectation, type ServiceReadiness } from './readiness.js';
 
 export type ComposeProgress = 'running' | 'succeeded' | 'failed';
@@ -72,12 +72,12 @@ export function serviceNames(entries: readonly ServiceReadiness[]): string {
 }
 
 /** One line per culprit with the last lines its container wrote, then one line on the others. */
-export async function describeCulprits(host: DockerHost, culprits: readonly ServiceReadiness[], assessment: Assessment, logLines: number): Promise<string[]> {
+export async function describeCulprits(api: DockerApi, culprits: readonly ServiceReadiness[], assessment: Assessment, logLines: number): Promise<string[]> {
   const details: string[] = [];
   for (const entry of culprits) {
     details.push(`${entry.service}: ${entry.detail}`);
     if (!entry.container) continue;
-    const logs = await containerLogTail(host, entry.container.id, logLines).catch(() => []);
+    const logs = await containerLogTail(api, entry.container.id, logLines).catch(() => []);
     details.push(...(logs.length > 0 ? logs.map((line) => `  ${entry.service} | ${line}`) : [`  ${entry.service} | (no log output)`]));
   }
   const others = assessment.services.filter((entry) => !culprits.includes(entry));

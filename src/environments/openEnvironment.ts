@@ -35,7 +35,7 @@ export async function createTarget(lockstep: LockstepConfig, configFile: string,
     case 'compose': {
       const files = (target.composeFiles ?? [lockstep.stack.composeFile]).map((file) => resolve(baseDir, file));
       const workDir = join(baseDir, '.lockstep', 'environments', target.project);
-      return new ComposeTarget({ config: target, health: config.health, files, projectDirectory: dirname(files[0]!), workDir, env });
+      return new ComposeTarget({ config: target, health: config.health, files, projectDirectory: dirname(files[0] ?? configFile), workDir, env });
     }
     case 'kubernetes': {
       const { createKubernetesTarget } = await import('./targets/kubernetes/kubernetesTarget.js');

@@ -30,7 +30,9 @@ export function pinImages(graph: ComposeGraph, lock: ReleaseLock, files: { compo
       `is not a service of ${files.composeFile} (it has ${composeNames.join(', ')})${unknown.length > 1 ? `; nor are ${unknown.slice(1).join(', ')}` : ''}`,
     );
   }
-  const unpinned = composeNames.filter((name) => graph.services[name]!.build !== null && !Object.hasOwn(lock.services, name));
+  const unpinned = Object.values(graph.services)
+    .filter((service) => service.build !== null && !Object.hasOwn(lock.services, service.name))
+    .map((service) => service.name);
   if (unpinned.length > 0) {
     throw new InputError(
       files.lockFile,
@@ -39,8 +41,7 @@ export function pinImages(graph: ComposeGraph, lock: ReleaseLock, files: { compo
     );
   }
   const pinned: Record<string, PinnedImage> = {};
-  for (const name of lockNames) {
-    const locked = lock.services[name]!;
+  for (const [name, locked] of Object.entries(lock.services).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     pinned[name] = {
       service: name,
       reference: `${locked.image}@${locked.digest}`,

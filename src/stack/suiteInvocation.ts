@@ -1,14 +1,8 @@
+import type { PlannedSuite } from './plan.js';
 import { stackNetwork, suiteProjectLabel } from './project.js';
 
-export interface ResolvedSuite {
-  name: string;
-  image: string;
-  command: string[];
-  /** Absolute host folder mounted read-only at /suite, or null. */
-  directory: string | null;
-  env: Record<string, string>;
-  timeoutMs: number;
-}
+/** A planned suite whose `directory` is the absolute host folder mounted read-only at /suite (or null). */
+export type ResolvedSuite = PlannedSuite;
 
 export interface SuiteInvocation {
   containerName: string;

@@ -61,7 +61,7 @@ export async function deployLock(input: DeployInput): Promise<DeployResult> {
   const id = lockId(lock);
   const desired = desiredFromLock(lock);
 
-  const migration = input.config.migration ? resolveMigration(input, desired) : null;
+  const migration = input.config.migration ? resolveMigration(input, input.config.migration, desired) : null;
   progress(`verifying lock ${id} (${Object.keys(lock.services).length} digests in the registry) and the health of ${environment}`);
   // All three only read, so they run at once; their failures are still reported in this order.
   const [verified, pinned, gate] = await Promise.allSettled([
@@ -103,7 +103,7 @@ export async function deployLock(input: DeployInput): Promise<DeployResult> {
     progress(`${environment} runs ${describeLive(previous)}`);
     await target.prepare?.(desired, progress);
     if (migration) {
-      await target.runMigration!(migration, progress);
+      await migration.run(progress);
       progress('migration done');
     }
     try {
@@ -156,10 +156,12 @@ async function refuseMutable(input: DeployInput, desired: DesiredState): Promise
   }
 }
 
-function resolveMigration(input: DeployInput, desired: DesiredState): MigrationRun {
-  const migration = input.config.migration!;
+/** The migration with its image resolved against the lock, checked before anything is touched. */
+function resolveMigration(input: DeployInput, migration: NonNullable<EnvironmentConfig['migration']>, desired: DesiredState): { run: (progress: ProgressSink) => Promise<void> } {
   const field = `environments.${input.environment}.migration`;
-  if (!input.target.runMigration) throw new InputError(input.configFile, field, `the ${input.target.kind} target cannot run migrations`);
+  const { target } = input;
+  const runMigration = target.runMigration?.bind(target);
+  if (!runMigration) throw new InputError(input.configFile, field, `the ${target.kind} target cannot run migrations`);
   const inLock = migration.dependsOn.filter((service) => service in desired.images);
   if (inLock.length > 0) {
     throw new InputError(input.configFile, `${field}.dependsOn`, `names ${inLock.join(', ')}, which the lock rolls out; the migration runs before the rollout`);
@@ -169,7 +171,9 @@ function resolveMigration(input: DeployInput, desired: DesiredState): MigrationR
     image = desired.images[migration.service];
     if (image === undefined) throw new InputError(input.configFile, `${field}.service`, `${migration.service} is not in lock ${lockId(desired.lock)}`);
   }
-  return { image: image!, command: migration.command, env: migration.env, passEnv: migration.passEnv, dependsOn: migration.dependsOn, timeoutMs: migration.timeoutMs };
+  if (image === undefined) throw new InputError(input.configFile, field, 'names neither an image nor a service of the lock to run');
+  const resolved: MigrationRun = { image, command: migration.command, env: migration.env, passEnv: migration.passEnv, dependsOn: migration.dependsOn, timeoutMs: migration.timeoutMs };
+  return { run: (progress) => runMigration(resolved, progress) };
 }
 
 /** After the rollout, what runs must be exactly the lock: every digest, every label. */

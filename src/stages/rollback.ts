@@ -41,7 +41,8 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
     if (input.to !== undefined) throw new InputError('--to', undefined, choice.problem);
     throw new LockstepError('NOT_FOUND', `cannot roll back ${input.environment}: ${choice.problem}`);
   }
-  const release = releases.find((candidate) => candidate.version === choice.release.version)!;
+  const release = releases.find((candidate) => candidate.version === choice.release.version);
+  if (!release) throw new LockstepError('NOT_FOUND', `cannot roll back ${input.environment}: release ${choice.release.version} is no longer archived`);
   input.progress(`rolling ${input.environment} back to ${release.version}${choice.live ? ` (live: ${choice.live.version})` : ''}`);
   await verifyAgainstRelease(input, release.version, release.lock.integrity, release.file);
   const deploy = await deployLock({ ...input, lock: release.lock });

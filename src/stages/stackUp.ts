@@ -133,7 +133,7 @@ async function pullMissing(docker: { host: DockerHost; api: DockerApi }, pins: P
 type UpState = { done: false } | { done: true; result?: RunResult; error?: unknown };
 
 async function startAndWait(
-  { host, api, env }: { host: DockerHost; api: DockerApi; env: NodeJS.ProcessEnv | undefined },
+  { api, env }: { api: DockerApi; env: NodeJS.ProcessEnv | undefined },
   stack: StackContext,
   input: StackUpInput,
   deps: StackUpDeps,
@@ -173,13 +173,13 @@ async function startAndWait(
     }
     if (outcome.state === 'failed') {
       const failed = notReady(assessment, 'failed');
-      throw await unhealthyError(host, `${serviceNames(failed)} failed while the stack started`, failed, assessment, input);
+      throw await unhealthyError(api, `${serviceNames(failed)} failed while the stack started`, failed, assessment, input);
     }
-    if (outcome.state === 'compose-failed') throw await composeError(host, state.up, assessment, input);
+    if (outcome.state === 'compose-failed') throw await composeError(api, state.up, assessment, input);
     const waiting = notReady(assessment);
     const seconds = Math.round(input.timeoutMs / 1000);
     const what = waiting.length > 0 ? `${serviceNames(waiting)} did not become healthy within ${seconds} s` : `compose up did not finish within ${seconds} s`;
-    throw await unhealthyError(host, what, waiting, assessment, input);
+    throw await unhealthyError(api, what, waiting, assessment, input);
   } finally {
     if (!state.up.done) upAbort.abort();
     await upRun;
@@ -191,20 +191,20 @@ function composeProgress(up: UpState): ComposeProgress {
   return up.error === undefined && up.result?.exitCode === 0 ? 'succeeded' : 'failed';
 }
 
-async function unhealthyError(host: DockerHost, what: string, culprits: ServiceReadiness[], assessment: Assessment, input: StackUpInput): Promise<LockstepError> {
+async function unhealthyError(api: DockerApi, what: string, culprits: ServiceReadiness[], assessment: Assessment, input: StackUpInput): Promise<LockstepError> {
   return new LockstepError('UNHEALTHY', `stack up: ${what}`, {
-    details: await describeCulprits(host, culprits, assessment, logLines),
+    details: await describeCulprits(api, culprits, assessment, logLines),
     hint: input.keepOnFailure ? `inspect with docker ps --filter label=${composeProjectLabel}=${input.project}` : 'rerun with --keep-on-failure to inspect the containers',
   });
 }
 
-async function composeError(host: DockerHost, up: UpState, assessment: Assessment, input: StackUpInput): Promise<LockstepError> {
+async function composeError(api: DockerApi, up: UpState, assessment: Assessment, input: StackUpInput): Promise<LockstepError> {
   if (!up.done) throw new Error('compose has not finished');
   if (up.error !== undefined) {
     return up.error instanceof LockstepError ? up.error : new LockstepError('COMPOSE', `stack up: compose up failed: ${String(up.error)}`);
   }
   const waiting = notReady(assessment);
   const output = up.result ? lastLines(up.result.stderr || up.result.stdout, 8) : [];
-  const error = await unhealthyError(host, waiting.length > 0 ? `compose up failed with ${serviceNames(waiting)} not ready` : 'compose up failed', waiting, assessment, input);
+  const error = await unhealthyError(api, waiting.length > 0 ? `compose up failed with ${serviceNames(waiting)} not ready` : 'compose up failed', waiting, assessment, input);
   return new LockstepError('COMPOSE', error.message, { details: [...output.map((line) => `compose | ${line}`), ...error.details], hint: error.hint });
 }

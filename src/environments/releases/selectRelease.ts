@@ -26,25 +26,24 @@ export type RollbackChoice =
 export function chooseRollback(releases: readonly ArchivedRelease[], liveIntegrity: string | null, to?: string): RollbackChoice {
   const ordered = sorted(releases);
   const liveReleases = ordered.filter((release) => release.integrity === liveIntegrity);
-  const live = strip(liveReleases.at(-1));
+  const newestLive = liveReleases.at(-1);
+  const live = newestLive ? strip(newestLive) : null;
   if (to !== undefined) {
     const named = ordered.find((release) => release.version === to);
     if (!named) {
       const known = ordered.map((release) => release.version).join(', ') || 'none';
       return { ok: false, problem: `release ${to} is not archived (archived: ${known})` };
     }
-    return { ok: true, release: strip(named)!, live };
+    return { ok: true, release: strip(named), live };
   }
   if (liveIntegrity === null) return { ok: false, problem: 'no lock is recorded as live, so there is no "previous" release; name one with --to' };
-  const newestLive = liveReleases.at(-1);
   if (!newestLive) return { ok: false, problem: 'the live lock is not an archived release, so there is no "previous" one; name one with --to' };
   const earlier = ordered.filter((release) => compareVersions(release.parsed, newestLive.parsed) < 0 && release.integrity !== liveIntegrity);
   const target = earlier.at(-1);
   if (!target) return { ok: false, problem: `no release is archived before ${newestLive.version}, the one live` };
-  return { ok: true, release: strip(target)!, live };
+  return { ok: true, release: strip(target), live };
 }
 
-function strip(release: (ArchivedRelease & { parsed?: ReleaseVersion }) | undefined): ArchivedRelease | null {
-  if (!release) return null;
+function strip(release: ArchivedRelease & { parsed?: ReleaseVersion }): ArchivedRelease {
   return { version: release.version, file: release.file, integrity: release.integrity };
 }

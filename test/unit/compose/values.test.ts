@@ -5,7 +5,7 @@ import { parseComposeDuration } from '../../../src/compose/duration.js';
 import { interpolateString } from '../../../src/compose/interpolate.js';
 import { pinServices } from '../../../src/compose/override.js';
 import { shellWords } from '../../../src/compose/shellWords.js';
-import { mergeTimestampedLogs, toContainer } from '../../../src/docker/containers.js';
+import { demultiplexLogs, mergeTimestampedLogs, toContainer } from '../../../src/docker/containers.js';
 
 describe('interpolation', () => {
   const env = { SET: 'value', EMPTY: '' };
@@ -170,5 +170,22 @@ describe('container inspection', () => {
     const stderr = ['2026-01-01T00:00:02.000000000Z warning: slow', '2026-01-01T00:00:04.000000000Z fatal: boom'].join('\n');
     assert.deepEqual(mergeTimestampedLogs(stdout, stderr, 10), ['listening', 'warning: slow', 'request 1', 'fatal: boom']);
     assert.deepEqual(mergeTimestampedLogs(stdout, stderr, 2), ['request 1', 'fatal: boom']);
+  });
+});
+
+describe('container logs from the engine API', () => {
+  const frame = (stream: 1 | 2, text: string) => {
+    const payload = Buffer.from(text);
+    const header = Buffer.alloc(8);
+    header.writeUInt8(stream, 0);
+    header.writeUInt32BE(payload.length, 4);
+    return Buffer.concat([header, payload]);
+  };
+
+  it('splits the multiplexed stream into stdout and stderr, and keeps a TTY stream whole', () => {
+    const bytes = Buffer.concat([frame(1, 'out 1\n'), frame(2, 'err ü\n'), frame(1, 'out 2\n')]);
+    assert.deepEqual(demultiplexLogs(bytes), { stdout: 'out 1\nout 2\n', stderr: 'err ü\n' });
+    assert.deepEqual(demultiplexLogs(Buffer.from('plain tty output\n')), { stdout: 'plain tty output\n', stderr: '' });
+    assert.deepEqual(demultiplexLogs(Buffer.alloc(0)), { stdout: '', stderr: '' });
   });
 });

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { mergeComposeDocuments } from '../../../src/compose/composeFiles.js';
 import { parseComposeGraph } from '../../../src/compose/graph.js';
+import { loadComposeGraph } from '../../../src/compose/loadGraph.js';
 import { addMigrationService, pinServices } from '../../../src/compose/override.js';
 import { toContainer } from '../../../src/docker/containers.js';
 import { resolveDockerHost } from '../../../src/docker/host.js';
@@ -116,14 +119,17 @@ describe('compose files lockstep writes', () => {
     assert.equal(pinServices(second, { catalog: { image: ref(lockA, 'catalog') } }, ['second']), second, 'the same pins give the same bytes');
   });
 
-  it('merges image and build across compose files as compose does', () => {
-    const merged = mergeComposeDocuments([
-      { services: { cart: { build: '.' }, redis: { image: 'redis:7' } } },
-      { services: { redis: { image: `redis@sha256:${'1'.repeat(64)}` }, extra: { build: 'tools' } } },
-    ]);
-    const graph = parseComposeGraph('a.yaml + b.yaml', stringify(merged), {});
-    assert.equal(graph.services.redis?.image, `redis@sha256:${'1'.repeat(64)}`);
-    assert.deepEqual(unpinnedServices(graph, ['cart']), ['extra: built from source, not an image pinned by digest']);
+  it('merges image and build across compose files as compose does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lockstep-compose-files-'));
+    try {
+      await writeFile(join(dir, 'a.yaml'), stringify({ services: { cart: { build: '.' }, redis: { image: 'redis:7' } } }));
+      await writeFile(join(dir, 'b.yaml'), stringify({ services: { redis: { image: `redis@sha256:${'1'.repeat(64)}` }, extra: { build: 'tools' } } }));
+      const graph = await loadComposeGraph(join(dir, 'a.yaml'), {}, { overrides: [join(dir, 'b.yaml')] });
+      assert.equal(graph.services.redis?.image, `redis@sha256:${'1'.repeat(64)}`);
+      assert.deepEqual(unpinnedServices(graph, ['cart']), ['extra: built from source, not an image pinned by digest']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('finds services outside the lock that would run a tag or a local build', () => {

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { detectCompose, runCompose } from '../../../compose/composeCommand.js';
-import { loadComposeFiles } from '../../../compose/composeFiles.js';
 import type { ComposeGraph } from '../../../compose/graph.js';
+import { loadComposeGraph } from '../../../compose/loadGraph.js';
 import { addMigrationService, migrationService, pinServices, type ServiceOverride } from '../../../compose/override.js';
 import type { ComposeTargetConfig, HealthConfig } from '../../../config/environments.js';
 import { DockerApi } from '../../../docker/api.js';
-import { containerIds, projectContainers } from '../../../docker/containers.js';
+import { containerIds, projectContainers, removeContainer } from '../../../docker/containers.js';
 import { describeHost, dockerEnv, resolveDockerHost, type DockerHost } from '../../../docker/host.js';
 import { missingImages, pullImage } from '../../../docker/images.js';
 import { describeCulprits, notReady, serviceNames, waitReady } from '../../../docker/waitReady.js';
@@ -170,7 +170,9 @@ export class ComposeTarget implements DeployTarget {
 
   async mutableReferences(desired: DesiredState): Promise<string[]> {
     const env = { ...(this.options.env ?? process.env), ...this.options.config.env };
-    return unpinnedServices(await loadComposeFiles(this.options.files, env), Object.keys(desired.images));
+    const [first, ...overrides] = this.options.files;
+    if (first === undefined) return [];
+    return unpinnedServices(await loadComposeGraph(first, env, { overrides }), Object.keys(desired.images));
   }
 
   async runMigration(migration: MigrationRun, progress: ProgressSink): Promise<void> {
@@ -197,7 +199,7 @@ export class ComposeTarget implements DeployTarget {
     } finally {
       // A timed-out run leaves its container behind; it must not keep writing to the database.
       const leftovers = await containerIds(this.api, `com.docker.compose.project=${project}`, `com.docker.compose.service=${migrationService}`);
-      await Promise.all(leftovers.map((id) => this.api.json(`/containers/${id}`, { method: 'DELETE', query: { force: 'true' }, ok: [204, 404] })));
+      await Promise.all(leftovers.map((id) => removeContainer(this.api, id)));
     }
   }
 
@@ -242,7 +244,7 @@ export class ComposeTarget implements DeployTarget {
     }
     if (outcome.state === 'failed') {
       const failed = notReady(assessment, 'failed');
-      throw new RolloutFailed(`${serviceNames(failed)} did not come up healthy`, outcome.decidedAt, await describeCulprits(this.host, failed, assessment, logLines));
+      throw new RolloutFailed(`${serviceNames(failed)} did not come up healthy`, outcome.decidedAt, await describeCulprits(this.api, failed, assessment, logLines));
     }
     throw new LockstepError('DEPLOY_FAILED', `not healthy within ${healthTimeoutMs} ms`, {
       details: notReady(assessment).map((entry) => `${entry.service}: ${entry.detail}`),

@@ -110,6 +110,8 @@ export class MarkerLease {
       },
       ok: [201, 409],
     });
-    return created.status === 201 ? created.value!.Id : null;
+    if (created.status !== 201) return null;
+    if (!created.value?.Id) throw new LockstepError('DOCKER', 'docker created the lease marker but named no container id');
+    return created.value.Id;
   }
 }

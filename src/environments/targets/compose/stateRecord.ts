@@ -1,3 +1,4 @@
+import { LockstepError } from '../../../errors.js';
 import { canonicalJson } from '../../../lock/canonical.js';
 import { integrityMatches, lockId } from '../../../lock/integrity.js';
 import { releaseLock, type ReleaseLock } from '../../../lock/schema.js';
@@ -73,7 +74,8 @@ export class StateRecord {
         json: { Image: markerImage, Labels: labels, HostConfig: { NetworkMode: 'none' } },
         ok: [201],
       });
-      created = answer.value!.Id;
+      if (!answer.value?.Id) throw new LockstepError('DOCKER', 'docker created the lock record but named no container id');
+      created = answer.value.Id;
     }
     await Promise.all(before.map((id) => this.api.json(`/containers/${id}`, { method: 'DELETE', query: { force: 'true' }, ok: [204, 404] })));
     this.seen = created ? [created] : [];
