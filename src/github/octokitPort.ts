@@ -176,6 +176,7 @@ export function octokitPort(client: GitHubClient, repository: RepositoryName): G
           (review): ReviewInfo => ({
             id: review.id,
             reviewer: review.user?.login ?? null,
+            reviewerType: review.user?.type,
             state: reviewStates.has(review.state as ReviewState) ? (review.state as ReviewState) : 'COMMENTED',
             commitId: review.commit_id,
             submittedAt: review.submitted_at ?? null,

@@ -37,6 +37,8 @@ export interface ReviewInfo {
   id: number;
   /** null for a deleted account ("ghost"). */
   reviewer: string | null;
+  /** GitHub's account type: `Bot` for apps and their `[bot]` accounts. */
+  reviewerType?: string;
   state: ReviewState;
   /** The head commit the review was given on; null when GitHub no longer knows it. */
   commitId: string | null;

@@ -45,6 +45,16 @@ describe('approval evaluation', () => {
     assert.match(self.reason, /author/);
   });
 
+  it('does not count a bot, known by its account type or its [bot] login', () => {
+    const typed = { ...review('release-robot', 'APPROVED'), reviewerType: 'Bot' };
+    const result = evaluate([typed, review('renovate[bot]', 'APPROVED'), review('bob', 'APPROVED')], 1);
+    assert.equal(result.approvals, 1);
+    for (const login of ['release-robot', 'renovate[bot]']) {
+      assert.equal(verdict(result, login).counts, false);
+      assert.match(verdict(result, login).reason, /bot/);
+    }
+  });
+
   it('treats an approval of an earlier head commit as stale', () => {
     const result = evaluate([review('bob', 'APPROVED', older), review('carol', 'APPROVED')], 2);
     assert.equal(result.approvals, 1);
