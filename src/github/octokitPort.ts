@@ -16,6 +16,7 @@ interface PullLike {
   number: number;
   state: string;
   merged_at: string | null;
+  merge_commit_sha?: string | null;
   title: string;
   body: string | null;
   user: { login: string } | null;
@@ -55,6 +56,7 @@ function toPullRequest(data: PullLike): PullRequestInfo {
     number: data.number,
     state: data.state === 'open' ? 'open' : 'closed',
     merged: data.merged_at !== null,
+    mergeCommitSha: data.merged_at !== null ? (data.merge_commit_sha ?? null) : null,
     title: data.title,
     body: data.body ?? '',
     author: data.user?.login ?? '',

@@ -13,6 +13,8 @@ export interface PullRequestInfo {
   number: number;
   state: 'open' | 'closed';
   merged: boolean;
+  /** The commit the merge made on the base branch; absent until merged. */
+  mergeCommitSha?: string | null;
   title: string;
   body: string;
   author: string;
