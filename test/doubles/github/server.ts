@@ -56,6 +56,7 @@ export interface PullState {
   createdAt: string;
   updatedAt: string;
   mergedAt: string | null;
+  mergeCommitSha?: string;
   /** Frozen when merged or closed. */
   headSha?: string;
 }
@@ -238,6 +239,7 @@ export class GitHubDouble {
     pull.state = 'closed';
     pull.headSha = head;
     pull.mergedAt = this.now();
+    pull.mergeCommitSha = commit.sha;
     return commit.sha;
   }
 
@@ -509,6 +511,7 @@ export class GitHubDouble {
       closed_at: pull.state === 'closed' ? pull.updatedAt : null,
       merged_at: pull.mergedAt,
       merged: pull.mergedAt !== null,
+      merge_commit_sha: pull.mergeCommitSha ?? null,
       draft: false,
       head: side(pull.headRef, head),
       base: side(pull.baseRef, base),

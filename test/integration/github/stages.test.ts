@@ -297,7 +297,16 @@ describe('gate approvals against the OpenAPI-validated GitHub double', () => {
     const { gh, github } = await double();
     const { number, lock } = await promotion(gh, github);
     for (const reviewer of ['bob', 'carol', 'dave', 'erin']) gh.review(number, reviewer, 'APPROVED');
-    gh.merge(number);
+    const early = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath, deploying: { branch: 'main', commit: gh.head('main') } }, { github });
+    assert.equal(early.passed, false);
+    assert.match(early.pullRequestProblems.join('\n'), /is open without being merged/);
+    const mergeCommit = gh.merge(number);
+    const merged = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath, deploying: { branch: 'main', commit: mergeCommit } }, { github });
+    assert.deepEqual(merged.pullRequestProblems, []);
+    assert.equal(merged.passed, true);
+    const elsewhere = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath, deploying: { branch: 'production', commit: gh.head('staging') } }, { github });
+    assert.match(elsewhere.pullRequestProblems.join('\n'), /targets main, not the production branch production/);
+    assert.match(elsewhere.pullRequestProblems.join('\n'), /the commit being deployed is/);
     const onMain = classifyLockBytes('main:locks/current.lock.yaml', gh.fileAt('main', lockPath)!);
     const ok = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath, targetLock: onMain }, { github });
     assert.equal(ok.passed, true, ok.lock.problems.join('\n'));
