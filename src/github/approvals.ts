@@ -6,6 +6,8 @@ export interface ApprovalInput {
   headSha: string;
   required: number;
   reviews: ReviewInfo[];
+  /** Logins (any case) that have write access; when given, an approval from anyone else does not count. */
+  writers?: ReadonlySet<string>;
 }
 
 export interface ReviewerVerdict {
@@ -41,7 +43,7 @@ function chronological(a: ReviewInfo, b: ReviewInfo): number {
 
 /**
  * Counts the approvals that hold for the head commit: one per person (logins compare case-blind), the
- * author and bots excluded, each person judged by their latest decisive review, which must approve exactly the
+ * author, bots and (when known) people without write access excluded, each person judged by their latest decisive review, which must approve exactly the
  * head commit: an approval of an earlier head is stale, whatever changed since.
  */
 export function evaluateApprovals(input: ApprovalInput): ApprovalEvaluation {
@@ -56,6 +58,7 @@ export function evaluateApprovals(input: ApprovalInput): ApprovalEvaluation {
     latest.set(key, entry);
   }
   const author = input.author.toLowerCase();
+  const writers = new Set([...(input.writers ?? [])].map((login) => login.toLowerCase()));
   const reviewers = [...latest.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, entry]): ReviewerVerdict => {
@@ -75,6 +78,7 @@ export function evaluateApprovals(input: ApprovalInput): ApprovalEvaluation {
       if (review.commitId !== input.headSha) {
         return verdict(false, `stale: approved ${review.commitId ? shortCommit(review.commitId) : 'an unknown commit'}, head is ${shortCommit(input.headSha)}`);
       }
+      if (input.writers && !writers.has(key)) return verdict(false, 'has no write access to the repository');
       return verdict(true, 'approved the head commit');
     });
   const approvals = reviewers.filter((entry) => entry.counts).length;

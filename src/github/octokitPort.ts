@@ -171,6 +171,12 @@ export function octokitPort(client: GitHubClient, repository: RepositoryName): G
       );
     },
 
+    hasWriteAccess: (login) =>
+      call({ action: `reading the repository permission of ${login}`, permission: 'metadata: read' }, async () => {
+        const { data } = await client.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: login });
+        return data.permission === 'admin' || data.permission === 'write';
+      }),
+
     listReviews: (number) =>
       call({ action: `reading the reviews of #${number}`, permission: 'pull-requests: read' }, async () => {
         const reviews = await client.paginate(client.rest.pulls.listReviews, { owner, repo, pull_number: number, per_page: 100 });

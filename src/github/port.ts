@@ -93,6 +93,8 @@ export interface GitHubPort {
   deleteIssueComment(id: number): Promise<void>;
 
   listReviews(number: number): Promise<ReviewInfo[]>;
+  /** Whether the user may push to the repository (GitHub's `admin` or `write`, which covers `maintain`). */
+  hasWriteAccess(login: string): Promise<boolean>;
 
   /** Creates the label when it does not exist; an existing label is left as its owners made it. */
   ensureLabel(label: LabelSpec): Promise<'created' | 'exists'>;

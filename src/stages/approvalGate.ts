@@ -36,7 +36,11 @@ export async function evaluateApprovalGate(input: ApprovalGateInput, deps: GitHu
   const { github } = deps;
   const pull = await github.getPullRequest(input.pullRequest);
   const reviews = await github.listReviews(pull.number);
-  const approvals = evaluateApprovals({ author: pull.author, headSha: pull.headSha, required: input.required, reviews });
+  // Only approvers need a permission look-up: one request per person who approved, not per review.
+  const approvers = new Map(reviews.filter((review) => review.state === 'APPROVED' && review.reviewer).map((review) => [review.reviewer!.toLowerCase(), review.reviewer!]));
+  const writers = new Set<string>();
+  for (const [key, login] of approvers) if (await github.hasWriteAccess(login)) writers.add(key);
+  const approvals = evaluateApprovals({ author: pull.author, headSha: pull.headSha, required: input.required, reviews, writers });
   const head = await readRemoteLock(github, input.lockPath, pull.headSha);
   let marker: string | null;
   let markerProblem: string | undefined;

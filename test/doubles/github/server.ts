@@ -148,6 +148,7 @@ export class GitHubDouble {
   private origin = '';
   private ids = 1000;
   private numbers = 0;
+  private readonly collaborators = new Map<string, 'admin' | 'write' | 'read' | 'none'>();
   private ticks = 0;
 
   constructor(options: GitHubDoubleOptions = {}) {
@@ -184,6 +185,11 @@ export class GitHubDouble {
   nextId(): number {
     this.ids += 1;
     return this.ids;
+  }
+
+  /** Sets a user's repository permission as GitHub reports it; anyone not set is a collaborator with write. */
+  grant(login: string, permission: 'admin' | 'write' | 'read' | 'none'): void {
+    this.collaborators.set(login.toLowerCase(), permission);
   }
 
   user(login: string): User {
@@ -679,6 +685,16 @@ export class GitHubDouble {
           if (body !== undefined) found.body = body;
           found.updatedAt = this.now();
           return { status: 200, body: this.complete('pulls/update', 200, this.pullJson(found)) };
+        },
+      },
+      'repos/get-collaborator-permission-level': {
+        // GitHub asks for metadata: read, which every installation token holds; contents: read is the nearest scope here.
+        needs: ['contents', 'read'],
+        handle: (request) => {
+          const login = String(request.params.username);
+          const permission = this.collaborators.get(login.toLowerCase()) ?? 'write';
+          const json = { permission, role_name: permission, user: this.userJson(this.user(login)) };
+          return { status: 200, body: this.complete('repos/get-collaborator-permission-level', 200, json) };
         },
       },
       'pulls/list-reviews': {

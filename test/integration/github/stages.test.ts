@@ -286,6 +286,15 @@ describe('gate approvals against the OpenAPI-validated GitHub double', () => {
     assert.match(why.erin!, /stale/);
     assert.equal(refused.lock.ok, true);
 
+    gh.grant('ivan', 'read');
+    gh.review(number, 'ivan', 'APPROVED');
+    gh.review(number, 'dependabot[bot]', 'APPROVED');
+    const outsiders = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath }, { github });
+    assert.equal(outsiders.approvals.approvals, 2);
+    const reasons = Object.fromEntries(outsiders.approvals.reviewers.map((entry) => [entry.reviewer, entry.reason]));
+    assert.match(reasons.ivan!, /no write access/);
+    assert.match(reasons['dependabot[bot]']!, /bot/);
+
     gh.review(number, 'bob', 'APPROVED');
     gh.review(number, 'heidi', 'APPROVED');
     const passed = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath }, { github });

@@ -55,6 +55,14 @@ describe('approval evaluation', () => {
     }
   });
 
+  it('does not count an approval from someone without write access', () => {
+    const reviews = [review('bob', 'APPROVED'), review('Outsider', 'APPROVED')];
+    const result = evaluateApprovals({ author: 'alice', headSha: head, required: 1, reviews, writers: new Set(['BOB']) });
+    assert.equal(result.approvals, 1);
+    assert.equal(verdict(result, 'outsider').counts, false);
+    assert.match(verdict(result, 'outsider').reason, /no write access/);
+  });
+
   it('treats an approval of an earlier head commit as stale', () => {
     const result = evaluate([review('bob', 'APPROVED', older), review('carol', 'APPROVED')], 2);
     assert.equal(result.approvals, 1);
