@@ -2,6 +2,7 @@
 // compose project left behind. Arguments always go through execFile arrays, never a shell.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { detectCompose } from '../src/compose/composeCommand.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -52,6 +53,16 @@ export function dockerUnavailableReason(): Promise<string | undefined> {
     (error: Error) => error.message.split('\n')[0] ?? 'unknown error',
   );
   return probe;
+}
+
+/** Why no docker daemon with compose (v2 or v1) can be used, or undefined when both answer. */
+export async function composeUnavailableReason(): Promise<string | undefined> {
+  const dockerProblem = await dockerUnavailableReason();
+  if (dockerProblem) return `docker is unavailable: ${dockerProblem}`;
+  return detectCompose().then(
+    () => undefined,
+    (error: Error) => `no compose: ${error.message}`,
+  );
 }
 
 export async function dockerAvailable(): Promise<boolean> {

@@ -3,9 +3,11 @@
 //
 //   npx tsx bench/lock-generate/run.ts [N...]       (default: 10 100 500)
 //
-// Needs docker (a local registry container) and skopeo. Goals: N=100 at most 0.2x, N=500 at most
-// 0.1x of skopeo's time. Next to wall times it prints the CPU each side cost (client processes plus
-// registry container and docker-proxy), which a busy shared machine distorts far less.
+// Needs docker (a local registry container) and skopeo. Each N is measured twice: without a base lock
+// (every service read in full) and with one (`--base` the lock just made: one HEAD per unchanged
+// service). Goals: N=100 at most 0.15x without a base and 0.10x with one, N=500 at most 0.08x without.
+// Next to wall times it prints the CPU each side cost (client processes plus registry container and
+// docker-proxy), which a busy shared machine distorts far less, and lockstep's registry request count.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,26 +18,30 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { pushImages } from '../../support/ociPush.js';
 import { startRegistry } from '../../support/registry.js';
+import { writeRows, type BenchRow } from '../support/results.js';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
-const goals: Record<number, number> = { 100: 0.2, 500: 0.1 };
+const goals: Record<'full' | 'base', Record<number, number>> = { full: { 100: 0.15, 500: 0.08 }, base: { 100: 0.1 } };
 const lockstepRuns = 3;
 
 interface Exit {
   code: number;
+  stdout: string;
   stderr: string;
 }
 
-/** Spawns a program with an argument array (no shell) and returns its exit status and stderr. */
+/** Spawns a program with an argument array (no shell) and returns its exit status and output. */
 function spawnQuiet(program: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 128, stderr }));
+    child.on('close', (code) => resolve({ code: code ?? 128, stdout, stderr }));
   });
 }
 
@@ -143,19 +149,28 @@ async function benchmark(registryHost: string, meter: CpuMeter, n: number, work:
 
   const out = join(dir, 'release.lock.yaml');
   const env = { ...process.env, LOCKSTEP_QUIET: '1' };
-  const runs: Array<Measured<Exit>> = [];
-  for (let run = 0; run < lockstepRuns; run += 1) {
-    await rm(out, { force: true });
-    const result = await measured(meter, () => spawnQuiet(process.execPath, [join(repoRoot, 'bin', 'lockstep.js'), '-c', config, 'lock', 'generate', '--repo', dir, '--out', out], env));
-    if (result.value.code !== 0) throw new Error(`lockstep lock generate failed (N=${n}):\n${result.value.stderr}`);
-    runs.push(result);
-  }
+  const generate = async (extra: string[], target: string) => {
+    const runs: Array<Measured<Exit>> = [];
+    for (let run = 0; run < lockstepRuns; run += 1) {
+      await rm(target, { force: true });
+      const args = [join(repoRoot, 'bin', 'lockstep.js'), '-c', config, '--json', 'lock', 'generate', '--repo', dir, '--out', target, ...extra];
+      const result = await measured(meter, () => spawnQuiet(process.execPath, args, env));
+      if (result.value.code !== 0) throw new Error(`lockstep lock generate failed (N=${n}):\n${result.value.stderr}`);
+      runs.push(result);
+    }
+    runs.sort((a, b) => a.ms - b.ms);
+    const median = runs[Math.floor(runs.length / 2)]!;
+    const requests = (JSON.parse(median.value.stdout) as { registryRequests: number }).registryRequests;
+    return { median, runs: runs.map((run) => run.ms), requests };
+  };
+  const full = await generate([], out);
   // The benchmark only counts if the lock is right.
   const lock = parse(await readFile(out, 'utf8')) as { services: Record<string, { digest: string; commit: string }> };
   pushed.forEach((image, index) => {
     const entry = lock.services[`svc-${index}`];
     if (entry?.digest !== image.digest || entry.commit !== commits[index]) throw new Error(`svc-${index}: the lock does not match what was pushed`);
   });
+  const withBase = await generate(['--base', out], join(dir, 'next.lock.yaml'));
 
   process.stderr.write(`N=${n}: ${n} × skopeo inspect…\n`);
   const skopeo = await measured(meter, async () => {
@@ -164,13 +179,12 @@ async function benchmark(registryHost: string, meter: CpuMeter, n: number, work:
       if (result.code !== 0) throw new Error(`skopeo inspect failed: ${result.stderr}`);
     }
   });
-  runs.sort((a, b) => a.ms - b.ms);
-  const median = runs[Math.floor(runs.length / 2)]!;
   return {
     n,
-    lockstepMs: median.ms,
-    lockstepRuns: runs.map((run) => run.ms),
-    lockstepCpuS: median.cpuSeconds,
+    variants: [
+      { variant: 'full' as const, lockstepMs: full.median.ms, lockstepRuns: full.runs, lockstepCpuS: full.median.cpuSeconds, requests: full.requests },
+      { variant: 'base' as const, lockstepMs: withBase.median.ms, lockstepRuns: withBase.runs, lockstepCpuS: withBase.median.cpuSeconds, requests: withBase.requests },
+    ],
     skopeoMs: skopeo.ms,
     skopeoCpuS: skopeo.cpuSeconds,
   };
@@ -191,34 +205,50 @@ async function main() {
     await registry.stop();
     await rm(work, { recursive: true, force: true });
   }
-  const rows = results.map((result) => {
-    const ratio = result.lockstepMs / result.skopeoMs;
-    const goal = goals[result.n];
-    const cpu = (seconds: number | undefined) => (seconds === undefined ? 'n/a' : `${seconds.toFixed(1)} s`);
-    const cpuRatio = result.lockstepCpuS !== undefined && result.skopeoCpuS ? `${(result.lockstepCpuS / result.skopeoCpuS).toFixed(3)}×` : 'n/a';
-    return [
-      String(result.n),
-      `${result.lockstepMs.toFixed(0)} ms`,
-      result.lockstepRuns.map((ms) => ms.toFixed(0)).join('/'),
-      `${result.skopeoMs.toFixed(0)} ms`,
-      `${ratio.toFixed(3)}×`,
-      goal === undefined ? '—' : `≤ ${goal}× ${ratio <= goal ? 'met' : 'MISSED'}`,
-      cpu(result.lockstepCpuS),
-      cpu(result.skopeoCpuS),
-      cpuRatio,
-    ];
-  });
+  const cpu = (seconds: number | undefined) => (seconds === undefined ? 'n/a' : `${seconds.toFixed(1)} s`);
+  const rows = results.flatMap((result) =>
+    result.variants.map((variant) => {
+      const ratio = variant.lockstepMs / result.skopeoMs;
+      const goal = goals[variant.variant][result.n];
+      const cpuRatio = variant.lockstepCpuS !== undefined && result.skopeoCpuS ? `${(variant.lockstepCpuS / result.skopeoCpuS).toFixed(3)}×` : 'n/a';
+      return [
+        String(result.n),
+        variant.variant === 'base' ? 'with base lock' : 'no base lock',
+        `${variant.lockstepMs.toFixed(0)} ms`,
+        variant.lockstepRuns.map((ms) => ms.toFixed(0)).join('/'),
+        String(variant.requests),
+        `${result.skopeoMs.toFixed(0)} ms`,
+        `${ratio.toFixed(3)}×`,
+        goal === undefined ? '—' : `≤ ${goal}× ${ratio <= goal ? 'met' : 'MISSED'}`,
+        cpu(variant.lockstepCpuS),
+        cpu(result.skopeoCpuS),
+        cpuRatio,
+      ];
+    }),
+  );
   // Both sides wait on the same registry container, so a busy machine moves both, but not equally.
   const machine = `${cpus().length} cores, load average ${loadavg().map((value) => value.toFixed(1)).join(' / ')} (1/5/15 min) at the end`;
   console.log(machine);
-  const headers = ['N', 'lockstep (median)', 'runs', 'skopeo loop', 'ratio', 'goal', 'lockstep CPU', 'skopeo CPU', 'CPU ratio'];
+  const headers = ['N', 'variant', 'lockstep (median)', 'runs', 'requests', 'skopeo loop', 'ratio', 'goal', 'lockstep CPU', 'skopeo CPU', 'CPU ratio'];
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
   for (const line of [headers, widths.map((width) => '-'.repeat(width)), ...rows]) {
     console.log(line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
   }
-  const resultsDir = join(repoRoot, 'bench', 'results');
-  await mkdir(resultsDir, { recursive: true });
-  await writeFile(join(resultsDir, 'lock-generate.json'), `${JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2)}\n`);
+  const benchRows: BenchRow[] = results.flatMap((result) =>
+    result.variants.map((variant) => {
+      const ratio = variant.lockstepMs / result.skopeoMs;
+      const goal = goals[variant.variant][result.n];
+      const cpuRatio = variant.lockstepCpuS !== undefined && result.skopeoCpuS ? ` (CPU: ${(variant.lockstepCpuS / result.skopeoCpuS).toFixed(2)}×)` : '';
+      return {
+        benchmark: `\`bench/lock-generate\`, N=${result.n}, ${variant.variant === 'base' ? 'with' : 'no'} base lock`,
+        lockstep: `${(variant.lockstepMs / 1000).toFixed(2)} s (${variant.requests} requests)`,
+        peer: `\`skopeo inspect\` loop: ${(result.skopeoMs / 1000).toFixed(2)} s`,
+        ratio: `${ratio.toFixed(3)}×${cpuRatio}`,
+        goal: goal === undefined ? '–' : `≤ ${goal}×: ${ratio <= goal ? 'met' : '**not met**'}`,
+      };
+    }),
+  );
+  await writeRows('lock-generate', benchRows, { results });
 }
 
 await main();

@@ -7,8 +7,9 @@ t0=$SECONDS
 step() { printf '==> [%4ss] %s\n' "$((SECONDS - t0))" "$*"; }
 
 # docker-registry provides the registry binary for the registry image; apache2-utils provides
-# htpasswd for the registry auth tests; chromium is used by browser-based checks.
-packages=(docker.io docker-compose debootstrap skopeo docker-registry chromium apache2-utils)
+# htpasswd for the registry auth tests; chromium is used by browser-based checks; jq runs the
+# workflow templates' own steps in their tests.
+packages=(docker.io docker-compose debootstrap skopeo docker-registry chromium apache2-utils jq)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

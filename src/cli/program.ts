@@ -2,6 +2,7 @@ import { Command, type Option } from 'commander';
 import { registerDemoCommands } from './commands/demo.js';
 import { registerEnvironmentCommands } from './commands/env.js';
 import { registerGateCommands } from './commands/gate.js';
+import { registerInitCommands } from './commands/init.js';
 import { registerLockCommands } from './commands/lock.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerPrCommands } from './commands/pr.js';
@@ -16,7 +17,7 @@ import { commanderErrorLine } from './errors.js';
  * and every command load only what they use. Small modules without dependencies (errors, paths, the
  * pipeline plans) are imported statically: loading them lazily saves nothing.
  */
-const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerEnvironmentCommands, registerReleaseCommands, registerStackCommands, registerPrCommands, registerGateCommands, registerRunCommands, registerDemoCommands];
+const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerEnvironmentCommands, registerReleaseCommands, registerStackCommands, registerPrCommands, registerGateCommands, registerRunCommands, registerDemoCommands, registerInitCommands];
 
 export function buildProgram(version: string): Command {
   const program = new Command('lockstep')

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { imageRepository, serviceName } from '../lock/schema.js';
+import { normalizeRepository } from '../registry/reference.js';
 
 export const tagTemplate = z
   .string()
@@ -17,7 +18,10 @@ export const serviceConfig = z
       .min(1)
       .refine((value) => !value.startsWith('/') && !value.split('/').includes('..'), 'must be a relative path inside the repository')
       .describe('The submodule path in the orchestrator repository.'),
-    image: imageRepository.describe('The image repository (no tag, no digest).'),
+    image: imageRepository
+      // The lock records the canonical name (`nginx` → `docker.io/library/nginx`), which must fit too.
+      .refine((value) => normalizeRepository(value).length <= 255, 'is too long once Docker Hub names are written in full (docker.io/library/…)')
+      .describe('The image repository (no tag, no digest); Docker Hub names may be short (`nginx`, `acme/app`).'),
     tag: tagTemplate.default('sha-{shortCommit}').describe('How the image tag is derived from the commit.'),
   })
   .describe('A microservice pinned as a git submodule.');

@@ -1,5 +1,7 @@
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type YAMLMap } from 'yaml';
 import { InputError } from '../errors.js';
+import { imageRepositoryPattern } from '../lock/schema.js';
+import { normalizeRepository } from '../registry/reference.js';
 import { isPinnedDigest, parseImageReference } from './imageReference.js';
 
 /**
@@ -24,6 +26,11 @@ export interface PolicyViolation {
   problem: string;
   /** The reference is, or resolves to, the mutable tag `latest`. */
   latest: boolean;
+  /**
+   * The repository as Docker resolves it (`redis` → `docker.io/library/redis`), so a report says which
+   * registry a reference really pulls from; null when it is interpolated or not a repository name.
+   */
+  repository: string | null;
 }
 
 export interface FileCheck {
@@ -178,12 +185,14 @@ class Walker {
     const where = { file: this.file, ...this.position(raw), source, path: `${this.prefix}${path}` };
     const via = isAlias(raw) ? ` (via an alias of line ${this.position(node).line})` : '';
     if (!isScalar(node) || typeof node.value !== 'string') {
-      this.result.violations.push({ ...where, reference: String(isScalar(node) ? node.value : '(not a scalar)'), problem: 'the image is not a string', latest: false });
+      this.result.violations.push({ ...where, reference: String(isScalar(node) ? node.value : '(not a scalar)'), problem: 'the image is not a string', latest: false, repository: null });
       return;
     }
     const reference = node.value;
-    const verdict = judge(parseImageReference(reference), templateMarker.test(reference));
-    if (verdict) this.result.violations.push({ ...where, reference, ...verdict, problem: `${verdict.problem}${via}` });
+    const parsed = parseImageReference(reference);
+    const templated = templateMarker.test(reference);
+    const verdict = judge(parsed, templated);
+    if (verdict) this.result.violations.push({ ...where, reference, ...verdict, problem: `${verdict.problem}${via}`, repository: templated ? null : canonicalRepository(parsed.repository) });
   }
 
   private checkImageMap(path: string, map: YAMLMap): void {
@@ -196,9 +205,14 @@ class Walker {
     const verdict = judge({ repository, tag: tag === '' ? null : tag, digest: digest === '' ? null : digest }, false);
     if (verdict) {
       const anchor = get(map, digest ? 'digest' : tag ? 'tag' : 'repository') ?? map;
-      this.result.violations.push({ file: this.file, ...this.position(anchor), source: 'helm-values', path: `${this.prefix}${path}`, reference, ...verdict });
+      const canonical = templateMarker.test(repository) ? null : canonicalRepository(repository);
+      this.result.violations.push({ file: this.file, ...this.position(anchor), source: 'helm-values', path: `${this.prefix}${path}`, reference, ...verdict, repository: canonical });
     }
   }
+}
+
+function canonicalRepository(repository: string): string | null {
+  return imageRepositoryPattern.test(repository) ? normalizeRepository(repository) : null;
 }
 
 function isImageMap(map: YAMLMap): boolean {

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { BuildSpec, ComposeGraph, ComposeService, ComposeVolume } from '../compose/graph.js';
+import type { BuildSpec, ComposeGraph, ComposeNetwork, ComposeService, ComposeVolume } from '../compose/graph.js';
 import type { PinnedImage } from './pinImages.js';
 
 export interface PlannedService extends Omit<ComposeService, 'image' | 'build'> {
@@ -28,8 +28,10 @@ export interface StackPlan {
   /** Relative to the config file's directory. */
   composeFile: string;
   lock: { file: string; id: string; integrity: string } | null;
-  /** Every service is on one network, the project's default. */
+  /** The project's default network; services name theirs in `services.<name>.networks`. */
   network: 'default';
+  /** Top-level networks (`default` included when a service is on it). */
+  networks: Record<string, ComposeNetwork>;
   startOrder: string[];
   services: Record<string, PlannedService>;
   volumes: Record<string, ComposeVolume>;
@@ -67,6 +69,7 @@ export function buildStackPlan(input: PlanInput): StackPlan {
     composeFile: input.composeFile,
     lock: input.lock,
     network: 'default',
+    networks: input.graph.networks,
     startOrder: input.graph.startOrder,
     services,
     volumes: input.graph.volumes,

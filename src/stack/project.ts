@@ -1,4 +1,5 @@
 import { basename, join } from 'node:path';
+import type { ComposeGraph } from '../compose/graph.js';
 import { InputError } from '../errors.js';
 
 /**
@@ -30,6 +31,21 @@ export function stackWorkDir(configDir: string, project: string): string {
 
 export function stackNetwork(project: string): string {
   return `${project}_default`;
+}
+
+/**
+ * The network suites join: the project's default one when a service is on it, else the network most
+ * services share (a file with only custom networks, such as a front and a back tier, has no default
+ * network). Named as compose names it: its `name:`, else `<project>_<key>`.
+ */
+export function suiteNetwork(project: string, graph: ComposeGraph): string {
+  const users = new Map<string, number>();
+  for (const service of Object.values(graph.services)) {
+    for (const key of Object.keys(service.networks)) users.set(key, (users.get(key) ?? 0) + 1);
+  }
+  if (users.has('default') || users.size === 0) return stackNetwork(project);
+  const [key] = [...users].sort(([a, countA], [b, countB]) => countB - countA || (a < b ? -1 : 1))[0]!;
+  return graph.networks[key]?.name ?? `${project}_${key}`;
 }
 
 /** Compose labels every container, network and volume of a project with this. */

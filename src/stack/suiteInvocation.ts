@@ -21,11 +21,17 @@ export interface SuiteInvocation {
 export const suiteMountPath = '/suite';
 
 /**
- * `docker run` for one suite on the stack's network. The environment goes by name only (`--env NAME`,
+ * `docker run` for one suite on the stack's network (see suiteNetwork). The environment goes by name only (`--env NAME`,
  * value from the CLI's own environment) so values never show on a command line; the label lets
  * `stack down` find the container even when this process dies.
  */
-export function suiteInvocation(project: string, suite: ResolvedSuite, addresses: Record<string, string>, runId: string): SuiteInvocation {
+export function suiteInvocation(
+  project: string,
+  suite: ResolvedSuite,
+  addresses: Record<string, string>,
+  runId: string,
+  network: string = stackNetwork(project),
+): SuiteInvocation {
   const env: Record<string, string> = { ...addresses, STACK_PROJECT: project, ...suite.env };
   const containerName = `${project}-suite-${suite.name}-${runId}`;
   const args = [
@@ -34,7 +40,7 @@ export function suiteInvocation(project: string, suite: ResolvedSuite, addresses
     '--name',
     containerName,
     '--network',
-    stackNetwork(project),
+    network,
     '--label',
     `${suiteProjectLabel}=${project}`,
     '--label',

@@ -30,6 +30,8 @@ export interface DeployResult {
   outcome: 'deployed' | 'proposed';
   /** The proposal when the outcome is proposed. */
   proposal: ProposedChange | null;
+  /** The GitOps controller's view once deployed (Argo CD: Synced and Healthy at the commit), for the run report. */
+  controller: LiveState['controller'] | null;
   lockId: string;
   integrity: string;
   /** What ran before: the recorded lock's integrity, or null when none was recorded. */
@@ -88,6 +90,7 @@ export async function deployLock(input: DeployInput): Promise<DeployResult> {
 
   let previous: LiveState | null = null;
   let proposal: ProposedChange | null = null;
+  let controller: LiveState['controller'] | null = null;
   try {
     previous = await target.readLive();
     progress(`${environment} runs ${describeLive(previous)}`);
@@ -100,7 +103,7 @@ export async function deployLock(input: DeployInput): Promise<DeployResult> {
       progress(`rolling out lock ${id} to ${target.describe?.() ?? environment}`);
       proposal = (await target.apply(desired, progress)) ?? null;
       // A proposal changed nothing yet: there is nothing to confirm, and nothing to restore.
-      if (!proposal) await confirmLive(target, desired);
+      if (!proposal) controller = (await confirmLive(target, desired)).controller ?? null;
     } catch (failure) {
       await restoreAfter(input, previous, failure);
     }
@@ -112,6 +115,7 @@ export async function deployLock(input: DeployInput): Promise<DeployResult> {
     environment,
     outcome: proposal ? 'proposed' : 'deployed',
     proposal,
+    controller,
     lockId: id,
     integrity: lock.integrity,
     previousIntegrity: previous?.lockIntegrity ?? null,
@@ -160,13 +164,14 @@ function resolveMigration(input: DeployInput, desired: DesiredState): MigrationR
 }
 
 /** After the rollout, what runs must be exactly the lock: every digest, every label. */
-async function confirmLive(target: DeployTarget, desired: DesiredState): Promise<void> {
+async function confirmLive(target: DeployTarget, desired: DesiredState): Promise<LiveState> {
   const live = await target.readLive();
   const wrong = Object.entries(desired.lock.services)
     .filter(([service, locked]) => live.services[service]?.digest !== locked.digest)
     .map(([service, locked]) => `${service}: runs ${live.services[service]?.image ?? 'nothing'}, expected ${locked.digest}`);
   if (live.lockIntegrity !== desired.lock.integrity) wrong.push(`the environment records lock ${live.lockIntegrity ?? 'none'}`);
   if (wrong.length > 0) throw new LockstepError('DEPLOY_FAILED', 'the rollout finished but the environment does not run the lock', { details: wrong });
+  return live;
 }
 
 async function restoreAfter(input: DeployInput, previous: LiveState, failure: unknown): Promise<never> {

@@ -10,7 +10,7 @@ import { writeAtomic } from '../io/writeAtomic.js';
 import { stackAddresses } from '../stack/addresses.js';
 import { openStack } from '../stack/context.js';
 import { renderJunit } from '../stack/junit.js';
-import { stackNetwork } from '../stack/project.js';
+import { suiteNetwork } from '../stack/project.js';
 import { runSuite } from '../stack/runSuite.js';
 import { suiteInvocation } from '../stack/suiteInvocation.js';
 import { judgeSuite, type SuiteResult } from '../stack/suiteResult.js';
@@ -51,7 +51,7 @@ export async function stackTest(input: StackTestInput, deps: StackTestDeps): Pro
   const env = input.env ?? process.env;
   const stack = await openStack(input.configFile, input.config, input.project, env);
   const suites = selectSuites(planSuites(input.config.stack.suites, env), input.suites, input.configFile);
-  const network = stackNetwork(input.project);
+  const network = suiteNetwork(input.project, stack.graph);
   const api = new DockerApi(resolveDockerHost(undefined, { ...process.env, ...input.env }));
   const probe = await api.json(`/networks/${encodeURIComponent(network)}`, { ok: [200, 404] });
   if (probe.status !== 200) {
@@ -66,7 +66,7 @@ export async function stackTest(input: StackTestInput, deps: StackTestDeps): Pro
   for (const planned of suites) {
     const suite = resolveSuite(planned, stack.configDir);
     deps.progress(`stack test: ${suite.name}: ${suite.command.join(' ')} (in ${suite.image})`);
-    const outcome = await runSuite(suite.name, suiteInvocation(input.project, suite, addresses, runId), {
+    const outcome = await runSuite(suite.name, suiteInvocation(input.project, suite, addresses, runId, network), {
       timeoutMs: suite.timeoutMs,
       signal: deps.signal,
     });

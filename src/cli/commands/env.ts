@@ -173,7 +173,8 @@ async function deployContext(configFile: string, environment: string, holder: st
   const { createRegistryClient } = await import('../../registry/client.js');
   const { describeRetry, registryClientOptions } = await import('../../registry/fromConfig.js');
   const env = await openEnvironment(configFile, environment);
-  const registry = createRegistryClient(registryClientOptions(env.lockstep.registry, (event) => progress(describeRetry(event))));
+  const images = Object.values(env.lockstep.services).map((service) => service.image);
+  const registry = createRegistryClient(registryClientOptions(env.lockstep.registry, (event) => progress(describeRetry(event)), images));
   return {
     lockstep: env.lockstep,
     environment: env.name,
@@ -191,13 +192,15 @@ function renderDeployed(result: {
   lockId: string;
   outcome: 'deployed' | 'proposed';
   proposal: { where: string } | null;
+  controller?: { name: string; detail: string } | null;
   services: Array<{ service: string; image: string }>;
   durationMs: number;
 }): string {
   if (result.outcome === 'proposed') return `⧗ lock ${result.lockId} proposed for ${result.environment} in ${result.proposal?.where ?? 'a pull request'}; it deploys when merged\n`;
   const width = Math.max(...result.services.map((entry) => entry.service.length));
   const lines = result.services.map((entry) => `  ${entry.service.padEnd(width)}  ${entry.image}`);
-  return `✔ ${result.environment} runs lock ${result.lockId} (${(result.durationMs / 1000).toFixed(1)} s)\n${lines.join('\n')}\n`;
+  const controller = result.controller ? `  ${result.controller.name}: ${result.controller.detail}\n` : '';
+  return `✔ ${result.environment} runs lock ${result.lockId} (${(result.durationMs / 1000).toFixed(1)} s)\n${lines.join('\n')}\n${controller}`;
 }
 
 async function markdownSummaryFile(option: string | true | undefined): Promise<string | null> {

@@ -39,7 +39,7 @@ export function registerLockCommands(program: Command): void {
     .action(async (options: GenerateOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       // One batch: the loader reads and links these module graphs concurrently, not one after another.
-      const [{ InputError }, { loadConfig }, { generateLock }, { createRegistryClient }, { registryClientOptions, describeRetry }, { lockId }, { writeLock, renderLockFile }, { registriesOf }] =
+      const [{ InputError }, { loadConfig }, { generateLock }, { createRegistryClient }, { registryClientOptions, describeRetry }, { lockId }, { writeLock, renderLockFile }] =
         await Promise.all([
           import('../../errors.js'),
           import('../../config/load.js'),
@@ -48,7 +48,6 @@ export function registerLockCommands(program: Command): void {
           import('../../registry/fromConfig.js'),
           import('../../lock/integrity.js'),
           import('../../lock/write.js'),
-          import('../../registry/credentials.js'),
         ]);
       if (options.only && !options.base) throw new InputError('--only', undefined, 'needs --base <lock> (a hotfix starts from a lock)');
       if (options.base && options.baseRef) throw new InputError('--base-ref', undefined, 'cannot be combined with --base: name one current lock');
@@ -70,10 +69,8 @@ export function registerLockCommands(program: Command): void {
         const { componentTags: schema } = await import('../../lock/componentTags.js');
         componentTags = { file: options.componentTags, tags: await readDocument(options.componentTags, schema) };
       }
-      const registry = createRegistryClient({
-        ...registryClientOptions(config.registry, (event) => progress(describeRetry(event))),
-        credentialHosts: registriesOf(Object.values(config.services).map((service) => service.image)),
-      });
+      const images = Object.values(config.services).map((service) => service.image);
+      const registry = createRegistryClient(registryClientOptions(config.registry, (event) => progress(describeRetry(event)), images));
       try {
         const { lock: generated, reused } = await generateLock(
           {
@@ -136,14 +133,10 @@ export function registerLockCommands(program: Command): void {
       if (options.registry) {
         const { createRegistryClient } = await import('../../registry/client.js');
         const { registryClientOptions, describeRetry } = await import('../../registry/fromConfig.js');
-        const { registriesOf } = await import('../../registry/credentials.js');
         const settings = await registrySettings(globals.config, command.getOptionValueSourceWithGlobals('config') === 'default');
         // Credentials from the environment go only to the config's registries (and LOCKSTEP_REGISTRY_HOST),
         // never to a host the lock under check names: that lock may come from anyone.
-        registry = createRegistryClient({
-          ...registryClientOptions(settings.registry, (event) => progress(describeRetry(event))),
-          credentialHosts: registriesOf(settings.images),
-        });
+        registry = createRegistryClient(registryClientOptions(settings.registry, (event) => progress(describeRetry(event)), settings.images));
       }
       try {
         const verified = await verifyLockFile(file, { ...(registry ? { registry } : {}), ...(expected ? { expected } : {}) });

@@ -10,7 +10,7 @@ import { OpenApiContract, type Operation } from './openapi.js';
  * would refuse is answered 422 and recorded in `violations`, which tests assert empty.
  */
 
-export type Scope = 'contents' | 'pull_requests' | 'issues';
+export type Scope = 'contents' | 'pull_requests' | 'issues' | 'administration';
 export type Level = 'none' | 'read' | 'write';
 
 export interface GitHubDoubleOptions {
@@ -123,6 +123,33 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
+export interface EnvironmentSettings {
+  /** null: all branches; `protected`: protected branches; else custom branch name patterns. */
+  branches: null | 'protected' | string[];
+  reviewers: string[];
+  preventSelfReview: boolean;
+}
+
+export interface BranchProtectionSettings {
+  /** null: pull requests are not required. */
+  approvals: number | null;
+  dismissStaleReviews: boolean;
+  lastPushApproval: boolean;
+  enforceAdmins: boolean;
+  allowForcePushes: boolean;
+  allowDeletions: boolean;
+  requiredChecks: string[];
+}
+
+export interface RepositorySettings {
+  variables: Set<string>;
+  secrets: Set<string>;
+  environments: Map<string, EnvironmentSettings>;
+  protection: Map<string, BranchProtectionSettings>;
+  /** The owner's App installations; null when the token may not list them (403). */
+  installations: Array<{ slug: string; permissions: Record<string, string>; repositorySelection: 'all' | 'selected' }> | null;
+}
+
 type Handler = { needs: [Scope, 'read' | 'write']; handle: (request: Request) => Reply };
 
 const levels: Record<Level, number> = { none: 0, read: 1, write: 2 };
@@ -139,6 +166,8 @@ export class GitHubDouble {
   readonly reviews: ReviewState[] = [];
   readonly labels = new Map<string, LabelState>();
   readonly releases: ReleaseState[] = [];
+  /** Repository settings `lockstep init --check` reads (names of variables and secrets, never values). */
+  readonly settings: RepositorySettings = { variables: new Set(), secrets: new Set(), environments: new Map(), protection: new Map(), installations: [] };
   permissions: Record<Scope, Level>;
   private readonly faults: Fault[] = [];
   private readonly hooks: Array<{ operationId: string; run: () => void }> = [];
@@ -156,7 +185,7 @@ export class GitHubDouble {
     this.repo = options.repo ?? 'orchestrator';
     this.token = options.token ?? 'ghs_double_token_0123456789';
     this.actor = { login: options.actor ?? 'github-actions[bot]', id: 41898282, type: 'Bot' };
-    this.permissions = { contents: 'write', pull_requests: 'write', issues: 'write', ...options.permissions };
+    this.permissions = { contents: 'write', pull_requests: 'write', issues: 'write', administration: 'read', ...options.permissions };
     this.git = new GitStore(() => this.now());
   }
 
@@ -373,8 +402,8 @@ export class GitHubDouble {
       }
     }
     const problems = this.contract.validateRequest(match, url.searchParams, { json, raw, contentType });
-    if (match.params.owner !== this.owner || match.params.repo !== this.repo) {
-      problems.push(`repository ${match.params.owner}/${match.params.repo} is not ${this.owner}/${this.repo}`);
+    if ((match.params.owner ?? this.owner) !== this.owner || (match.params.repo ?? this.repo) !== this.repo || (match.params.org ?? this.owner) !== this.owner) {
+      problems.push(`repository ${match.params.owner ?? match.params.org}/${match.params.repo} is not ${this.owner}/${this.repo}`);
     }
     if (problems.length > 0) {
       this.violations.push(...problems.map((problem) => `${method} ${url.pathname} (${operation.id}): ${problem}`));
@@ -635,6 +664,7 @@ export class GitHubDouble {
   private handlers(): Record<string, Handler> {
     const pull = (request: Request) => this.pulls.get(Number(request.params.pull_number ?? request.params.issue_number));
     return {
+      ...this.settingsHandlers(),
       'pulls/get': {
         needs: ['pull_requests', 'read'],
         handle: (request) => {
@@ -1072,6 +1102,141 @@ export class GitHubDouble {
             }
           }
           return this.notFound();
+        },
+      },
+    };
+  }
+
+  private settingsHandlers(): Record<string, Handler> {
+    const stamp = '2026-11-01T08:00:00Z';
+    const environmentJson = (name: string, env: EnvironmentSettings) => {
+      const rules: unknown[] = [];
+      if (env.reviewers.length > 0) {
+        rules.push({
+          id: this.nextId(),
+          node_id: `GA_${name}`,
+          type: 'required_reviewers',
+          prevent_self_review: env.preventSelfReview,
+          reviewers: env.reviewers.map((login) => ({ type: 'User', reviewer: this.userJson(this.user(login)) })),
+        });
+      }
+      if (env.branches !== null) rules.push({ id: this.nextId(), node_id: `GA_${name}_b`, type: 'branch_policy' });
+      return {
+        id: this.nextId(),
+        node_id: `EN_${name}`,
+        name,
+        url: `${this.repoUrl()}/environments/${name}`,
+        html_url: `${this.htmlUrl()}/deployments/activity_log?environments_filter=${name}`,
+        created_at: stamp,
+        updated_at: stamp,
+        protection_rules: rules,
+        deployment_branch_policy: env.branches === null ? null : { protected_branches: env.branches === 'protected', custom_branch_policies: env.branches !== 'protected' },
+      };
+    };
+    const enabled = (value: boolean) => ({ enabled: value });
+    return {
+      'actions/get-repo-variable': {
+        needs: ['administration', 'read'],
+        handle: (request) => {
+          const name = request.params.name!;
+          if (!this.settings.variables.has(name)) return this.notFound();
+          return { status: 200, body: this.complete('actions/get-repo-variable', 200, { name, value: '(set)', created_at: stamp, updated_at: stamp }) };
+        },
+      },
+      'actions/list-repo-secrets': {
+        needs: ['administration', 'read'],
+        handle: (request) => {
+          const names = [...this.settings.secrets].sort();
+          const { body, headers } = this.page(request, names, `/repos/${this.owner}/${this.repo}/actions/secrets`);
+          return { status: 200, headers, body: this.complete('actions/list-repo-secrets', 200, { total_count: names.length, secrets: body.map((name) => ({ name, created_at: stamp, updated_at: stamp })) }) };
+        },
+      },
+      'repos/get-environment': {
+        needs: ['administration', 'read'],
+        handle: (request) => {
+          const name = request.params.environment_name!;
+          const env = this.settings.environments.get(name);
+          return env ? { status: 200, body: this.complete('repos/get-environment', 200, environmentJson(name, env)) } : this.notFound();
+        },
+      },
+      'repos/list-deployment-branch-policies': {
+        needs: ['administration', 'read'],
+        handle: (request) => {
+          const env = this.settings.environments.get(request.params.environment_name!);
+          if (!env) return this.notFound();
+          const names = Array.isArray(env.branches) ? env.branches : [];
+          const policies = names.map((name, index) => ({ id: 500 + index, node_id: `DBP_${index}`, name, type: 'branch' }));
+          return { status: 200, body: this.complete('repos/list-deployment-branch-policies', 200, { total_count: policies.length, branch_policies: policies }) };
+        },
+      },
+      'repos/get-branch-protection': {
+        needs: ['administration', 'read'],
+        handle: (request) => {
+          const branch = request.params.branch!;
+          const rules = this.settings.protection.get(branch);
+          if (!rules) return this.notFound('Branch not protected');
+          const url = `${this.repoUrl()}/branches/${branch}/protection`;
+          return {
+            status: 200,
+            body: this.complete('repos/get-branch-protection', 200, {
+              url,
+              ...(rules.approvals === null
+                ? {}
+                : {
+                    required_pull_request_reviews: {
+                      url: `${url}/required_pull_request_reviews`,
+                      required_approving_review_count: rules.approvals,
+                      dismiss_stale_reviews: rules.dismissStaleReviews,
+                      require_code_owner_reviews: false,
+                      require_last_push_approval: rules.lastPushApproval,
+                    },
+                  }),
+              required_status_checks: {
+                url: `${url}/required_status_checks`,
+                strict: true,
+                contexts: rules.requiredChecks,
+                checks: rules.requiredChecks.map((context) => ({ context, app_id: null })),
+                contexts_url: `${url}/required_status_checks/contexts`,
+              },
+              enforce_admins: { url: `${url}/enforce_admins`, enabled: rules.enforceAdmins },
+              allow_force_pushes: enabled(rules.allowForcePushes),
+              allow_deletions: enabled(rules.allowDeletions),
+            }),
+          };
+        },
+      },
+      'orgs/list-app-installations': {
+        needs: ['administration', 'read'],
+        handle: (request) => {
+          const installations = this.settings.installations;
+          if (installations === null) return { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' } };
+          const { body, headers } = this.page(request, installations, `/orgs/${this.owner}/installations`);
+          return {
+            status: 200,
+            headers,
+            body: this.complete('orgs/list-app-installations', 200, {
+              total_count: installations.length,
+              installations: body.map((entry, index) => ({
+                id: 7000 + index,
+                app_id: 9000 + index,
+                app_slug: entry.slug,
+                target_id: 1,
+                target_type: 'Organization',
+                account: this.userJson(this.user(this.owner)),
+                permissions: entry.permissions,
+                repository_selection: entry.repositorySelection,
+                access_tokens_url: `${this.apiUrl}/app/installations/${7000 + index}/access_tokens`,
+                repositories_url: `${this.apiUrl}/installation/repositories`,
+                html_url: `${this.origin}/organizations/${this.owner}/settings/installations/${7000 + index}`,
+                events: [],
+                created_at: stamp,
+                updated_at: stamp,
+                single_file_name: null,
+                suspended_by: null,
+                suspended_at: null,
+              })),
+            }),
+          };
         },
       },
     };

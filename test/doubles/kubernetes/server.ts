@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -35,6 +35,9 @@ interface Kind {
 
 const kinds: Kind[] = [
   { resource: 'deployments', group: 'apps', version: 'v1', kind: 'Deployment', namespaced: true, definition: 'io.k8s.api.apps.v1.Deployment', list: 'io.k8s.api.apps.v1.DeploymentList' },
+  { resource: 'replicasets', group: 'apps', version: 'v1', kind: 'ReplicaSet', namespaced: true, definition: 'io.k8s.api.apps.v1.ReplicaSet', list: 'io.k8s.api.apps.v1.ReplicaSetList' },
+  { resource: 'pods', group: '', version: 'v1', kind: 'Pod', namespaced: true, definition: 'io.k8s.api.core.v1.Pod', list: 'io.k8s.api.core.v1.PodList' },
+  { resource: 'events', group: '', version: 'v1', kind: 'Event', namespaced: true, definition: 'io.k8s.api.core.v1.Event', list: 'io.k8s.api.core.v1.EventList' },
   { resource: 'nodes', group: '', version: 'v1', kind: 'Node', namespaced: false, definition: 'io.k8s.api.core.v1.Node', list: 'io.k8s.api.core.v1.NodeList' },
   { resource: 'resourcequotas', group: '', version: 'v1', kind: 'ResourceQuota', namespaced: true, definition: 'io.k8s.api.core.v1.ResourceQuota', list: 'io.k8s.api.core.v1.ResourceQuotaList' },
   { resource: 'configmaps', group: '', version: 'v1', kind: 'ConfigMap', namespaced: true, definition: 'io.k8s.api.core.v1.ConfigMap', list: 'io.k8s.api.core.v1.ConfigMapList' },
@@ -60,9 +63,20 @@ export interface RecordedRequest {
 export interface KubernetesDoubleOptions {
   /** How long after a pod template change the new replicas become available. */
   rolloutDelayMs?: number;
-  /** Images whose pods never become ready (crash loop, missing image). */
+  /** Images whose pods never become ready, with no reason the kubelet would give (a failing readiness probe). */
   brokenImages?: string[];
 }
+
+/**
+ * How a pod template fails, as the cluster shows it: the kubelet cannot pull the image (the pod's
+ * container waits in ErrImagePull, then ImagePullBackOff), the container exits and is restarted
+ * (CrashLoopBackOff), the ReplicaSet cannot create pods (a ResourceQuota refuses them: ReplicaFailure
+ * on the Deployment, no pods), or the pod never turns ready and gives no reason (unready).
+ */
+export type PodFailure = 'ImagePullBackOff' | 'ErrImagePull' | 'CrashLoopBackOff' | 'quota' | 'unready';
+
+/** Which GitOps controller owns a seeded Deployment, marked as each marks what it applies. */
+export type Manager = 'argocd' | 'flux';
 
 export interface SeedDeployment {
   namespace: string;
@@ -72,12 +86,25 @@ export interface SeedDeployment {
   replicas?: number;
   progressDeadlineSeconds?: number;
   annotations?: Record<string, string>;
+  paused?: boolean;
+  managedBy?: Manager;
+}
+
+/** One ReplicaSet of a Deployment: a pod template and the revision the controller gave it. */
+interface Revision {
+  revision: number;
+  hash: string;
+  template: string;
+  /** When this template became the Deployment's (ms since epoch); 0 for the seeded one. */
+  changedAt: number;
+  failure: PodFailure | null;
 }
 
 interface Rollout {
-  /** When the current pod template was written (ms since epoch). */
-  changedAt: number;
-  broken: boolean;
+  revisions: Revision[];
+  current: Revision;
+  /** The Progressing condition as last written; a stale ProgressDeadlineExceeded survives a rollback to an old ReplicaSet. */
+  progressing: Json | null;
 }
 
 interface Reply {
@@ -97,7 +124,9 @@ export class KubernetesDouble {
   private readonly api: KubernetesOpenApi = kubernetesOpenApi();
   private readonly objects = new Map<string, Json>();
   private readonly rollouts = new Map<string, Rollout>();
-  private readonly broken: Set<string>;
+  private readonly broken = new Map<string, PodFailure>();
+  private readonly forbidden = new Set<string>();
+  private tokenExpiresAt = Number.POSITIVE_INFINITY;
   private readonly rolloutDelayMs: number;
   private resourceVersion = 1000;
   private server: Server | null = null;
@@ -105,7 +134,7 @@ export class KubernetesDouble {
 
   constructor(options: KubernetesDoubleOptions = {}) {
     this.rolloutDelayMs = options.rolloutDelayMs ?? 150;
-    this.broken = new Set(options.brokenImages ?? []);
+    for (const image of options.brokenImages ?? []) this.broken.set(image, 'unready');
   }
 
   /** Serves HTTPS like a real API server; the kubeconfig trusts its self-signed certificate. */
@@ -151,17 +180,34 @@ export class KubernetesDouble {
     return this.certificate;
   }
 
-  markBroken(image: string): void {
-    this.broken.add(image);
+  markBroken(image: string, failure: PodFailure = 'unready'): void {
+    this.broken.set(image, failure);
+  }
+
+  /** RBAC: the token's account may no longer `verb` (get, list, patch...) this resource. */
+  forbid(verb: string, resource: string): void {
+    this.forbidden.add(`${verb} ${resource}`);
+  }
+
+  /** The bearer token expires `inMs` from now (an OIDC or exec-plugin token); later requests get 401. */
+  expireToken(inMs = 0): void {
+    this.tokenExpiresAt = Date.now() + inMs;
   }
 
   seedDeployment(seed: SeedDeployment): void {
     const labels = { app: seed.name };
+    const marks = managerMarks(seed.managedBy, seed.namespace, seed.name);
     const deployment: Json = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: seed.name, namespace: seed.namespace, labels, ...(seed.annotations ? { annotations: seed.annotations } : {}) },
+      metadata: {
+        name: seed.name,
+        namespace: seed.namespace,
+        labels: { ...labels, ...marks.labels },
+        ...(seed.annotations || marks.annotations ? { annotations: { ...seed.annotations, ...marks.annotations } } : {}),
+      },
       spec: {
+        ...(seed.paused ? { paused: true } : {}),
         replicas: seed.replicas ?? 2,
         selector: { matchLabels: labels },
         progressDeadlineSeconds: seed.progressDeadlineSeconds ?? 600,
@@ -177,8 +223,7 @@ export class KubernetesDouble {
         },
       },
     };
-    this.store(kindOf('deployments'), seed.namespace, deployment, null);
-    this.rollouts.set(key('deployments', seed.namespace, seed.name), { changedAt: 0, broken: false });
+    this.store(kindOf('deployments'), seed.namespace, deployment, null, marks.manager);
   }
 
   setNodes(nodes: Array<{ name: string; ready: boolean; unschedulable?: boolean }>): void {
@@ -238,8 +283,10 @@ export class KubernetesDouble {
     return structuredClone(stored);
   }
 
-  private store(kind: Kind, namespace: string, object: Json, previous: Json | null): Json {
+  private store(kind: Kind, namespace: string, object: Json, previous: Json | null, manager?: { name: string; operation: string }): Json {
     const metadata = object.metadata as Json;
+    if (manager) metadata.managedFields = managedFieldsWith(previous, manager, kind);
+    else if (previous) metadata.managedFields = (previous.metadata as Json).managedFields;
     const name = String(metadata.name);
     const previousMetadata = (previous?.metadata ?? {}) as Json;
     this.resourceVersion += 1;
@@ -250,11 +297,7 @@ export class KubernetesDouble {
     if (kind.resource === 'deployments') {
       const specChanged = !previous || JSON.stringify(previous.spec) !== JSON.stringify(object.spec);
       metadata.generation = previous ? Number(previousMetadata.generation ?? 1) + (specChanged ? 1 : 0) : 1;
-      const templateChanged = !previous || JSON.stringify((previous.spec as Json).template) !== JSON.stringify((object.spec as Json).template);
-      if (previous && templateChanged) {
-        const images = podImages(object);
-        this.rollouts.set(key('deployments', namespace, name), { changedAt: Date.now(), broken: images.some((image) => this.broken.has(image)) });
-      }
+      this.newTemplate(namespace, name, object, previous === null);
       // The status subresource is the controller's: writes to the main resource never change it.
       if (previous) object.status = previous.status;
     }
@@ -262,36 +305,148 @@ export class KubernetesDouble {
     return object;
   }
 
+  /**
+   * The deployment controller's part of a write: a pod template it has not seen becomes a new ReplicaSet
+   * with the next revision; a template an old ReplicaSet has (a rollback) reuses that ReplicaSet and
+   * moves it to the next revision, as the controller does. A paused Deployment is left alone.
+   */
+  private newTemplate(namespace: string, name: string, deployment: Json, seeded: boolean): void {
+    const id = key('deployments', namespace, name);
+    const template = JSON.stringify((deployment.spec as Json).template);
+    const rollout = this.rollouts.get(id);
+    if (rollout && (rollout.current.template === template || (deployment.spec as Json).paused === true)) return;
+    const failure = podImages(deployment).map((image) => this.broken.get(image)).find((value) => value !== undefined) ?? null;
+    const next = rollout ? Math.max(...rollout.revisions.map((revision) => revision.revision)) + 1 : 1;
+    const existing = rollout?.revisions.find((revision) => revision.template === template);
+    const revision: Revision = existing ?? { revision: next, hash: createHash('sha256').update(template).digest('hex').slice(0, 10).replace(/[0-9]/g, (digit) => 'bcdfghjkmn'[Number(digit)]!), template, changedAt: 0, failure };
+    revision.revision = next;
+    revision.changedAt = seeded ? 0 : Date.now();
+    revision.failure = failure;
+    if (rollout) {
+      if (!existing) rollout.revisions.push(revision);
+      rollout.current = revision;
+    } else this.rollouts.set(id, { revisions: [revision], current: revision, progressing: null });
+  }
+
   /** The deployment controller, evaluated lazily from the clock whenever the object is read. */
   private refreshStatus(namespace: string, deployment: Json): void {
     const metadata = deployment.metadata as Json;
     const spec = deployment.spec as Json;
     const name = String(metadata.name);
-    const rollout = this.rollouts.get(key('deployments', namespace, name)) ?? { changedAt: 0, broken: false };
+    const rollout = this.rollouts.get(key('deployments', namespace, name))!;
+    const current = rollout.current;
     const replicas = Number(spec.replicas ?? 1);
-    const elapsed = Date.now() - rollout.changedAt;
+    const elapsed = Date.now() - current.changedAt;
     const deadlineMs = Number(spec.progressDeadlineSeconds ?? 600) * 1000;
     const generation = Number(metadata.generation ?? 1);
-    const hash = String(generation * 7919).padStart(5, '0');
-    const replicaSet = `${name}-${hash}`;
-    const stamp = time(new Date(rollout.changedAt || Date.now()));
-    const conditions: Json[] = [];
+    const replicaSet = `${name}-${current.hash}`;
+    const stamp = time(new Date(current.changedAt || Date.now()));
+    metadata.annotations = { ...(metadata.annotations as Record<string, string> | undefined), 'deployment.kubernetes.io/revision': String(current.revision) };
+    const available = { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: stamp, lastTransitionTime: stamp };
+    const conditions: Json[] = [available];
     let status: Json;
-    if (rollout.broken || elapsed < this.rolloutDelayMs || (this.holdRollouts && rollout.changedAt > 0)) {
-      const exceeded = rollout.broken && elapsed > deadlineMs;
-      status = { observedGeneration: generation, replicas: replicas + 1, updatedReplicas: 1, readyReplicas: replicas, availableReplicas: replicas, unavailableReplicas: 1 };
-      conditions.push({ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: stamp, lastTransitionTime: stamp });
-      conditions.push(
-        exceeded
-          ? { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${replicaSet}" has timed out progressing.`, lastUpdateTime: time(), lastTransitionTime: time() }
-          : { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${replicaSet}" is progressing.`, lastUpdateTime: stamp, lastTransitionTime: stamp },
-      );
+    if (spec.paused === true) {
+      status = { observedGeneration: generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas };
+      conditions.push({ type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused', lastUpdateTime: time(), lastTransitionTime: time() });
+    } else if (current.failure || elapsed < this.rolloutDelayMs || (this.holdRollouts && current.changedAt > 0)) {
+      const exceeded = current.failure !== null && elapsed > deadlineMs;
+      const created = current.failure === 'quota' ? 0 : 1;
+      status = { observedGeneration: generation, replicas: replicas + created, updatedReplicas: created, readyReplicas: replicas, availableReplicas: replicas, unavailableReplicas: created };
+      const stale = rollout.progressing?.reason === 'ProgressDeadlineExceeded' ? rollout.progressing : null;
+      // The controller writes Progressing only when it sees progress: a rollback onto an old ReplicaSet
+      // keeps the earlier ProgressDeadlineExceeded, with its old time, until that rollout completes.
+      const already = stale && stale.message === `ReplicaSet "${replicaSet}" has timed out progressing.` ? stale : null;
+      rollout.progressing = exceeded
+        ? (already ?? { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${replicaSet}" has timed out progressing.`, lastUpdateTime: time(), lastTransitionTime: time() })
+        : (stale ?? { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${replicaSet}" is progressing.`, lastUpdateTime: stamp, lastTransitionTime: stamp });
+      conditions.push(rollout.progressing);
+      if (current.failure === 'quota') {
+        conditions.push({
+          type: 'ReplicaFailure',
+          status: 'True',
+          reason: 'FailedCreate',
+          message: `pods "${replicaSet}-" is forbidden: exceeded quota: compute, requested: requests.cpu=500m, used: requests.cpu=4, limited: requests.cpu=4`,
+          lastUpdateTime: stamp,
+          lastTransitionTime: stamp,
+        });
+      }
     } else {
       status = { observedGeneration: generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas };
-      conditions.push({ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: stamp, lastTransitionTime: stamp });
-      conditions.push({ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${replicaSet}" has successfully progressed.`, lastUpdateTime: stamp, lastTransitionTime: stamp });
+      rollout.progressing = { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${replicaSet}" has successfully progressed.`, lastUpdateTime: stamp, lastTransitionTime: stamp };
+      conditions.push(rollout.progressing);
     }
     deployment.status = { ...status, conditions };
+  }
+
+  /** The ReplicaSets of a Deployment, as the controller keeps them (old ones scaled to zero once the new one is done). */
+  private replicaSetsOf(namespace: string, deployment: Json): Json[] {
+    this.refreshStatus(namespace, deployment);
+    const metadata = deployment.metadata as Json;
+    const name = String(metadata.name);
+    const rollout = this.rollouts.get(key('deployments', namespace, name))!;
+    const done = (deployment.status as Json).updatedReplicas === (deployment.spec as Json).replicas && !rollout.current.failure;
+    const replicas = Number((deployment.spec as Json).replicas ?? 1);
+    return rollout.revisions.map((revision) => {
+      const template = JSON.parse(revision.template) as Json;
+      const labels = { ...((template.metadata as Json | undefined)?.labels as Record<string, string>), 'pod-template-hash': revision.hash };
+      const isCurrent = revision === rollout.current;
+      const count = isCurrent ? (done ? replicas : revision.failure === 'quota' ? 0 : 1) : done ? 0 : replicas;
+      const ready = isCurrent && (revision.failure || !done) ? 0 : count;
+      return {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${name}-${revision.hash}`,
+          namespace,
+          labels,
+          annotations: { 'deployment.kubernetes.io/revision': String(revision.revision), 'deployment.kubernetes.io/desired-replicas': String(replicas) },
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: String(metadata.uid), controller: true, blockOwnerDeletion: true }],
+          uid: createHash('sha256').update(`${namespace}/${name}/${revision.hash}`).digest('hex').slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
+          resourceVersion: String(this.resourceVersion),
+          creationTimestamp: time(new Date(revision.changedAt || Date.now())),
+        },
+        spec: { replicas: count, selector: { matchLabels: { ...(((deployment.spec as Json).selector as Json).matchLabels as Record<string, string>), 'pod-template-hash': revision.hash } }, template: { ...template, metadata: { ...(template.metadata as Json), labels } } },
+        status: { replicas: count, readyReplicas: ready, availableReplicas: ready, observedGeneration: 1 },
+      };
+    });
+  }
+
+  /** The pods of each ReplicaSet, with the container statuses the kubelet reports for the failure. */
+  private podsOf(namespace: string, deployment: Json): Json[] {
+    const name = String((deployment.metadata as Json).name);
+    const rollout = this.rollouts.get(key('deployments', namespace, name))!;
+    return this.replicaSetsOf(namespace, deployment).flatMap((replicaSet) => {
+      const rsMeta = replicaSet.metadata as Json;
+      const revision = rollout.revisions.find((candidate) => `${name}-${candidate.hash}` === rsMeta.name)!;
+      const template = (replicaSet.spec as Json).template as Json;
+      const podSpec = template.spec as { containers: Array<{ name: string; image: string }>; initContainers?: Array<{ name: string; image: string }> };
+      const count = Number((replicaSet.spec as Json).replicas);
+      const ready = Number((replicaSet.status as Json).readyReplicas) === count;
+      return Array.from({ length: count }, (_unused, index) => {
+        const failing = revision === rollout.current ? revision.failure : null;
+        const statusOf = (container: { name: string; image: string }) => containerStatus(container, failing, ready);
+        return {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: `${rsMeta.name}-${String(index).padStart(5, 'x')}`,
+            namespace,
+            labels: (template.metadata as Json).labels,
+            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsMeta.name, uid: rsMeta.uid, controller: true, blockOwnerDeletion: true }],
+            uid: randomUUID(),
+            resourceVersion: String(this.resourceVersion),
+            creationTimestamp: rsMeta.creationTimestamp,
+          },
+          spec: template.spec,
+          status: {
+            phase: failing === 'CrashLoopBackOff' || failing === 'unready' || ready ? 'Running' : 'Pending',
+            conditions: [{ type: 'Ready', status: ready && !failing ? 'True' : 'False', lastTransitionTime: time() }],
+            ...(podSpec.initContainers ? { initContainerStatuses: podSpec.initContainers.map((container) => containerStatus(container, null, true, true)) } : {}),
+            containerStatuses: podSpec.containers.map(statusOf),
+          },
+        };
+      });
+    });
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -319,7 +474,7 @@ export class KubernetesDouble {
       if (method !== 'GET') return send(this.fail(`${method} ${url.pathname}`, 405, 'MethodNotAllowed', 'only GET is served'), null);
       return send(this.ready ? { status: 200, body: 'ok' } : { status: 500, body: '[-]etcd failed: reason withheld\nreadyz check failed' }, null);
     }
-    if (request.headers.authorization !== `Bearer ${this.token}`) {
+    if (request.headers.authorization !== `Bearer ${this.token}` || Date.now() >= this.tokenExpiresAt) {
       return send(status(401, 'Unauthorized', 'Unauthorized'), null);
     }
     const found = this.api.match(method, url.pathname);
@@ -350,6 +505,20 @@ export class KubernetesDouble {
     const action = String(match.operation['x-kubernetes-action'] ?? '');
     const target = this.resolveTarget(url.pathname, match);
     if (!target) return send(this.fail(where, 501, 'NotImplemented', `${match.template} is valid but not simulated by the double`), match);
+    const verb = action === 'post' ? 'create' : action === 'put' ? 'update' : action;
+    if (this.forbidden.has(`${verb} ${target.kind.resource}`)) {
+      // The authorizer's refusal, worded as the API server words it.
+      const group = target.kind.group ? `.${target.kind.group}` : '';
+      const what = target.name ? `${target.kind.resource}${group} "${target.name}"` : `${target.kind.resource}${group}`;
+      return send(
+        status(403, 'Forbidden', `${what} is forbidden: User "system:serviceaccount:ci:lockstep" cannot ${verb} resource "${target.kind.resource}" in API group "${target.kind.group}" in the namespace "${target.namespace}"`, {
+          ...(target.name ? { name: target.name } : {}),
+          group: target.kind.group,
+          kind: target.kind.resource,
+        }),
+        match,
+      );
+    }
     return send(this.act(action, target, body, contentType, query, where), match);
   }
 
@@ -374,6 +543,23 @@ export class KubernetesDouble {
         if (!existing) return notFound();
         return { status: 200, body: this.object(kind.resource, namespace, name ?? '') };
       case 'list': {
+        if (kind.resource === 'events') {
+          const fields = parseSelector(query.fieldSelector);
+          const items = [...this.objects.entries()]
+            .filter(([entry]) => entry.startsWith(`deployments/${namespace}/`))
+            .flatMap(([, deployment]) => this.podsOf(namespace, deployment))
+            .flatMap((pod) => podEvents(pod))
+            .filter((event) => Object.entries(fields).every(([field, value]) => (field === 'involvedObject.name' ? ((event.involvedObject as Json).name === value) : field === 'type' ? event.type === value : false)));
+          return { status: 200, body: { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: String(this.resourceVersion) }, items } };
+        }
+        if (kind.resource === 'replicasets' || kind.resource === 'pods') {
+          const selector = parseSelector(query.labelSelector);
+          const items = [...this.objects.entries()]
+            .filter(([entry]) => entry.startsWith(`deployments/${namespace}/`))
+            .flatMap(([, deployment]) => (kind.resource === 'pods' ? this.podsOf(namespace, deployment) : this.replicaSetsOf(namespace, deployment)))
+            .filter((item) => Object.entries(selector).every(([label, value]) => ((item.metadata as Json).labels as Record<string, string>)[label] === value));
+          return { status: 200, body: { apiVersion: 'v1', kind: `${kind.kind}List`, metadata: { resourceVersion: String(this.resourceVersion) }, items } };
+        }
         const items = [...this.objects.entries()]
           .filter(([entry]) => entry.startsWith(`${kind.resource}/${namespace}/`))
           .map(([, object]) => this.object(kind.resource, namespace, String((object.metadata as Json).name)));
@@ -389,7 +575,7 @@ export class KubernetesDouble {
         }
         const checked = this.checkObject(kind, object, query, where);
         if ('status' in checked) return checked;
-        return { status: 201, body: this.storeAndRead(kind, namespace, checked.object, null), headers: checked.headers };
+        return { status: 201, body: this.storeAndRead(kind, namespace, checked.object, null, query.fieldManager), headers: checked.headers };
       }
       case 'put': {
         if (!existing) return notFound();
@@ -400,7 +586,7 @@ export class KubernetesDouble {
         if (conflict) return conflict;
         const checked = this.checkObject(kind, object, query, where, existing);
         if ('status' in checked) return checked;
-        return { status: 200, body: this.storeAndRead(kind, namespace, checked.object, existing), headers: checked.headers };
+        return { status: 200, body: this.storeAndRead(kind, namespace, checked.object, existing, query.fieldManager), headers: checked.headers };
       }
       case 'patch': {
         if (!existing) return notFound();
@@ -423,7 +609,7 @@ export class KubernetesDouble {
         if (problem) return this.fail(where, problem.status, problem.reason, problem.message);
         const checked = this.checkObject(kind, patched, query, where, existing);
         if ('status' in checked) return checked;
-        return { status: 200, body: this.storeAndRead(kind, namespace, checked.object, existing), headers: checked.headers };
+        return { status: 200, body: this.storeAndRead(kind, namespace, checked.object, existing, query.fieldManager), headers: checked.headers };
       }
       case 'delete': {
         if (!existing) return notFound();
@@ -439,8 +625,9 @@ export class KubernetesDouble {
     }
   }
 
-  private storeAndRead(kind: Kind, namespace: string, object: Json, previous: Json | null): Json | undefined {
-    const stored = this.store(kind, namespace, object, previous);
+  private storeAndRead(kind: Kind, namespace: string, object: Json, previous: Json | null, fieldManager?: string): Json | undefined {
+    // Every write is recorded under its field manager (kubectl's default when the client names none).
+    const stored = this.store(kind, namespace, object, previous, { name: fieldManager ?? 'kubectl-edit', operation: 'Update' });
     return this.object(kind.resource, namespace, String((stored.metadata as Json).name));
   }
 
@@ -593,4 +780,79 @@ async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The labels and annotations a GitOps controller puts on what it applies, and the field manager it writes with. */
+function managerMarks(manager: Manager | undefined, namespace: string, name: string): { labels: Record<string, string>; annotations?: Record<string, string>; manager?: { name: string; operation: string } } {
+  if (manager === 'argocd') {
+    return { labels: { 'app.kubernetes.io/instance': 'shop-staging' }, annotations: { 'argocd.argoproj.io/tracking-id': `shop-staging:apps/Deployment:${namespace}/${name}` }, manager: { name: 'argocd-controller', operation: 'Apply' } };
+  }
+  if (manager === 'flux') {
+    return { labels: { 'kustomize.toolkit.fluxcd.io/name': 'shop', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' }, manager: { name: 'kustomize-controller', operation: 'Apply' } };
+  }
+  return { labels: {} };
+}
+
+/** metadata.managedFields after a write by `manager`: one entry per manager and operation, as the server keeps them. */
+function managedFieldsWith(previous: Json | null, manager: { name: string; operation: string }, kind: Kind): Json[] {
+  const entries = (((previous?.metadata as Json | undefined)?.managedFields ?? []) as Json[]).filter((entry) => !(entry.manager === manager.name && entry.operation === manager.operation));
+  return [...entries, { manager: manager.name, operation: manager.operation, apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version, time: time(), fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } }];
+}
+
+function containerStatus(container: { name: string; image: string }, failure: PodFailure | null, ready: boolean, init = false): Json {
+  const base = { name: container.name, image: container.image, imageID: '', restartCount: 0 };
+  if (failure === 'ImagePullBackOff' || failure === 'ErrImagePull') {
+    const message = failure === 'ImagePullBackOff' ? `Back-off pulling image "${container.image}"` : `rpc error: code = NotFound desc = failed to pull and unpack image "${container.image}": not found`;
+    return { ...base, ready: false, started: false, state: { waiting: { reason: failure, message } } };
+  }
+  if (failure === 'CrashLoopBackOff') {
+    return {
+      ...base,
+      ready: false,
+      started: false,
+      restartCount: 4,
+      state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off 1m20s restarting failed container=${container.name}` } },
+      lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: time(), finishedAt: time() } },
+    };
+  }
+  if (init) return { ...base, ready: true, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: time(), finishedAt: time() } } };
+  return { ...base, ready: ready && failure === null, started: true, state: { running: { startedAt: time() } } };
+}
+
+/** `a=b,c=d`: the equality-based label selectors lockstep sends. */
+function parseSelector(text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  return Object.fromEntries(text.split(',').map((part) => part.split('=') as [string, string]));
+}
+
+/** The kubelet's events for a pod whose container waits: why the pull failed, that it backs off restarting. */
+function podEvents(pod: Json): Json[] {
+  const metadata = pod.metadata as Json;
+  const statuses = ((pod.status as Json).containerStatuses ?? []) as Array<{ name: string; image: string; state: { waiting?: { reason: string } } }>;
+  return statuses.flatMap((container, index) => {
+    const reason = container.state.waiting?.reason;
+    if (!reason) return [];
+    const message =
+      reason === 'CrashLoopBackOff'
+        ? `Back-off restarting failed container ${container.name} in pod ${String(metadata.name)}_${String(metadata.namespace)}(${String(metadata.uid)})`
+        : `Failed to pull image "${container.image}": rpc error: code = NotFound desc = failed to pull and unpack image "${container.image}": not found`;
+    const at = time();
+    return [
+      {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${String(metadata.name)}.${index}`, namespace: metadata.namespace, uid: randomUUID(), resourceVersion: '1', creationTimestamp: at },
+        involvedObject: { apiVersion: 'v1', kind: 'Pod', name: metadata.name, namespace: metadata.namespace, uid: metadata.uid, fieldPath: `spec.containers{${container.name}}` },
+        reason: reason === 'CrashLoopBackOff' ? 'BackOff' : 'Failed',
+        message,
+        source: { component: 'kubelet', host: 'node-a' },
+        firstTimestamp: at,
+        lastTimestamp: at,
+        count: 3,
+        type: 'Warning',
+        reportingComponent: 'kubelet',
+        reportingInstance: 'node-a',
+      },
+    ];
+  });
 }

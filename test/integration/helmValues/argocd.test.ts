@@ -109,6 +109,7 @@ describe('helm-values target with Argo CD (API server double validated against A
     assert.ok(argo.healthyAt.has(commit), 'the deploy ended only after Argo CD reported the commit healthy');
     assert.match(lines.join('\n'), new RegExp(`Argo CD: shop-staging Synced and Healthy at ${commit.slice(0, 7)}`));
     assert.deepEqual(argo.syncRequests, [], 'an automated application is not synced by lockstep');
+    assert.deepEqual(result.controller, { name: 'Argo CD application shop-staging', detail: `Synced and Healthy at ${commit.slice(0, 7)}`, ok: true }, 'the run report carries it');
     assert.ok(argo.requests.some((request) => request.method === 'GET'), 'read through the API server');
 
     const status = await readStatus('staging', target());

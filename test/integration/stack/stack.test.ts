@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { detectCompose } from '../../../src/compose/composeCommand.js';
 import { changeService, writeSandboxLock } from '../../../src/sandbox/exampleSystem.js';
-import { docker, dockerUnavailableReason, projectResources, removeProjectResources } from '../../../support/docker.js';
+import { docker, composeUnavailableReason, projectResources, removeProjectResources } from '../../../support/docker.js';
 import { prepareExampleSystem, type PreparedExampleSystem } from '../../support/exampleSystem.js';
 import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
 
@@ -46,14 +45,7 @@ function lockstep(args: string[], cwd: string, options: { interruptWhen?: RegExp
   });
 }
 
-const why = await (async () => {
-  const dockerProblem = await dockerUnavailableReason();
-  if (dockerProblem) return `docker is unavailable: ${dockerProblem}`;
-  return detectCompose().then(
-    () => undefined,
-    (error: Error) => `no compose: ${error.message}`,
-  );
-})();
+const why = await composeUnavailableReason();
 
 describe('lockstep stack on docker with a real registry', { skip: why ?? false }, () => {
   let registry: StartedRegistry;

@@ -131,3 +131,19 @@ describe('digest-only stage over paths', () => {
     }
   });
 });
+
+describe('digest-only policy: where a reference pulls from (issue 19.1)', () => {
+  it('names the canonical repository, with Docker Hub names resolved as Docker resolves them', () => {
+    const text = 'services:\n  a:\n    image: redis:7\n  b:\n    image: index.docker.io/acme/web\n  c:\n    image: localhost:5000/acme/cart:1\n  d:\n    image: ${IMAGE}:1\n';
+    const { violations } = checkDigestOnly('compose.yaml', text);
+    assert.deepEqual(
+      violations.map((violation) => [violation.path, violation.repository]),
+      [
+        ['services.a.image', 'docker.io/library/redis'],
+        ['services.b.image', 'docker.io/acme/web'],
+        ['services.c.image', 'localhost:5000/acme/cart'],
+        ['services.d.image', null],
+      ],
+    );
+  });
+});

@@ -6,7 +6,7 @@ import { InputError } from '../../../src/errors.js';
 import { stackAddresses } from '../../../src/stack/addresses.js';
 import { pinImages } from '../../../src/stack/pinImages.js';
 import { buildStackPlan } from '../../../src/stack/plan.js';
-import { checkProjectName, defaultProjectName } from '../../../src/stack/project.js';
+import { checkProjectName, defaultProjectName, suiteNetwork } from '../../../src/stack/project.js';
 import { suiteInvocation } from '../../../src/stack/suiteInvocation.js';
 import { planSuites, resolveSuite, selectSuites } from '../../../src/stack/suites.js';
 import { onRegistry, sandboxConfig } from '../../../src/sandbox/sandboxConfig.js';
@@ -189,5 +189,27 @@ describe('the sandbox config', () => {
     assert.equal(lockstepConfig.safeParse(config).success, true);
     assert.equal(onRegistry('acme/cart', 'localhost:1'), 'localhost:1/acme/cart');
     assert.equal(onRegistry('registry.example.com/acme/cart', 'localhost:1'), 'localhost:1/acme/cart');
+  });
+});
+
+describe('the network suites join', () => {
+  it('is the default network when a service is on it, else the one most services share, by its compose name', () => {
+    assert.equal(suiteNetwork('shop', graph), 'shop_default');
+    const tiers = parseComposeGraph(
+      'compose.yaml',
+      [
+        'services:',
+        '  vote: {image: x, networks: [front-tier, back-tier]}',
+        '  worker: {image: x, networks: [back-tier]}',
+        '  db: {image: x, networks: [back-tier]}',
+        'networks:',
+        '  front-tier: {}',
+        '  back-tier: {}',
+      ].join('\n'),
+      {},
+    );
+    assert.equal(suiteNetwork('shop', tiers), 'shop_back-tier');
+    const named = parseComposeGraph('compose.yaml', 'services:\n  a: {image: x, networks: [edge]}\nnetworks:\n  edge: {name: shared-edge}\n', {});
+    assert.equal(suiteNetwork('shop', named), 'shared-edge');
   });
 });

@@ -27,6 +27,12 @@ describe("lockstep's own CI (.github/workflows/ci.yml)", () => {
     assert.ok(runs.some((run) => run.startsWith('npm ci')));
   });
 
+  it('runs the test command the README quickstart shows', () => {
+    const quickstart = /## Quickstart\n[\s\S]*?```sh\n([\s\S]*?)```/.exec(read('README.md'))?.[1] ?? '';
+    assert.match(quickstart, /^npm test\s/m);
+    assert.ok(job.steps.some((step) => step.run === 'npm test'));
+  });
+
   it('tests every Node major from the engines floor on', () => {
     const floor = Number(/^>=(\d+)/.exec(pkg.engines.node)?.[1]);
     assert.equal(Math.min(...job.strategy!.matrix.node), floor);

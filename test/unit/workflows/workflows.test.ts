@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
+import { moduleAddress, moduleRefs } from '../../../src/init/templates.js';
 
 /** Where the workflows export a pipeline's report, and the variables the secrets come from. */
 const reportDir = '.lockstep/run';
@@ -18,7 +19,7 @@ const files = readdirSync(dir).filter((file) => /\.ya?ml$/.test(file)).sort();
 const daggerAction = 'dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77';
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string; shell?: string };
-type Job = { 'runs-on': string; permissions?: Record<string, string>; environment?: string; steps: Step[]; if?: string; 'timeout-minutes'?: number };
+type Job = { 'runs-on': string; permissions?: Record<string, string>; environment?: string; steps: Step[]; if?: string; needs?: string; 'timeout-minutes'?: number };
 type Workflow = { name: string; on: Record<string, unknown>; permissions?: unknown; concurrency?: { group: string; 'cancel-in-progress': boolean }; jobs: Record<string, Job> };
 
 function load(file: string): { text: string; workflow: Workflow } {
@@ -30,6 +31,8 @@ function load(file: string): { text: string; workflow: Workflow } {
 
 const steps = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((job) => job.steps);
 const isDaggerCall = (step: Step) => (step.uses?.startsWith('dagger/dagger-for-github@') ?? false) || /\bdagger\s+call\b/.test(step.run ?? '');
+/** The job that runs the `dagger call` (and holds the secrets); an `inputs` job may run before it. */
+const mainJob = (workflow: Workflow) => Object.values(workflow.jobs).find((job) => job.steps.some(isDaggerCall))!;
 
 function daggerStep(workflow: Workflow): Step {
   const found = steps(workflow).filter(isDaggerCall);
@@ -41,6 +44,8 @@ function callWords(step: Step): string[] {
   return String(step.with?.call ?? '').trim().split(/\s+/);
 }
 
+const packageVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+
 type Need = 'github' | 'registry' | 'environment';
 
 /**
@@ -51,7 +56,7 @@ const expected: Record<string, { fn: string; needs: Need[]; events: string[]; en
   'pr-check.yml': { fn: 'pr-check', needs: ['github', 'registry'], events: ['pull_request'] },
   'promote-staging.yml': { fn: 'promote-staging', needs: ['github', 'registry', 'environment'], events: ['push', 'workflow_dispatch'], environment: 'staging' },
   'promote-production.yml': { fn: 'promote-production', needs: ['github', 'registry', 'environment'], events: ['push', 'workflow_dispatch'], environment: 'production' },
-  'rollback.yml': { fn: 'rollback', needs: ['registry', 'environment'], events: ['workflow_dispatch'], environment: '${{ inputs.environment }}' },
+  'rollback.yml': { fn: 'rollback', needs: ['registry', 'environment'], events: ['workflow_dispatch'], environment: '${{ needs.inputs.outputs.environment }}' },
   'hotfix.yml': { fn: 'hotfix', needs: ['github', 'registry'], events: ['workflow_dispatch'] },
 };
 
@@ -82,6 +87,14 @@ describe('GitHub Actions workflows', () => {
         assert.equal(step.with?.verb ?? 'call', 'call');
       });
 
+      it('loads the lockstep module pinned to this version, never the dagger.json of the checkout', () => {
+        const step = daggerStep(workflow);
+        assert.equal(step.with?.module, `${moduleAddress}@v${packageVersion}`);
+        assert.deepEqual(moduleRefs(text), [`${moduleAddress}@v${packageVersion}`]);
+        const words = callWords(step);
+        assert.equal(words[words.indexOf('--source') + 1], '.', 'the checkout goes to the module as its --source directory');
+      });
+
       it('pins every action by a full commit SHA, with the version beside it', () => {
         for (const step of steps(workflow).filter((candidate) => candidate.uses !== undefined)) {
           assert.match(step.uses!, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, step.uses);
@@ -94,6 +107,7 @@ describe('GitHub Actions workflows', () => {
         assert.deepEqual(workflow.permissions, {});
         for (const [name, job] of Object.entries(workflow.jobs)) {
           assert.ok(job.permissions, `${name} declares its permissions`);
+          if (job !== mainJob(workflow)) assert.ok(!JSON.stringify(job).includes('secrets.'), `${name} holds no secret`);
           for (const [scope, level] of Object.entries(job.permissions)) assert.equal(level, 'read', `${name}: ${scope}`);
         }
       });
@@ -106,6 +120,7 @@ describe('GitHub Actions workflows', () => {
         const constructor = words.slice(0, fnAt).filter((word) => word.startsWith('--'));
         const needs = new Set(want.needs);
         const wanted = [
+          '--source',
           ...(needs.has('github') ? ['--github-token', '--repository'] : []),
           ...(needs.has('registry') ? ['--registry-username', '--registry-auth'] : []),
           ...(needs.has('environment') ? ['--kubeconfig'] : []),
@@ -135,27 +150,42 @@ describe('GitHub Actions workflows', () => {
         assert.match(verdict.run ?? '', /jq -r \.status \.lockstep\/run\/run\.json\)" = passed/);
       });
 
-      it('lets no untrusted text into the command line except through variables', () => {
-        const call = String(daggerStep(workflow).with?.call);
-        for (const expression of call.match(/\$\{\{[^}]*\}\}/g) ?? []) {
-          // Values GitHub itself computes (numbers, hex, the repository's own name, admin-set variables).
-          assert.match(expression, /^\$\{\{ (github\.(repository|sha|run_id|server_url)|github\.event\.pull_request\.number|vars\.[A-Z_]+) \}\}$/, expression);
+      it('puts every value on the command line through a quoted variable set on the step', () => {
+        const step = daggerStep(workflow);
+        const call = String(step.with?.call);
+        assert.doesNotMatch(call, /\$\{\{/, 'no expression is pasted into the script the action runs');
+        // Outside ${NAME:+...}, every $NAME is inside double quotes, so no value is split into more words.
+        const bare = call.replace(/\$\{(\w+):\+[^}]*\}/g, (whole, name: string) => {
+          assert.match(whole, new RegExp(`^\\$\\{${name}:\\+--[a-z-]+ "\\$${name}"\\}$`), whole);
+          return '';
+        });
+        for (const match of bare.matchAll(/(.)\$(\w+)(.)/g)) {
+          assert.equal(`${match[1]}${match[3]}`, '""', `$${match[2]} is quoted`);
+          assert.ok(step.env?.[match[2]!], `${match[2]} is set on the step`);
         }
         for (const step of steps(workflow).filter((candidate) => candidate.run !== undefined)) {
           assert.doesNotMatch(step.run!, /\$\{\{/, 'run scripts read inputs from env, never from ${{ }}');
         }
       });
 
-      it('checks out without leaving a token in .git/config (the whole repository goes to the engine)', () => {
+      it('checks out one fixed commit without leaving a token in .git/config (the whole repository goes to the engine)', () => {
         const checkouts = steps(workflow).filter((step) => step.uses?.startsWith('actions/checkout@'));
         assert.equal(checkouts.length, 1);
         assert.equal(checkouts[0]!.with?.['persist-credentials'], false);
+        const ref = String(checkouts[0]!.with?.ref);
+        // Never refs/pull/N/head, which moves after the review: the event's commit, the reviewed one, or main.
+        const fixed: Record<string, string> = {
+          'pr-check.yml': '${{ github.event.pull_request.head.sha }}',
+          'hotfix.yml': '${{ needs.inputs.outputs.head_sha }}',
+          'rollback.yml': 'main',
+        };
+        assert.equal(ref, fixed[file] ?? '${{ github.sha }}');
       });
 
       it('serialises runs per environment or pull request', () => {
         assert.ok(workflow.concurrency, 'has a concurrency group');
         if (want.environment !== undefined) {
-          const job = Object.values(workflow.jobs)[0]!;
+          const job = mainJob(workflow);
           assert.equal(job.environment, want.environment);
           assert.equal(workflow.concurrency['cancel-in-progress'], false, 'a deploy is never cancelled half-way');
           assert.match(workflow.concurrency.group, want.environment.startsWith('${{') ? /\$\{\{ inputs\.environment \}\}/ : new RegExp(want.environment));

@@ -12,7 +12,10 @@ import {
   type V1ConfigMap,
   type V1Deployment,
   type V1Lease,
+  type CoreV1Event,
   type V1Node,
+  type V1Pod,
+  type V1ReplicaSet,
   type V1ResourceQuota,
 } from '@kubernetes/client-node';
 import { InputError, LockstepError } from '../../../errors.js';
@@ -87,10 +90,22 @@ export class KubeApi {
   private readonly coordination: CoordinationV1Api;
   private readonly health: Health;
 
-  constructor(
-    kubeConfig: KubeConfig,
-    private readonly timeoutMs: number = 30_000,
-  ) {
+  private readonly timeoutMs: number;
+  private readonly healthTimeoutMs: number;
+  private readonly exec: { command: string; args: string[]; installHint?: string } | null;
+  /** Until one call succeeded, the credentials may still have to come from an exec plugin (cloud CLIs take seconds). */
+  private credentialsReady = false;
+
+  /**
+   * `timeoutMs` bounds an API call; `healthTimeoutMs` the readiness probe of the health gate. The first
+   * call of a kubeconfig user with an exec plugin also runs the plugin (aws, gcloud, kubelogin), so it
+   * gets at least a minute.
+   */
+  constructor(kubeConfig: KubeConfig, timeouts: { timeoutMs?: number; healthTimeoutMs?: number } = {}) {
+    this.timeoutMs = timeouts.timeoutMs ?? 30_000;
+    this.healthTimeoutMs = timeouts.healthTimeoutMs ?? 5_000;
+    const exec = kubeConfig.getCurrentUser()?.exec as { command?: string; args?: string[]; installHint?: string } | undefined;
+    this.exec = exec?.command ? { command: exec.command, args: exec.args ?? [], installHint: exec.installHint } : null;
     this.server = kubeConfig.getCurrentCluster()?.server ?? '(no server)';
     this.context = kubeConfig.getCurrentContext();
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
@@ -100,7 +115,15 @@ export class KubeApi {
   }
 
   async readyz(): Promise<boolean> {
-    return this.call('GET /readyz', (signal) => this.health.readyz({ signal }));
+    try {
+      return await this.call('GET /readyz', (signal) => this.health.readyz({ signal }), this.healthTimeoutMs);
+    } catch (error) {
+      // The client's probe hides why it failed ("Error occurred in health request"); an API call through
+      // the same transport and credentials says it (a TLS error, a missing credential plugin).
+      if (!(error instanceof KubeApiError) || !/Error occurred in health request/.test(error.message)) throw error;
+      await this.call('GET /readyz', () => this.apps.getAPIResources(), this.healthTimeoutMs);
+      throw error;
+    }
   }
 
   readDeployment(namespace: string, name: string): Promise<V1Deployment | null> {
@@ -111,6 +134,18 @@ export class KubeApi {
     return this.call(`patch deployment ${namespace}/${name}`, () =>
       this.apps.patchNamespacedDeployment({ name, namespace, body: patch, ...writeOptions }, strategicMerge),
     );
+  }
+
+  async listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]> {
+    return (await this.call(`list replicasets in ${namespace}`, () => this.apps.listNamespacedReplicaSet({ namespace, labelSelector }))).items;
+  }
+
+  async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
+    return (await this.call(`list pods in ${namespace}`, () => this.core.listNamespacedPod({ namespace, labelSelector }))).items;
+  }
+
+  async listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]> {
+    return (await this.call(`list events in ${namespace}`, () => this.core.listNamespacedEvent({ namespace, fieldSelector }))).items;
   }
 
   async listNodes(): Promise<V1Node[]> {
@@ -167,17 +202,20 @@ export class KubeApi {
     }
   }
 
-  private async call<T>(what: string, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(what: string, request: (signal: AbortSignal) => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    const limit = this.exec && !this.credentialsReady ? Math.max(timeoutMs, 60_000) : timeoutMs;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
         controller.abort();
-        reject(new KubeApiError(`${what}: no answer from ${this.server} within ${this.timeoutMs} ms`, null));
-      }, this.timeoutMs);
+        reject(new KubeApiError(`${what}: no answer from ${this.server} within ${limit} ms`, null));
+      }, limit);
     });
     try {
-      return await Promise.race([request(controller.signal), timeout]);
+      const result = await Promise.race([request(controller.signal), timeout]);
+      this.credentialsReady = true;
+      return result;
     } catch (error) {
       throw this.explain(what, error);
     } finally {
@@ -189,14 +227,39 @@ export class KubeApi {
     if (error instanceof LockstepError) return error;
     if (error instanceof ApiException) {
       const status = statusBody(error.body);
-      const reason = status?.message ?? (typeof error.body === 'string' && error.body ? error.body.slice(0, 200) : error.message.split('\n')[0]);
+      const reasonWord = status?.reason ?? (error.code === 401 ? 'Unauthorized' : error.code === 403 ? 'Forbidden' : undefined);
+      const reason = status?.message ?? (typeof error.body === 'string' && error.body ? error.body.slice(0, 200) : error.code === 401 ? 'the credentials were refused' : error.message.split('\n')[0]);
       const hint =
-        error.code === 401 || error.code === 403
-          ? 'lockstep needs get/list/patch on deployments, list on nodes and resourcequotas, and get/create/update/delete on configmaps and leases'
-          : undefined;
-      return new KubeApiError(`${what}: ${error.code}${status?.reason ? ` ${status.reason}` : ''}: ${reason}`, error.code, { hint, cause: error });
+        error.code === 401
+          ? `the kubeconfig user's credentials for ${this.server} were refused: renew the token (exec plugin, OIDC and cloud tokens expire) or the client certificate`
+          : error.code === 403
+            ? 'lockstep needs get/list/patch on deployments, list on replicasets, pods and events, list on nodes and resourcequotas, and get/create/update/delete on configmaps and leases'
+            : undefined;
+      return new KubeApiError(`${what}: ${error.code}${reasonWord ? ` ${reasonWord}` : ''}: ${reason}`, error.code, { hint, cause: error });
     }
     const message = error instanceof Error ? error.message : String(error);
+    const failure = error as { code?: string; path?: string; cause?: { code?: string; message?: string } } | undefined;
+    if (failure?.code === 'ENOENT' && message.startsWith('spawn ')) {
+      const command = this.exec?.command ?? failure.path ?? message.split(' ')[1];
+      return new KubeApiError(`${what}: the kubeconfig user's credential plugin ${command} is not installed or not on PATH`, null, {
+        hint: this.exec?.installHint?.trim() || `install ${command}, or use a kubeconfig user that does not need it`,
+        cause: error,
+      });
+    }
+    if (this.exec && !this.credentialsReady && error instanceof Error && error.constructor === Error && !/request to|fetch/i.test(message)) {
+      const said = message.trim().split('\n').slice(-3).join(' ') || 'it exited with an error and printed nothing';
+      return new KubeApiError(`${what}: the kubeconfig user's credential plugin ${this.exec.command} failed: ${said}`, null, {
+        hint: `run it by hand to see why: ${[this.exec.command, ...this.exec.args].join(' ')}`,
+        cause: error,
+      });
+    }
+    const tls = /cert|self[- ]signed|SSL|TLS|ERR_TLS/i.test(`${failure?.code ?? ''} ${failure?.cause?.code ?? ''} ${message}`);
+    if (tls) {
+      return new KubeApiError(`${what}: TLS with ${this.server} failed: ${message.replace(/^request to \S+ failed, reason: /, '').split('\n')[0]}`, null, {
+        hint: "the kubeconfig cluster's certificate-authority(-data) must hold the CA that signed the API server's certificate",
+        cause: error,
+      });
+    }
     return new KubeApiError(`${what}: cannot reach ${this.server}: ${message.split('\n')[0]}`, null, { cause: error });
   }
 }

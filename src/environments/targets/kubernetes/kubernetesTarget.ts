@@ -1,16 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeConfig, V1Container, V1Deployment } from '@kubernetes/client-node';
+import type { KubeConfig, V1Container, V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import type { HealthConfig, KubernetesTargetConfig } from '../../../config/environments.js';
 import { LockstepError } from '../../../errors.js';
 import { lockId } from '../../../lock/integrity.js';
 import type { ReleaseLock } from '../../../lock/schema.js';
 import { parseImageReference, pinnedDigestOf } from '../../../policy/imageReference.js';
 import { decideLease, newLease } from '../../lease/decideLease.js';
-import type { CheckResult, DeployTarget, DesiredState, LeaseResult, LiveService, LiveState, ProgressSink } from '../../target.js';
+import { RolloutFailed, type CheckResult, type DeployTarget, type DesiredState, type LeaseResult, type LiveService, type LiveState, type ProgressSink } from '../../target.js';
 import { evaluateNodes, evaluateQuotas, type PodShape } from './healthGate.js';
 import { KubeApi, KubeApiError, loadKubeConfig } from './kubeApi.js';
 import { annotations, imagePatch, leaseFromObject, leaseName, leaseObject, lockConfigMap, lockConfigMapName, lockFromConfigMap } from './records.js';
-import { assessRollout, type RolloutAssessment } from './rollout.js';
+import { assessRollout, podFailureOf, rolloutRefusal, type RolloutAssessment } from './rollout.js';
 
 /** One environment as the kubernetes target needs it; `EnvironmentConfig` plus the names around it. */
 export interface KubernetesEnvironment {
@@ -59,7 +59,7 @@ export class KubernetesTarget implements DeployTarget {
         field: `environments.${environment.name}.target`,
         baseDir: environment.baseDir ?? process.cwd(),
       });
-    this.api = new KubeApi(kubeConfig, deps.requestTimeoutMs ?? environment.health?.timeoutMs ?? 30_000);
+    this.api = new KubeApi(kubeConfig, { timeoutMs: deps.requestTimeoutMs ?? 30_000, healthTimeoutMs: environment.health?.timeoutMs ?? 5_000 });
     this.namespace = environment.target.namespace;
     this.pollIntervalMs = deps.pollIntervalMs ?? 2_000;
   }
@@ -120,18 +120,21 @@ export class KubernetesTarget implements DeployTarget {
       .map((service) => this.placement(service));
     const current = await this.preflight(placements);
     const id = lockId(desired.lock);
+    const since = Date.now();
     await Promise.all(
       placements.map(async (placement) => {
         const image = desired.images[placement.service]!;
         const deployment = current.get(placement.service)!;
         const running = containerOf(deployment, placement.container)?.image;
         const recorded = deployment.metadata?.annotations?.[annotations.lockIntegrity];
-        if (running === image && recorded === desired.lock.integrity) return;
-        await this.api.patchDeployment(this.namespace, placement.deployment, imagePatch(placement.container, image, desired.lock.integrity, id));
+        const inits = initContainersRunning(deployment, image);
+        if (running === image && recorded === desired.lock.integrity && inits.length === 0) return;
+        await this.api.patchDeployment(this.namespace, placement.deployment, imagePatch(placement.container, image, desired.lock.integrity, id, inits));
+        if (inits.length > 0) progress(`${placement.service}: init container${inits.length === 1 ? '' : 's'} ${inits.join(', ')} run the same image; updated too`);
         progress(running === image ? `${placement.service}: already runs ${shortImage(image)}; recorded lock ${id}` : `${placement.service}: deployment/${placement.deployment} container ${placement.container} -> ${shortImage(image)}`);
       }),
     );
-    await this.waitForRollouts(placements, progress);
+    await this.waitForRollouts(placements, progress, since);
     await this.writeRecord(desired.lock);
     progress(`recorded lock ${id} in configmap ${lockConfigMapName(this.environment.name)}`);
   }
@@ -148,6 +151,7 @@ export class KubernetesTarget implements DeployTarget {
     for (const service of services.filter((name) => !previous.services[name]?.image)) {
       progress(`${service}: nothing ran before; its deployment is left as it is`);
     }
+    const since = Date.now();
     await Promise.all(
       placements.map(async (placement) => {
         const before = previous.services[placement.service]!;
@@ -157,7 +161,8 @@ export class KubernetesTarget implements DeployTarget {
         progress(`${placement.service}: restoring ${shortImage(before.image!)}`);
       }),
     );
-    await this.waitForRollouts(placements, progress);
+    // Judged on its own rollout: conditions the failed rollout left on the old ReplicaSet do not count.
+    await this.waitForRollouts(placements, progress, since);
     if (previous.lock) await this.writeRecord(previous.lock);
     else await this.api.deleteConfigMap(this.namespace, lockConfigMapName(this.environment.name));
     progress(previous.lock ? `recorded lock ${lockId(previous.lock)} again` : 'removed the lock record: none was recorded before');
@@ -222,6 +227,26 @@ export class KubernetesTarget implements DeployTarget {
     return [...new Set([...this.environment.services, ...Object.keys(this.environment.target.services), ...extra])].sort();
   }
 
+  /** The ReplicaSet of the Deployment's template now: the one carrying the Deployment's revision. */
+  private async currentReplicaSet(deployment: V1Deployment): Promise<V1ReplicaSet | null> {
+    const revision = deployment.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+    const selector = selectorOf(deployment);
+    if (!revision || !selector) return null;
+    return (await this.api.listReplicaSets(this.namespace, selector)).find((candidate) => candidate.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision) ?? null;
+  }
+
+  /** The first certain failure among the pods of that ReplicaSet, or null. */
+  private async podFailure(deployment: V1Deployment, replicaSet: V1ReplicaSet): Promise<string | null> {
+    const hash = replicaSet.metadata?.labels?.['pod-template-hash'];
+    if (!hash) return null;
+    const failure = podFailureOf(await this.api.listPods(this.namespace, `${selectorOf(deployment)},pod-template-hash=${hash}`));
+    if (!failure) return null;
+    // The kubelet's newest warning says why (an image not found, a registry refusing credentials).
+    const events = await this.api.listEvents(this.namespace, `involvedObject.name=${failure.pod},type=Warning`).catch(() => []);
+    const newest = events.sort((a, b) => String(a.lastTimestamp ?? '').localeCompare(String(b.lastTimestamp ?? ''))).at(-1);
+    return newest?.message ? `${failure.detail} (${newest.reason ?? 'event'}: ${newest.message})` : failure.detail;
+  }
+
   /** Every deployment and container must exist before the first patch: a typo must not leave half a rollout. */
   private async preflight(placements: Placement[]): Promise<Map<string, V1Deployment>> {
     const found = await Promise.all(placements.map(async (placement) => ({ placement, deployment: await this.api.readDeployment(this.namespace, placement.deployment) })));
@@ -232,10 +257,25 @@ export class KubernetesTarget implements DeployTarget {
         hint: `map services to deployments and containers under environments.${this.environment.name}.target.services`,
       });
     }
+    const refusals = found.flatMap(({ placement, deployment }) => {
+      const refusal = rolloutRefusal(deployment!);
+      return refusal ? [{ placement, refusal }] : [];
+    });
+    if (refusals.length > 0) {
+      throw new LockstepError('KUBERNETES', `${refusals.map(({ placement }) => `deployment/${placement.deployment}`).join(', ')} cannot be rolled out by lockstep; nothing was changed`, {
+        details: refusals.map(({ placement, refusal }) => `deployment/${placement.deployment}: ${refusal.reason}`),
+        hint: refusals.map(({ refusal }) => refusal.wayOut).filter((line, index, all) => all.indexOf(line) === index).join('; '),
+      });
+    }
     return new Map(found.map(({ placement, deployment }) => [placement.service, deployment!]));
   }
 
-  private async waitForRollouts(placements: Placement[], progress: ProgressSink): Promise<void> {
+  /**
+   * Waits for every rollout, reading the pods of the new ReplicaSet while it is not done: an image that
+   * cannot be pulled, a container in a crash loop or pods a quota refuses end the wait at once with the
+   * pod's own reason, instead of at the progress deadline or the timeout.
+   */
+  private async waitForRollouts(placements: Placement[], progress: ProgressSink, since: number): Promise<void> {
     if (placements.length === 0) return;
     const deadline = Date.now() + this.environment.target.rolloutTimeoutMs;
     const said = new Map<string, string>();
@@ -243,7 +283,13 @@ export class KubernetesTarget implements DeployTarget {
       const states = await Promise.all(
         placements.map(async (placement) => {
           const deployment = await this.api.readDeployment(this.namespace, placement.deployment);
-          const assessment: RolloutAssessment = deployment ? assessRollout(deployment) : { state: 'failed', detail: 'the deployment was deleted' };
+          let assessment: RolloutAssessment = deployment ? assessRollout(deployment, since) : { state: 'failed', detail: 'the deployment was deleted' };
+          if (deployment && assessment.state !== 'complete') {
+            const replicaSet = await this.currentReplicaSet(deployment);
+            assessment = assessRollout(deployment, since, replicaSet?.metadata?.name);
+            const failure = assessment.state === 'progressing' && replicaSet ? await this.podFailure(deployment, replicaSet) : null;
+            if (failure) assessment = { state: 'failed', detail: failure };
+          }
           return { placement, assessment };
         }),
       );
@@ -254,10 +300,11 @@ export class KubernetesTarget implements DeployTarget {
       }
       const failed = states.filter(({ assessment }) => assessment.state === 'failed');
       if (failed.length > 0) {
-        throw new LockstepError('DEPLOY_FAILED', `the rollout of ${failed.map(({ placement }) => placement.service).join(', ')} failed`, {
-          details: failed.map(({ placement, assessment }) => `deployment/${placement.deployment}: ${assessment.detail}`),
-          hint: `kubectl -n ${this.namespace} describe deployment shows the events (image pull errors, crash loops)`,
-        });
+        throw new RolloutFailed(
+          `the rollout of ${failed.map(({ placement }) => placement.service).join(', ')} failed`,
+          Date.now(),
+          failed.map(({ placement, assessment }) => `deployment/${placement.deployment}: ${assessment.detail}`),
+        );
       }
       const waiting = states.filter(({ assessment }) => assessment.state !== 'complete');
       if (waiting.length === 0) return;
@@ -290,13 +337,29 @@ export class KubernetesTarget implements DeployTarget {
     try {
       return { name, ...(await run()), durationMs: performance.now() - started };
     } catch (error) {
-      return { name, ok: false, detail: (error as Error).message, durationMs: performance.now() - started };
+      // The hint (RBAC verbs, an exec plugin to install) is what makes a failed check actionable.
+      const hint = error instanceof LockstepError && error.hint ? ` (${error.hint})` : '';
+      return { name, ok: false, detail: `${(error as Error).message}${hint}`, durationMs: performance.now() - started };
     }
   }
 }
 
 export function createKubernetesTarget(environment: KubernetesEnvironment, deps: KubernetesTargetDeps = {}): KubernetesTarget {
   return new KubernetesTarget(environment, deps);
+}
+
+function selectorOf(deployment: V1Deployment): string {
+  return Object.entries(deployment.spec?.selector?.matchLabels ?? {})
+    .map(([label, value]) => `${label}=${value}`)
+    .join(',');
+}
+
+/** Init containers that run the same repository as the locked image: they must move with it. */
+function initContainersRunning(deployment: V1Deployment, image: string): string[] {
+  const repository = parseImageReference(image).repository;
+  return (deployment.spec?.template?.spec?.initContainers ?? [])
+    .filter((container) => container.image && container.image !== image && parseImageReference(container.image).repository === repository)
+    .map((container) => container.name);
 }
 
 function containerOf(deployment: V1Deployment, name: string): V1Container | undefined {

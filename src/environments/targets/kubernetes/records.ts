@@ -59,10 +59,11 @@ export function lockFromConfigMap(configMap: V1ConfigMap): ReleaseLock {
  * A strategic merge patch: containers merge by name, so only the named container's image changes and
  * nothing else in the pod template is touched. A null annotation removes it.
  */
-export function imagePatch(container: string, image: string, integrity: string | null, id: string | null): object {
+export function imagePatch(container: string, image: string, integrity: string | null, id: string | null, initContainers: string[] = []): object {
+  const init = initContainers.length > 0 ? { initContainers: initContainers.map((name) => ({ name, image })) } : {};
   return {
     metadata: { annotations: { [annotations.lockIntegrity]: integrity, [annotations.lockId]: id } },
-    spec: { template: { spec: { containers: [{ name: container, image }] } } },
+    spec: { template: { spec: { containers: [{ name: container, image }], ...init } } },
   };
 }
 
