@@ -2,7 +2,7 @@ import { LockstepError } from '../errors.js';
 import type { RepositoryName } from './port.js';
 
 /** Workflow `permissions:` keys as a job declares them. */
-export type Permission = 'contents: read' | 'contents: write' | 'pull-requests: read' | 'pull-requests: write' | 'issues: write';
+export type Permission = 'metadata: read' | 'contents: read' | 'contents: write' | 'pull-requests: read' | 'pull-requests: write' | 'issues: write';
 
 export interface Attempt {
   /** What lockstep was doing, as a phrase: "reading pull request #12". */

@@ -16,6 +16,7 @@ interface PullLike {
   number: number;
   state: string;
   merged_at: string | null;
+  merge_commit_sha?: string | null;
   title: string;
   body: string | null;
   user: { login: string } | null;
@@ -55,6 +56,7 @@ function toPullRequest(data: PullLike): PullRequestInfo {
     number: data.number,
     state: data.state === 'open' ? 'open' : 'closed',
     merged: data.merged_at !== null,
+    mergeCommitSha: data.merged_at !== null ? (data.merge_commit_sha ?? null) : null,
     title: data.title,
     body: data.body ?? '',
     author: data.user?.login ?? '',
@@ -189,6 +191,12 @@ export function octokitPort(client: GitHubClient, repository: RepositoryName, op
       );
     },
 
+    hasWriteAccess: (login) =>
+      call({ action: `reading the repository permission of ${login}`, permission: 'metadata: read' }, async () => {
+        const { data } = await client.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: login });
+        return data.permission === 'admin' || data.permission === 'write';
+      }),
+
     listReviews: (number) =>
       call({ action: `reading the reviews of #${number}`, permission: 'pull-requests: read' }, async () => {
         const reviews = await client.paginate(client.rest.pulls.listReviews, { owner, repo, pull_number: number, per_page: 100 });
@@ -196,6 +204,7 @@ export function octokitPort(client: GitHubClient, repository: RepositoryName, op
           (review): ReviewInfo => ({
             id: review.id,
             reviewer: review.user?.login ?? null,
+            reviewerType: review.user?.type,
             state: reviewStates.has(review.state as ReviewState) ? (review.state as ReviewState) : 'COMMENTED',
             commitId: review.commit_id,
             submittedAt: review.submitted_at ?? null,

@@ -13,6 +13,8 @@ export interface PullRequestInfo {
   number: number;
   state: 'open' | 'closed';
   merged: boolean;
+  /** The commit the merge made on the base branch; absent until merged. */
+  mergeCommitSha?: string | null;
   title: string;
   body: string;
   author: string;
@@ -37,6 +39,8 @@ export interface ReviewInfo {
   id: number;
   /** null for a deleted account ("ghost"). */
   reviewer: string | null;
+  /** GitHub's account type: `Bot` for apps and their `[bot]` accounts. */
+  reviewerType?: string;
   state: ReviewState;
   /** The head commit the review was given on; null when GitHub no longer knows it. */
   commitId: string | null;
@@ -95,6 +99,8 @@ export interface GitHubPort {
   deleteIssueComment(id: number): Promise<void>;
 
   listReviews(number: number): Promise<ReviewInfo[]>;
+  /** Whether the user may push to the repository (GitHub's `admin` or `write`, which covers `maintain`). */
+  hasWriteAccess(login: string): Promise<boolean>;
 
   /** Creates the label when it does not exist; an existing label is left as its owners made it. */
   ensureLabel(label: LabelSpec): Promise<'created' | 'exists'>;

@@ -138,7 +138,7 @@ export function promoteProductionStages(settings: PipelineSettings, inputs: Prom
   return [
     {
       name: 'approval gate',
-      args: withConfig(settings, ['gate', 'approvals', '--pr', String(inputs.pullRequest ?? 0), '--required', String(required), '--lock', inputs.lock]),
+      args: withConfig(settings, ['gate', 'approvals', '--pr', String(inputs.pullRequest ?? 0), '--required', String(required), '--lock', inputs.lock, ...(inputs.commit ? ['--commit', inputs.commit] : [])]),
       ...(gateSkip ? { skip: gateSkip } : {}),
     },
     { name: 'health', args: withConfig(settings, ['health', '--env', environment]) },

@@ -1,4 +1,5 @@
 import { evaluateApprovals, type ApprovalEvaluation } from '../github/approvals.js';
+import { checkGatedPullRequest, type DeployedTarget } from '../github/gatedPullRequest.js';
 import { readLockMarker } from '../github/markers.js';
 import type { GitHubDeps } from '../github/port.js';
 import { checkPromotedLock, type PromotedLockCheck } from '../github/promotedLock.js';
@@ -10,6 +11,8 @@ export interface ApprovalGateInput {
   lockPath: string;
   /** The lock file on the target branch (a checkout of main), read by the caller. */
   targetLock?: RemoteLock;
+  /** The production branch and the commit being deployed; when given, the pull request must be the merge that made it. */
+  deploying?: DeployedTarget;
 }
 
 export interface ApprovalGateResult {
@@ -20,6 +23,8 @@ export interface ApprovalGateResult {
   headSha: string;
   approvals: ApprovalEvaluation;
   lock: PromotedLockCheck;
+  /** Why the pull request is not the merge of the deployed commit into production; empty when it is. */
+  pullRequestProblems: string[];
 }
 
 /**
@@ -31,7 +36,11 @@ export async function evaluateApprovalGate(input: ApprovalGateInput, deps: GitHu
   const { github } = deps;
   const pull = await github.getPullRequest(input.pullRequest);
   const reviews = await github.listReviews(pull.number);
-  const approvals = evaluateApprovals({ author: pull.author, headSha: pull.headSha, required: input.required, reviews });
+  // Only approvers need a permission look-up: one request per person who approved, not per review.
+  const approvers = new Map(reviews.filter((review) => review.state === 'APPROVED' && review.reviewer).map((review) => [review.reviewer!.toLowerCase(), review.reviewer!]));
+  const writers = new Set<string>();
+  for (const [key, login] of approvers) if (await github.hasWriteAccess(login)) writers.add(key);
+  const approvals = evaluateApprovals({ author: pull.author, headSha: pull.headSha, required: input.required, reviews, writers });
   const head = await readRemoteLock(github, input.lockPath, pull.headSha);
   let marker: string | null;
   let markerProblem: string | undefined;
@@ -42,14 +51,16 @@ export async function evaluateApprovalGate(input: ApprovalGateInput, deps: GitHu
     markerProblem = (error as Error).message;
   }
   const lock = checkPromotedLock({ marker, markerProblem, head, target: input.targetLock });
+  const pullRequestProblems = input.deploying ? checkGatedPullRequest(pull, input.deploying) : [];
   deps.progress?.(`gate approvals: #${pull.number} has ${approvals.approvals} of ${input.required} approvals on ${pull.headSha.slice(0, 7)}`);
   return {
-    passed: approvals.passed && lock.ok,
+    passed: approvals.passed && lock.ok && pullRequestProblems.length === 0,
     pullRequest: pull.number,
     url: pull.url,
     author: pull.author,
     headSha: pull.headSha,
     approvals,
     lock,
+    pullRequestProblems,
   };
 }

@@ -10,6 +10,36 @@ export function registerReleaseCommands(program: Command): void {
   const release = program.command('release').description('Archive a released lock (and publish the release on GitHub).');
 
   release
+    .command('next-version')
+    .description('Print the next release version: the largest semver change among the services changed since the last archived release.')
+    .requiredOption('--lock <file>', 'the lock about to be released')
+    .option('--bump <level>', 'override the derived bump: major, minor or patch')
+    .option('--dir <dir>', 'the release archive (default: from lockstep.config.yaml)')
+    .action(async (options: { lock: string; bump?: string; dir?: string }, command: Command) => {
+      const output = command.optsWithGlobals<OutputOptions & { config: string }>();
+      if (options.bump !== undefined && !['major', 'minor', 'patch'].includes(options.bump)) {
+        throw new InputError('--bump', undefined, `"${options.bump}" is not one of major, minor, patch`);
+      }
+      const { readLock } = await import('../../lock/read.js');
+      const { listReleases, releasesDirFor } = await import('../../environments/releases/archive.js');
+      const { nextReleaseVersion } = await import('../../environments/releases/nextVersion.js');
+      const { compareVersions } = await import('../../environments/releases/version.js');
+      const lock = await readLock(options.lock);
+      const releases = await listReleases(options.dir ?? (await releasesDirFor(output.config)));
+      const last = releases
+        .map((entry) => ({ entry, parsed: parseReleaseVersion(entry.version) }))
+        .filter((item) => item.parsed !== null)
+        .sort((a, b) => compareVersions(a.parsed!, b.parsed!))
+        .at(-1)?.entry;
+      const result = nextReleaseVersion({
+        released: last ? { version: last.version, lock: last.lock } : null,
+        lock,
+        override: options.bump as 'major' | 'minor' | 'patch' | undefined,
+      });
+      emit(output, result, () => `${result.version}\n`);
+    });
+
+  release
     .command('archive', { isDefault: true })
     .description('Archive a lock as locks/releases/<version>.lock.yaml; never overwrites, idempotent for the same lock.')
     .requiredOption('--lock <file>', 'the lock that was released')

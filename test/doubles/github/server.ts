@@ -59,6 +59,7 @@ export interface PullState {
   createdAt: string;
   updatedAt: string;
   mergedAt: string | null;
+  mergeCommitSha?: string;
   /** Frozen when merged or closed. */
   headSha?: string;
 }
@@ -179,6 +180,7 @@ export class GitHubDouble {
   private origin = '';
   private ids = 1000;
   private numbers = 0;
+  private readonly collaborators = new Map<string, 'admin' | 'write' | 'read' | 'none'>();
   private ticks = 0;
 
   constructor(options: GitHubDoubleOptions = {}) {
@@ -216,6 +218,11 @@ export class GitHubDouble {
   nextId(): number {
     this.ids += 1;
     return this.ids;
+  }
+
+  /** Sets a user's repository permission as GitHub reports it; anyone not set is a collaborator with write. */
+  grant(login: string, permission: 'admin' | 'write' | 'read' | 'none'): void {
+    this.collaborators.set(login.toLowerCase(), permission);
   }
 
   user(login: string): User {
@@ -271,6 +278,7 @@ export class GitHubDouble {
     pull.state = 'closed';
     pull.headSha = head;
     pull.mergedAt = this.now();
+    pull.mergeCommitSha = commit.sha;
     return commit.sha;
   }
 
@@ -542,6 +550,7 @@ export class GitHubDouble {
       closed_at: pull.state === 'closed' ? pull.updatedAt : null,
       merged_at: pull.mergedAt,
       merged: pull.mergedAt !== null,
+      merge_commit_sha: pull.mergeCommitSha ?? null,
       draft: false,
       head: side(pull.headRef, head),
       base: side(pull.baseRef, base),
@@ -710,6 +719,16 @@ export class GitHubDouble {
           if (body !== undefined) found.body = body;
           found.updatedAt = this.now();
           return { status: 200, body: this.complete('pulls/update', 200, this.pullJson(found)) };
+        },
+      },
+      'repos/get-collaborator-permission-level': {
+        // GitHub asks for metadata: read, which every installation token holds; contents: read is the nearest scope here.
+        needs: ['contents', 'read'],
+        handle: (request) => {
+          const login = String(request.params.username);
+          const permission = this.collaborators.get(login.toLowerCase()) ?? 'write';
+          const json = { permission, role_name: permission, user: this.userJson(this.user(login)) };
+          return { status: 200, body: this.complete('repos/get-collaborator-permission-level', 200, json) };
         },
       },
       'pulls/list-reviews': {

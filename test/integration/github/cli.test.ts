@@ -180,10 +180,16 @@ describe('lockstep pr/gate/release commands against the OpenAPI-validated GitHub
     assert.match(refused.stderr, /approval gate refused #\d+: 1 of 4 required approvals on the head commit/);
 
     for (const reviewer of ['carol', 'dave', 'erin']) gh.review(number, reviewer, 'APPROVED');
-    gh.merge(number);
+    const unmerged = await lockstep(['gate', 'approvals', '--pr', String(number)], gh, { GITHUB_SHA: gh.head('main') });
+    assert.equal(unmerged.code, 4, unmerged.stderr);
+    assert.match(unmerged.stderr, /approval gate refused #\d+: #\d+ is open without being merged/);
+    const mergeCommit = gh.merge(number);
+    const other = await lockstep(['gate', 'approvals', '--pr', String(number), '--commit', gh.head('staging')], gh);
+    assert.equal(other.code, 4, other.stderr);
+    assert.match(other.stderr, /merged as [0-9a-f]{7}, but the commit being deployed is/);
     const onMain = join(work, 'main.lock.yaml');
     await writeFile(onMain, gh.fileAt('main', lockPath)!);
-    const passed = await lockstep(['--json', 'gate', 'approvals', '--pr', String(number), '--lock', onMain], gh);
+    const passed = await lockstep(['--json', 'gate', 'approvals', '--pr', String(number), '--lock', onMain], gh, { GITHUB_SHA: mergeCommit });
     assert.equal(passed.code, 0, passed.stderr);
     const result = JSON.parse(passed.stdout) as { passed: boolean; approvals: { approvals: number }; lock: { integrity: string } };
     assert.deepEqual([result.passed, result.approvals.approvals, result.lock.integrity], [true, 4, lock.integrity]);

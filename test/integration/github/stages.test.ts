@@ -286,6 +286,15 @@ describe('gate approvals against the OpenAPI-validated GitHub double', () => {
     assert.match(why.erin!, /stale/);
     assert.equal(refused.lock.ok, true);
 
+    gh.grant('ivan', 'read');
+    gh.review(number, 'ivan', 'APPROVED');
+    gh.review(number, 'dependabot[bot]', 'APPROVED');
+    const outsiders = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath }, { github });
+    assert.equal(outsiders.approvals.approvals, 2);
+    const reasons = Object.fromEntries(outsiders.approvals.reviewers.map((entry) => [entry.reviewer, entry.reason]));
+    assert.match(reasons.ivan!, /no write access/);
+    assert.match(reasons['dependabot[bot]']!, /bot/);
+
     gh.review(number, 'bob', 'APPROVED');
     gh.review(number, 'heidi', 'APPROVED');
     const passed = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath }, { github });
@@ -297,7 +306,16 @@ describe('gate approvals against the OpenAPI-validated GitHub double', () => {
     const { gh, github } = await double();
     const { number, lock } = await promotion(gh, github);
     for (const reviewer of ['bob', 'carol', 'dave', 'erin']) gh.review(number, reviewer, 'APPROVED');
-    gh.merge(number);
+    const early = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath, deploying: { branch: 'main', commit: gh.head('main') } }, { github });
+    assert.equal(early.passed, false);
+    assert.match(early.pullRequestProblems.join('\n'), /is open without being merged/);
+    const mergeCommit = gh.merge(number);
+    const merged = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath, deploying: { branch: 'main', commit: mergeCommit } }, { github });
+    assert.deepEqual(merged.pullRequestProblems, []);
+    assert.equal(merged.passed, true);
+    const elsewhere = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath, deploying: { branch: 'production', commit: gh.head('staging') } }, { github });
+    assert.match(elsewhere.pullRequestProblems.join('\n'), /targets main, not the production branch production/);
+    assert.match(elsewhere.pullRequestProblems.join('\n'), /the commit being deployed is/);
     const onMain = classifyLockBytes('main:locks/current.lock.yaml', gh.fileAt('main', lockPath)!);
     const ok = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath, targetLock: onMain }, { github });
     assert.equal(ok.passed, true, ok.lock.problems.join('\n'));

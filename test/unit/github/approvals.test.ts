@@ -45,6 +45,24 @@ describe('approval evaluation', () => {
     assert.match(self.reason, /author/);
   });
 
+  it('does not count a bot, known by its account type or its [bot] login', () => {
+    const typed = { ...review('release-robot', 'APPROVED'), reviewerType: 'Bot' };
+    const result = evaluate([typed, review('renovate[bot]', 'APPROVED'), review('bob', 'APPROVED')], 1);
+    assert.equal(result.approvals, 1);
+    for (const login of ['release-robot', 'renovate[bot]']) {
+      assert.equal(verdict(result, login).counts, false);
+      assert.match(verdict(result, login).reason, /bot/);
+    }
+  });
+
+  it('does not count an approval from someone without write access', () => {
+    const reviews = [review('bob', 'APPROVED'), review('Outsider', 'APPROVED')];
+    const result = evaluateApprovals({ author: 'alice', headSha: head, required: 1, reviews, writers: new Set(['BOB']) });
+    assert.equal(result.approvals, 1);
+    assert.equal(verdict(result, 'outsider').counts, false);
+    assert.match(verdict(result, 'outsider').reason, /no write access/);
+  });
+
   it('treats an approval of an earlier head commit as stale', () => {
     const result = evaluate([review('bob', 'APPROVED', older), review('carol', 'APPROVED')], 2);
     assert.equal(result.approvals, 1);
