@@ -129,3 +129,9 @@ export async function removeProjectResources(project: string): Promise<void> {
   const volumes = await listProjectVolumes(project);
   if (volumes.length > 0) await docker(['volume', 'rm', '--force', ...volumes]);
 }
+
+/** Removes lockstep's marker containers (lease, recorded lock), which are named after the project outside compose. */
+export async function removeLockstepMarkers(project: string): Promise<void> {
+  const markers = (await docker(['ps', '--all', '--quiet', '--filter', `name=^${project}-lockstep-`]).catch(() => '')).split('\n').filter(Boolean);
+  if (markers.length > 0) await docker(['rm', '--force', ...markers]).catch(() => {});
+}

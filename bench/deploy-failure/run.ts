@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { loadComposeGraph } from '../../src/compose/loadGraph.js';
 import { changeService, createExampleSystem, writeSandboxLock } from '../../src/sandbox/exampleSystem.js';
-import { docker, removeProjectResources } from '../../support/docker.js';
+import { removeLockstepMarkers, removeProjectResources } from '../../support/docker.js';
 import { startRegistry } from '../../support/registry.js';
 import { median } from '../support/timing.js';
 import { writeRows } from '../support/results.js';
@@ -113,8 +113,7 @@ try {
   );
 } finally {
   await removeProjectResources(project).catch(() => {});
-  const markers = (await docker(['ps', '--all', '--quiet', '--filter', `name=^${project}-lockstep-`]).catch(() => '')).split('\n').filter(Boolean);
-  if (markers.length > 0) await docker(['rm', '--force', ...markers]).catch(() => {});
+  await removeLockstepMarkers(project);
   await registry.stop();
   await rm(root, { recursive: true, force: true });
 }

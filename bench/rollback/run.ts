@@ -22,7 +22,7 @@ import { resolveDockerHost } from '../../src/docker/host.js';
 import type { ReleaseLock } from '../../src/lock/schema.js';
 import { changeService, createExampleSystem, writeSandboxLock } from '../../src/sandbox/exampleSystem.js';
 import { archiveRelease } from '../../src/stages/release.js';
-import { docker, removeProjectResources } from '../../support/docker.js';
+import { removeLockstepMarkers, removeProjectResources } from '../../support/docker.js';
 import { startRegistry } from '../../support/registry.js';
 import { writeRows } from '../support/results.js';
 import { median, timed } from '../support/timing.js';
@@ -120,9 +120,7 @@ try {
   ]);
 } finally {
   await removeProjectResources(project).catch(() => {});
-  // lockstep's marker containers (lease, recorded lock) are named after the project, outside compose.
-  const markers = (await docker(['ps', '--all', '--quiet', '--filter', `name=^${project}-lockstep-`]).catch(() => '')).split('\n').filter(Boolean);
-  if (markers.length > 0) await docker(['rm', '--force', ...markers]).catch(() => {});
+  await removeLockstepMarkers(project);
   await registry.stop();
   await rm(root, { recursive: true, force: true });
 }
