@@ -58,18 +58,22 @@ export function registerRunCommands(program: Command): void {
       await execute(command, 'promote-staging', promoteStagingStages(settings, { lock: options.lock, environment: options.env, runUrl: options.runUrl }), settings);
     });
 
-  composite('promote-production', 'After the merge into main: approval gate, health, deploy, smoke, archive and publish the release; rollback when smoke fails.')
+  composite(
+    'promote-production',
+    'After the merge into main: resolve the release (nothing to do when no service changed), approval gate, health, deploy, smoke, archive, commit and publish the release; back to the release that ran before when smoke fails.',
+  )
     .requiredOption('--lock <file>', 'the lock on main')
-    .requiredOption('--version <version>', 'the release version, vX.Y.Z')
-    .option('--pr <number>', 'the promotion pull request (for the approval gate)', positiveInt)
+    .option('--version <version>', 'the release version, vX.Y.Z (default: the next one the lock calls for)')
+    .option('--pr <number>', 'the merged pull request, for the approval gate (default: the one GitHub says merged the commit)', positiveInt)
     .option('--required <count>', 'approvals required', positiveInt, defaultRequiredApprovals)
     .option('--env <name>', 'the production environment', 'production')
     .option('--releases-dir <dir>', "the release archive (default: the config's github.releaseArchiveDir)")
     .option('--previous-release <file>', 'the previous release lock, for the release diff')
-    .option('--commit <sha>', 'the commit the release tag points at (default: the head of main when tagging)', fullCommit)
+    .option('--commit <sha>', 'the commit being released, which the tag points at (default: HEAD of this checkout)', fullCommit)
+    .option('--branch <name>', 'the production branch', branchName, 'main')
     .action(
       async (
-        options: CompositeOptions & { lock: string; version: string; pr?: number; required: number; env: string; releasesDir?: string; previousRelease?: string; commit?: string },
+        options: CompositeOptions & { lock: string; version?: string; pr?: number; required: number; env: string; releasesDir?: string; previousRelease?: string; commit?: string; branch: string },
         command: Command,
       ) => {
         const settings = pipelineSettings(command, options);
@@ -82,6 +86,7 @@ export function registerRunCommands(program: Command): void {
           releasesDir: options.releasesDir,
           previousRelease: options.previousRelease,
           commit: options.commit,
+          branch: options.branch,
         });
         await execute(command, 'promote-production', stages, settings);
       },

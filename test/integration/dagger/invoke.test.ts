@@ -84,6 +84,7 @@ describe('each function through the invoke path, against the engine double', () 
       { fn: 'prOpenPromotion', args: [undefined, undefined, undefined, undefined, 'https://ci.example.com/run/1'] },
       { fn: 'gateApprovals', args: [7] },
       { fn: 'releasePublish', args: ['v0.0.1'] },
+      { fn: 'releaseResolve', args: ['a'.repeat(40), 7, 'v2.0.0'] },
       { fn: 'committedLock', args: [] },
       { fn: 'digestOnly', args: [] },
     ]);
@@ -109,6 +110,7 @@ describe('each function through the invoke path, against the engine double', () 
       prOpenPromotion: ['pr', 'open-promotion', '--lock', 'locks/current.lock.yaml', '--run-url', 'https://ci.example.com/run/1'],
       gateApprovals: ['gate', 'approvals', '--pr', '7', '--lock', 'locks/current.lock.yaml'],
       releasePublish: ['release', 'publish', '--version', 'v0.0.1', '--lock', 'locks/current.lock.yaml'],
+      releaseResolve: ['--json', 'release', 'resolve', '--lock', 'locks/current.lock.yaml', '--commit', 'a'.repeat(40), '--pr', '7', '--version', 'v2.0.0', '--offline'],
       committedLock: ['lock', 'verify', 'locks/current.lock.yaml'],
       digestOnly: ['policy', 'digest-only', '.'],
     };
