@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { releaseFile } from '../../../src/environments/releases/archive.js';
 import { LockstepError } from '../../../src/errors.js';
+import { lockCommentKey } from '../../../src/github/lockComment.js';
+import { lockMarker, stickyMarker } from '../../../src/github/markers.js';
 import { releaseAssetName } from '../../../src/github/releaseNotes.js';
+import { classifyLockBytes } from '../../../src/github/remoteLock.js';
+import { evaluateApprovalGate } from '../../../src/stages/approvalGate.js';
+import { commitLockToBranch } from '../../../src/stages/commitLock.js';
+import { commentLockOnPullRequest } from '../../../src/stages/prComment.js';
 import { listPublishedReleases } from '../../../src/github/releasedLock.js';
 import type { ReleaseLock } from '../../../src/lock/schema.js';
 import { serializeLock } from '../../../src/lock/serialize.js';
@@ -133,3 +139,52 @@ describe('the GitHub releases as the second copy of the archive', () => {
     assert.deepEqual(skipped, ['v1.1.0']);
   });
 });
+
+describe('a hotfix pull request opened by a person', () => {
+  it('carries the lock lockstep made in its lock comment, and the gate passes it with four approvals', async () => {
+    const { gh, github } = await setup();
+    const hotfix = makeLock({ ...v1.services, cart: service('cart', { tag: '1.0.1', digest: `sha256:${'3'.repeat(64)}` }) }, { hotfix: { baseIntegrity: v1.integrity, services: ['cart'] } });
+    gh.commit('hotfix/cart', { 'services/cart.gitlink': 'fixed' }, { from: 'main' });
+    const number = gh.openPullRequest({ head: 'hotfix/cart', base: 'main', author: 'alice', body: 'Fixes the cart total.' });
+
+    // Before lockstep made its lock, the gate has nothing to check the head against; a marker a person writes does not count.
+    gh.addComment(number, 'mallory', lockMarkerComment(hotfix.integrity));
+    const before = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath }, { github });
+    assert.equal(before.passed, false);
+    assert.equal(before.markerSource, null);
+    assert.match(before.lock.problems.join('\n'), /lockstep commented no lock on it/);
+
+    // The hotfix workflow: the lock comment, then the lock committed to the branch.
+    await commentLockOnPullRequest({ pullRequest: number, lock: hotfix, lockPath }, { github });
+    await commitLockToBranch({ branch: 'hotfix/cart', lock: hotfix, lockPath, pullRequest: number, expectedHead: gh.head('hotfix/cart'), force: false }, { github });
+    for (const reviewer of ['bob', 'carol', 'dave']) gh.review(number, reviewer, 'APPROVED');
+    const three = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath }, { github });
+    assert.equal(three.passed, false);
+    assert.equal(three.lock.ok, true, three.lock.problems.join('\n'));
+    assert.equal(three.markerSource, 'comment');
+
+    gh.review(number, 'erin', 'APPROVED');
+    const merge = gh.merge(number);
+    const onMain = classifyLockBytes(`${lockPath}@main`, gh.fileAt('main', lockPath)!);
+    const passed = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath, targetLock: onMain, deploying: { branch: 'main', commit: merge } }, { github });
+    assert.equal(passed.passed, true, [...passed.lock.problems, ...passed.pullRequestProblems].join('\n'));
+    assert.equal(passed.lock.integrity, hotfix.integrity);
+  });
+
+  it('is refused when the lock at its head is not the one lockstep commented', async () => {
+    const { gh, github } = await setup();
+    const made = makeLock({ ...v1.services, cart: service('cart', { tag: '1.0.1', digest: `sha256:${'3'.repeat(64)}` }) });
+    const handMade = makeLock({ ...v1.services, cart: service('cart', { tag: '1.0.1', digest: `sha256:${'4'.repeat(64)}` }) });
+    gh.commit('hotfix/cart', { [lockPath]: bytes(handMade) }, { from: 'main' });
+    const number = gh.openPullRequest({ head: 'hotfix/cart', base: 'main', author: 'alice' });
+    await commentLockOnPullRequest({ pullRequest: number, lock: made, lockPath }, { github });
+    for (const reviewer of ['bob', 'carol', 'dave', 'erin']) gh.review(number, reviewer, 'APPROVED');
+    const result = await evaluateApprovalGate({ pullRequest: number, required: 4, lockPath }, { github });
+    assert.equal(result.passed, false);
+    assert.match(result.lock.problems.join('\n'), /the pull request was opened for/);
+  });
+});
+
+function lockMarkerComment(integrity: string): string {
+  return `${stickyMarker(lockCommentKey)}\n${lockMarker(integrity)}`;
+}
