@@ -268,8 +268,19 @@ export const e2eConfig = z
       .min(1)
       .optional()
       .describe('Names of stack.suites to run; all of them by default.'),
+    endpoints: z
+      .record(serviceName, httpUrl)
+      .optional()
+      .describe(
+        'Kubernetes, helm-values and ecs environments: where the suites reach each service (gateway: https://shop.staging.example.com), given to them as the stack stage gives its addresses: GATEWAY_URL, GATEWAY_HOST, GATEWAY_PORT. A compose environment needs none: its suites run on its network.',
+      ),
+    network: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker network name')
+      .optional()
+      .describe('With endpoints: the Docker network the suite containers join (default bridge; host reaches a cluster published on localhost).'),
   })
-  .describe('The stack suites run against this environment (`lockstep e2e`), on its network, with its addresses.');
+  .describe('The stack suites run against this environment (`lockstep e2e`): on its network for compose, against its endpoints otherwise.');
 
 export const leaseConfig = z
   .strictObject({
@@ -296,6 +307,12 @@ export const environmentConfig = z
     };
     only('disk', 'compose');
     only('memory', 'compose');
+    if (kind === 'compose' && env.e2e?.endpoints !== undefined) {
+      context.addIssue({ code: 'custom', path: ['e2e', 'endpoints'], message: "a compose environment's suites run on its network, with its own addresses" });
+    }
+    if (env.e2e?.network !== undefined && env.e2e.endpoints === undefined) {
+      context.addIssue({ code: 'custom', path: ['e2e', 'network'], message: 'applies with e2e.endpoints only' });
+    }
     const cluster = kind === 'kubernetes' || (env.target.type === 'helm-values' && env.target.cluster !== undefined) ? kind : 'kubernetes';
     only('nodes', cluster);
     only('quota', cluster);

@@ -1,7 +1,10 @@
+import { dirname, resolve } from 'node:path';
 import type { EnvironmentConfig } from '../config/environments.js';
 import type { LockstepConfig } from '../config/schema.js';
 import { InputError } from '../errors.js';
-import { stackTest, type StackTestResult } from './stackTest.js';
+import { endpointAddresses } from '../stack/addresses.js';
+import { planSuites, selectSuites } from '../stack/suites.js';
+import { runSuites, stackTest, type StackTestResult } from './stackTest.js';
 
 export interface E2eInput {
   environment: string;
@@ -14,15 +17,15 @@ export interface E2eInput {
 }
 
 /**
- * The stack stage's suites, run unchanged against a deployed compose environment: each suite in a
- * container on the environment's own network, so the addresses it gets (`GATEWAY_URL=http://gateway:8080`)
- * are the environment's services. Same JUnit XML, logs and summary.md as `lockstep stack test`.
+ * The stack stage's suites, run unchanged against a deployed environment, with the same JUnit XML,
+ * logs and summary.md as `lockstep stack test`. A compose environment: each suite in a container on
+ * the environment's own network, so `GATEWAY_URL=http://gateway:8080` is the environment's gateway.
+ * Any other target (kubernetes, helm-values, ecs): against the endpoints its config names, given to
+ * the suites as the same variables.
  */
 export async function runE2e(input: E2eInput): Promise<StackTestResult> {
   const target = input.config.target;
-  if (target.type !== 'compose') {
-    throw new InputError(input.configFile, `environments.${input.environment}.target`, `e2e runs the suites on the network of a compose environment; this one is ${target.type}`);
-  }
+  if (target.type !== 'compose') return runAgainstEndpoints(input);
   // Docker and compose of this run must address the environment's daemon, wherever the suites start.
   const env = { ...process.env, ...target.env, ...(target.dockerHost ? { DOCKER_HOST: target.dockerHost } : {}) };
   const previousHost = process.env.DOCKER_HOST;
@@ -38,4 +41,28 @@ export async function runE2e(input: E2eInput): Promise<StackTestResult> {
       else process.env.DOCKER_HOST = previousHost;
     }
   }
+}
+
+async function runAgainstEndpoints(input: E2eInput): Promise<StackTestResult> {
+  const endpoints = input.config.e2e?.endpoints;
+  if (!endpoints || Object.keys(endpoints).length === 0) {
+    throw new InputError(
+      input.configFile,
+      `environments.${input.environment}.e2e.endpoints`,
+      `is needed for e2e against a ${input.config.target.type} environment: where the suites reach each service (gateway: https://...)`,
+    );
+  }
+  const suites = selectSuites(planSuites(input.lockstep.stack.suites, process.env), input.config.e2e?.suites, input.configFile);
+  input.progress(`e2e: ${suites.length} suite(s) against the endpoints of ${input.environment}: ${Object.entries(endpoints).map(([service, url]) => `${service} ${url}`).join(', ')}`);
+  return runSuites(
+    {
+      project: `lockstep-e2e-${input.environment}`,
+      suites,
+      configDir: dirname(resolve(input.configFile)),
+      addresses: endpointAddresses(endpoints),
+      network: input.config.e2e?.network ?? 'bridge',
+      reportDir: input.reportDir,
+    },
+    { progress: input.progress, signal: input.signal },
+  );
 }

@@ -14,6 +14,7 @@ import { suiteNetwork } from '../stack/project.js';
 import { runSuite } from '../stack/runSuite.js';
 import { suiteInvocation } from '../stack/suiteInvocation.js';
 import { judgeSuite, type SuiteResult } from '../stack/suiteResult.js';
+import type { PlannedSuite } from '../stack/plan.js';
 import { planSuites, resolveSuite, selectSuites } from '../stack/suites.js';
 import { renderSummaryMarkdown } from '../stack/summary.js';
 
@@ -59,14 +60,34 @@ export async function stackTest(input: StackTestInput, deps: StackTestDeps): Pro
       hint: `start it first: lockstep stack up --lock <file> --project ${input.project}`,
     });
   }
+  return runSuites({ project: input.project, suites, configDir: stack.configDir, addresses: stackAddresses(stack.graph), network, reportDir: input.reportDir }, deps);
+}
+
+export interface RunSuitesInput {
+  /** Names the suite containers and labels them, so `stack down` finds them. */
+  project: string;
+  suites: PlannedSuite[];
+  configDir: string;
+  /** The `<NAME>_HOST`, `<NAME>_PORT`, `<NAME>_URL` variables the suites reach the services by. */
+  addresses: Record<string, string>;
+  /** The Docker network the suite containers join. */
+  network: string;
+  reportDir: string;
+}
+
+/**
+ * Each suite in a container, one after the other, every one even when an earlier one failed: the
+ * report folder gets `<suite>.xml` (JUnit), `<suite>.log` and summary.md. The stack stage and E2E
+ * against any environment run their suites through here.
+ */
+export async function runSuites(input: RunSuitesInput, deps: StackTestDeps): Promise<StackTestResult> {
   await mkdir(input.reportDir, { recursive: true });
-  const addresses = stackAddresses(stack.graph);
   const runId = randomBytes(3).toString('hex');
   const results: SuiteResult[] = [];
-  for (const planned of suites) {
-    const suite = resolveSuite(planned, stack.configDir);
+  for (const planned of input.suites) {
+    const suite = resolveSuite(planned, input.configDir);
     deps.progress(`stack test: ${suite.name}: ${suite.command.join(' ')} (in ${suite.image})`);
-    const outcome = await runSuite(suite.name, suiteInvocation(input.project, suite, addresses, runId, network), {
+    const outcome = await runSuite(suite.name, suiteInvocation(input.project, suite, input.addresses, runId, input.network), {
       timeoutMs: suite.timeoutMs,
       signal: deps.signal,
     });

@@ -64,3 +64,22 @@ describe('environments config', () => {
     assert.match(problem({ a: { target: compose, surprise: true } }), /environments\.a\.surprise: unknown field/);
   });
 });
+
+describe('e2e endpoints', () => {
+  const kubernetes = { type: 'kubernetes', namespace: 'shop-staging' };
+
+  it('are accepted for a kubernetes environment, with a network for the suites', () => {
+    const parsed = validate('lockstep.config.yaml', lockstepConfig, config({ staging: { target: kubernetes, e2e: { endpoints: { catalog: 'https://catalog.example.com' }, network: 'host' } } }));
+    assert.deepEqual(parsed.environments.staging!.e2e, { endpoints: { catalog: 'https://catalog.example.com' }, network: 'host' });
+  });
+
+  it('are refused for a compose environment, whose suites run on its own network', () => {
+    assert.match(problem({ staging: { target: compose, e2e: { endpoints: { catalog: 'http://catalog:8080' } } } }), /environments\.staging\.e2e\.endpoints/);
+  });
+
+  it('must be http(s) URLs without credentials, and a network goes with them only', () => {
+    assert.match(problem({ staging: { target: kubernetes, e2e: { endpoints: { catalog: 'ftp://catalog.example.com' } } } }), /e2e\.endpoints\.catalog/);
+    assert.match(problem({ staging: { target: kubernetes, e2e: { endpoints: { catalog: 'https://user:pw@catalog.example.com' } } } }), /credentials/);
+    assert.match(problem({ staging: { target: kubernetes, e2e: { network: 'host' } } }), /e2e\.network/);
+  });
+});

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseComposeGraph } from '../../../src/compose/graph.js';
 import { lockstepConfig } from '../../../src/config/schema.js';
 import { InputError } from '../../../src/errors.js';
-import { stackAddresses } from '../../../src/stack/addresses.js';
+import { endpointAddresses, stackAddresses } from '../../../src/stack/addresses.js';
 import { pinImages } from '../../../src/stack/pinImages.js';
 import { buildStackPlan } from '../../../src/stack/plan.js';
 import { checkProjectName, defaultProjectName, suiteNetwork } from '../../../src/stack/project.js';
@@ -211,5 +211,21 @@ describe('the network suites join', () => {
     assert.equal(suiteNetwork('shop', tiers), 'shop_back-tier');
     const named = parseComposeGraph('compose.yaml', 'services:\n  a: {image: x, networks: [edge]}\nnetworks:\n  edge: {name: shared-edge}\n', {});
     assert.equal(suiteNetwork('shop', named), 'shared-edge');
+  });
+});
+
+describe('endpoint addresses', () => {
+  it('gives an environment\'s endpoints as the variables the stack stage gives its services', () => {
+    assert.deepEqual(endpointAddresses({ 'api-gateway': 'https://shop.example.com/', catalog: 'http://10.0.0.7:8080/v1', ipv6: 'http://[::1]:9000' }), {
+      API_GATEWAY_HOST: 'shop.example.com',
+      API_GATEWAY_PORT: '443',
+      API_GATEWAY_URL: 'https://shop.example.com',
+      CATALOG_HOST: '10.0.0.7',
+      CATALOG_PORT: '8080',
+      CATALOG_URL: 'http://10.0.0.7:8080/v1',
+      IPV6_HOST: '::1',
+      IPV6_PORT: '9000',
+      IPV6_URL: 'http://[::1]:9000',
+    });
   });
 });
