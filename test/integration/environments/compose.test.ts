@@ -3,7 +3,7 @@
 // local docker daemon, and the lockstep CLI run as a process (bin/lockstep.js: `npm run build` first).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { run } from '../../../src/exec/run.js';
 import { changeService, writeSandboxLock } from '../../../src/sandbox/exampleSystem.js';
 import { readLock } from '../../../src/lock/read.js';
 import type { ReleaseLock } from '../../../src/lock/schema.js';
+import type { RunReport } from '../../../src/report/runReport.js';
 import { archiveRelease } from '../../../src/stages/release.js';
 import { docker, dockerUnavailableReason } from '../../../support/docker.js';
 import { prepareExampleSystem, type PreparedExampleSystem } from '../../support/exampleSystem.js';
@@ -65,6 +66,13 @@ async function configureEnvironments(repoDir: string, configFile: string): Promi
     'staging-migrating': {
       target: { type: 'compose', project: projects.staging },
       migration: { service: 'catalog', command: ['node', '-e', 'console.error("migration: schema v2 failed"); process.exit(3)'] },
+    },
+    // Production with a probe the new release fails: what `promote-production` must undo by itself.
+    'production-failing-smoke': {
+      protected: true,
+      target: { type: 'compose', project: projects.production, composeFiles: ['compose.yaml', 'production.ports.yaml'], env: { PRODUCTION_GATEWAY_PORT: String(gatewayPort) } },
+      health: floors,
+      smoke: { probes: [{ name: 'an endpoint the release lacks', url: `http://127.0.0.1:${gatewayPort}/api/not-there`, retries: 0 }] },
     },
     production: {
       protected: true,
@@ -250,5 +258,49 @@ describe('environments on the compose target (real registry, real docker, the CL
     const result = await cli(['e2e', '--env', 'staging', '--report-dir', reportDir]);
     assert.equal(result.code, 0, explain(result));
     assert.match(await readFile(join(reportDir, 'system.xml'), 'utf8'), /<testsuite name="system" tests="\d+" failures="0"/);
+  });
+
+  it('promote-production does nothing for a lock already released, and says so', async () => {
+    const dir = join(system!.root, 'released-a');
+    await archiveRelease({ lockFile: files.a, version: 'v1.0.0', dir });
+    const before = await runningServices(projects.production);
+    const reportDir = join(system!.root, 'report', 'nothing-to-do');
+    const result = await cli(['run', 'promote-production', '--offline', '--lock', files.a, '--releases-dir', dir, '--report-dir', reportDir]);
+    assert.equal(result.code, 0, explain(result));
+    const report = JSON.parse(await readFile(join(reportDir, 'run.json'), 'utf8')) as RunReport;
+    assert.equal(report.status, 'passed');
+    assert.equal(report.conclusion, 'no service changed since release v1.0.0; nothing deployed');
+    assert.deepEqual(report.stages.filter((stage) => stage.status !== 'skipped').map((stage) => stage.name), ['release resolve']);
+    assert.match(report.stages.find((stage) => stage.name === 'deploy')!.summary, /^not needed: no service changed since release v1\.0\.0/);
+    assert.match(await readFile(join(reportDir, 'summary.md'), 'utf8'), /\*\*no service changed since release v1\.0\.0; nothing deployed\*\*/);
+    assert.deepEqual(await readdir(dir), ['v1.0.0.lock.yaml'], 'no release was archived');
+    const after = await runningServices(projects.production);
+    assert.deepEqual(Object.fromEntries(Object.entries(after).map(([name, service]) => [name, service.id])), Object.fromEntries(Object.entries(before).map(([name, service]) => [name, service.id])));
+  });
+
+  it('promote-production returns production to the release that ran before, when the new one fails its smoke tests', async () => {
+    // Production runs lock A (v1.0.0). Lock B is in no archive of this run: "the release before the live one" does not exist.
+    const dir = join(system!.root, 'released-a');
+    assert.deepEqual(imagesOf(await runningServices(projects.production)), pinned(lockA));
+    const reportDir = join(system!.root, 'report', 'failing-smoke');
+    const result = await cli(['run', 'promote-production', '--offline', '--lock', files.b, '--env', 'production-failing-smoke', '--releases-dir', dir, '--report-dir', reportDir]);
+    assert.equal(result.code, 1, explain(result));
+    const report = JSON.parse(await readFile(join(reportDir, 'run.json'), 'utf8')) as RunReport;
+    const status = Object.fromEntries(report.stages.map((stage) => [stage.name, stage.status]));
+    assert.deepEqual(status, {
+      'release resolve': 'passed',
+      'approval gate': 'skipped',
+      health: 'passed',
+      deploy: 'passed',
+      smoke: 'failed',
+      'release archive': 'skipped',
+      'release commit': 'skipped',
+      'release publish': 'skipped',
+      rollback: 'passed',
+    });
+    const rollback = report.stages.find((stage) => stage.name === 'rollback')!;
+    assert.ok(rollback.rerun.endsWith(`rollback --env production-failing-smoke --to-lock ${lockA.integrity} --releases-dir ${dir}`), rollback.rerun);
+    assert.deepEqual(imagesOf(await runningServices(projects.production)), pinned(lockA));
+    assert.deepEqual(await readdir(dir), ['v1.0.0.lock.yaml'], 'the failed release was not archived');
   });
 });
