@@ -335,12 +335,12 @@ export class Lockstep {
     await this.stage(['lock', 'verify', this.lockPath], {});
   }
 
-  /** No image in the orchestrator repository's YAML moves: every one pinned by digest, none latest (dagger check). */
+  /** No image the system deploys moves: every one pinned by digest, none latest (dagger check). */
   @func()
   @check()
   async digestOnly(
-    /** Files or folders to check (default: the whole repository). */
-    paths: string[] = ['.'],
+    /** Files or folders to check (default: the files the config names: compose files and the committed lock). */
+    paths: string[] = [],
   ): Promise<void> {
     await this.stage(['policy', 'digest-only', ...paths], {});
   }

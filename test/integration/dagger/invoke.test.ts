@@ -110,7 +110,7 @@ describe('each function through the invoke path, against the engine double', () 
       gateApprovals: ['gate', 'approvals', '--pr', '7', '--lock', 'locks/current.lock.yaml'],
       releasePublish: ['release', 'publish', '--version', 'v0.0.1', '--lock', 'locks/current.lock.yaml'],
       committedLock: ['lock', 'verify', 'locks/current.lock.yaml'],
-      digestOnly: ['policy', 'digest-only', '.'],
+      digestOnly: ['policy', 'digest-only'],
     };
     for (const [fn, args] of Object.entries(expected)) {
       assert.deepEqual(command(result(fn)), args, fn);
