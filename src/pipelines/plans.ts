@@ -171,8 +171,8 @@ export function rollbackStages(settings: PipelineSettings, inputs: { environment
 }
 
 /** Renders a stage's arguments as the command a person pastes to rerun it. */
-export function rerunLine(args: string[]): string {
-  return ['lockstep', ...args.map(quoteArgument)].join(' ');
+export function rerunLine(args: string[], program = 'lockstep'): string {
+  return [program, ...args.map(quoteArgument)].join(' ');
 }
 
 function quoteArgument(argument: string): string {
