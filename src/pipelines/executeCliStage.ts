@@ -9,7 +9,8 @@ import { lastLines } from '../exec/run.js';
 import { diffLocks } from '../lock/diff.js';
 import { readLock } from '../lock/read.js';
 import type { PipelineStage, StageOutcome, StageOutputs } from '../run/runPipeline.js';
-import { rerunLine, type CliStage } from './plans.js';
+import { daggerCallContext, stageRerunLine } from './daggerRerun.js';
+import type { CliStage } from './plans.js';
 
 /** This package's own CLI: stages run as the same commands a person or a workflow would type. */
 export const cliEntry = fileURLToPath(new URL('../../bin/lockstep.js', import.meta.url));
@@ -27,7 +28,7 @@ export interface CliStageOptions {
 export function cliPipelineStage(stage: CliStage, options: CliStageOptions): PipelineStage {
   return {
     name: stage.name,
-    rerun: rerunLine(stage.args),
+    rerun: stageRerunLine(stage.args, daggerCallContext(options.env ?? process.env)),
     ...(stage.when ? { when: stage.when } : {}),
     ...(stage.failureOf ? { failureOf: stage.failureOf } : {}),
     ...(stage.skip ? { skip: stage.skip } : {}),
@@ -38,7 +39,7 @@ export function cliPipelineStage(stage: CliStage, options: CliStageOptions): Pip
         summary: result.summary,
         tests: result.tests,
         artifacts: result.artifacts,
-        rerun: rerunLine(filled.args),
+        rerun: stageRerunLine(filled.args, daggerCallContext(options.env ?? process.env)),
         ...(result.outputs ? { outputs: result.outputs } : {}),
         ...(result.endRun ? { endRun: result.endRun } : {}),
         ...(await collect(filled, options.cwd, result)),

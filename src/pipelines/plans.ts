@@ -189,9 +189,14 @@ export function promoteProductionStages(settings: PipelineSettings, inputs: Prom
 }
 
 /** Manual rollback: back to the previous (or named) release through the deploy path, then smoke tests. */
-export function rollbackStages(settings: PipelineSettings, inputs: { environment: string; to?: string; releasesDir?: string; smoke: boolean }): CliStage[] {
+export function rollbackStages(settings: PipelineSettings, inputs: { environment: string; to?: string; toLock?: string; releasesDir?: string; smoke: boolean }): CliStage[] {
   const smokeDir = `${settings.reportDir}/${inputs.environment}/smoke`;
-  const args = ['rollback', '--env', inputs.environment, ...(inputs.to ? ['--to', inputs.to] : []), ...(inputs.releasesDir ? ['--releases-dir', inputs.releasesDir] : [])];
+  const args = [
+    'rollback', '--env', inputs.environment,
+    ...(inputs.to ? ['--to', inputs.to] : []),
+    ...(inputs.toLock === undefined ? [] : ['--to-lock', inputs.toLock]),
+    ...(inputs.releasesDir ? ['--releases-dir', inputs.releasesDir] : []),
+  ];
   return [
     { name: 'rollback', args: withConfig(settings, args) },
     ...(inputs.smoke
@@ -201,8 +206,8 @@ export function rollbackStages(settings: PipelineSettings, inputs: { environment
 }
 
 /** Renders a stage's arguments as the command a person pastes to rerun it. */
-export function rerunLine(args: string[]): string {
-  return ['lockstep', ...args.map(quoteArgument)].join(' ');
+export function rerunLine(args: string[], program = 'lockstep'): string {
+  return [program, ...args.map(quoteArgument)].join(' ');
 }
 
 function quoteArgument(argument: string): string {

@@ -95,11 +95,13 @@ export function registerRunCommands(program: Command): void {
   composite('rollback', 'Return an environment to the previous (or named) release through the deploy path, then smoke-test it.')
     .requiredOption('--env <name>', 'the environment')
     .option('--to <version>', 'the archived release to return to')
+    .option('--to-lock <integrity>', 'the archived release with this lock integrity (what ran before a deploy)')
     .option('--releases-dir <dir>', "the release archive (default: the config's github.releaseArchiveDir)")
     .option('--no-smoke', 'skip the smoke probes after the rollback')
-    .action(async (options: CompositeOptions & { env: string; to?: string; releasesDir?: string; smoke: boolean }, command: Command) => {
+    .action(async (options: CompositeOptions & { env: string; to?: string; toLock?: string; releasesDir?: string; smoke: boolean }, command: Command) => {
       const settings = pipelineSettings(command, options);
-      await execute(command, 'rollback', rollbackStages(settings, { environment: options.env, to: options.to, releasesDir: options.releasesDir, smoke: options.smoke }), settings);
+      const inputs = { environment: options.env, to: options.to, toLock: options.toLock, releasesDir: options.releasesDir, smoke: options.smoke };
+      await execute(command, 'rollback', rollbackStages(settings, inputs), settings);
     });
 
   composite('hotfix', 'A hotfix: the base lock with only the named services re-resolved, checked on the whole stack, then commented.')
