@@ -13,7 +13,9 @@ import { changeService, writeSandboxLock } from '../../../src/sandbox/exampleSys
 import { readLock } from '../../../src/lock/read.js';
 import type { ReleaseLock } from '../../../src/lock/schema.js';
 import type { RunReport } from '../../../src/report/runReport.js';
+import { releaseAssetName } from '../../../src/github/releaseNotes.js';
 import { archiveRelease } from '../../../src/stages/release.js';
+import { startGitHubDouble } from '../../doubles/github/server.js';
 import { docker, dockerUnavailableReason } from '../../../support/docker.js';
 import { prepareExampleSystem, type PreparedExampleSystem } from '../../support/exampleSystem.js';
 import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
@@ -302,5 +304,35 @@ describe('environments on the compose target (real registry, real docker, the CL
     assert.ok(rollback.rerun.endsWith(`rollback --env production-failing-smoke --to-lock ${lockA.integrity} --releases-dir ${dir}`), rollback.rerun);
     assert.deepEqual(imagesOf(await runningServices(projects.production)), pinned(lockA));
     assert.deepEqual(await readdir(dir), ['v1.0.0.lock.yaml'], 'the failed release was not archived');
+  });
+
+  it('rolls back to a release its checkout does not archive, from the lock attached to the GitHub release', async () => {
+    const gh = await startGitHubDouble();
+    try {
+      gh.commit('main', { 'README.md': 'orchestrator' });
+      gh.seedRelease({ tag: 'v1.0.0', commit: gh.head('main'), assets: { [releaseAssetName('v1.0.0')]: await readFile(files.a) } });
+      const github = { GITHUB_TOKEN: gh.token, GITHUB_API_URL: gh.apiUrl, GITHUB_REPOSITORY: `${gh.owner}/${gh.repo}` };
+      const deployed = await cli(['deploy', '--env', 'staging', '--lock', files.b]);
+      assert.equal(deployed.code, 0, explain(deployed));
+
+      // The archive of this checkout is empty (its archive commit never landed): the release's own lock is the copy.
+      const empty = join(system!.root, 'no-archive');
+      const fromRelease = await cli(['--json', 'rollback', '--env', 'staging', '--to', 'v1.0.0', '--releases-dir', empty], github);
+      assert.equal(fromRelease.code, 0, explain(fromRelease));
+      assert.match(fromRelease.stderr, /the archive misses v1\.0\.0: reading them from their GitHub releases/);
+      assert.equal((JSON.parse(fromRelease.stdout) as { to: { lockPath: string } }).to.lockPath, 'the lock attached to v1.0.0');
+      assert.deepEqual(imagesOf(await runningServices(projects.staging)), pinned(lockA));
+
+      // With the archive there, the archived file is deployed once it matches the release's asset.
+      const back = await cli(['deploy', '--env', 'staging', '--lock', files.b]);
+      assert.equal(back.code, 0, explain(back));
+      const fromArchive = await cli(['rollback', '--env', 'staging', '--to', 'v1.0.0', '--releases-dir', join(system!.root, 'released-a')], github);
+      assert.equal(fromArchive.code, 0, explain(fromArchive));
+      assert.match(fromArchive.stderr, /v1\.0\.0\.lock\.yaml matches the lock attached to v1\.0\.0/);
+      assert.deepEqual(imagesOf(await runningServices(projects.staging)), pinned(lockA));
+      assert.deepEqual(gh.violations, [], 'every request matched the OpenAPI description');
+    } finally {
+      await gh.stop();
+    }
   });
 });
