@@ -207,7 +207,8 @@ describe('item 5: lock metadata is escaped in every renderer and steers nothing'
     assert.ok(!body.includes('<img'), body);
     assert.ok(!body.includes('@everyone'), 'no mention');
     assert.ok(!/\[click\]\(/.test(body), 'no link');
-    assert.equal(readLockMarker(body), null, 'no lock marker in the comment');
+    // The comment records the lock it shows (the gate reads it on a hotfix); metadata adds no other marker.
+    assert.equal(readLockMarker(body), hostile.integrity, 'exactly the marker lockstep wrote');
     // eslint-disable-next-line no-control-regex -- a control character is the failure
     assert.doesNotMatch(body, /[\u0000-\u0008\u000b-\u001f]/);
   });
