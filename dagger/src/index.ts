@@ -42,8 +42,13 @@ const secretVariables = {
   ARGOCD_AUTH_TOKEN: 'argocdToken',
 } as const;
 
-/** Where the stack stages find a Docker engine: the caller's socket, or one started for the call. */
-type DockerNeed = 'none' | 'environment' | 'stack';
+/**
+ * Where a stage finds a Docker engine: none; the caller's socket only (environment: a deploy must never
+ * land in an engine started for the call); the socket, else one started for the call (stack); or the
+ * socket, else one started for the E2E suites only (tests: the suites of a Kubernetes or GitOps
+ * environment run in containers, while its deploy still needs no Docker).
+ */
+type DockerNeed = 'none' | 'environment' | 'stack' | 'tests';
 
 /**
  * lockstep promotes a microservice system from dev to staging to production with one release lock.
@@ -265,7 +270,7 @@ export class Lockstep {
     /** The environment to test. */
     environment: string,
   ): Promise<Directory> {
-    return (await this.stage(['end-to-end', '--env', environment, '--report-dir', reportDir], { docker: 'environment' })).directory(reportDir);
+    return (await this.stage(['end-to-end', '--env', environment, '--report-dir', reportDir], { docker: 'tests' })).directory(reportDir);
   }
 
   /** Run the smoke probes against an environment and return their report. */
@@ -423,7 +428,7 @@ export class Lockstep {
     /** Fail the call when a stage fails (the error carries the summary; no report is returned). */
     strict: boolean = false,
   ): Promise<Directory> {
-    return this.pipeline('promote-staging', ['--lock', this.lockArgument(lockFile), ...flag('--run-url', runUrl)], { lockFile, docker: 'environment', strict });
+    return this.pipeline('promote-staging', ['--lock', this.lockArgument(lockFile), ...flag('--run-url', runUrl)], { lockFile, docker: 'tests', strict });
   }
 
   /**
@@ -576,8 +581,11 @@ export class Lockstep {
   private withDocker(container: Container, need: DockerNeed): Container {
     if (need === 'none') return container;
     if (this.dockerSocket) return container.withUnixSocket(dockerSocketPath, this.dockerSocket).withEnvVariable('DOCKER_HOST', `unix://${dockerSocketPath}`);
-    if (need !== 'stack') return container;
-    return container.withServiceBinding('docker', this.dockerEngine()).withEnvVariable('DOCKER_HOST', 'tcp://docker:2375');
+    if (need === 'environment') return container;
+    const engine = container.withServiceBinding('docker', this.dockerEngine());
+    // Only the suite containers use it: a compose deploy without --docker-socket still fails, by name.
+    if (need === 'tests') return engine.withEnvVariable('LOCKSTEP_SUITE_DOCKER_HOST', 'tcp://docker:2375');
+    return engine.withEnvVariable('DOCKER_HOST', 'tcp://docker:2375');
   }
 
   private dockerEngine(): Service {

@@ -7,6 +7,8 @@ export interface RunSuiteOptions {
   timeoutMs: number;
   /** Aborts the suite (interrupt); the container is removed and the abort is rethrown. */
   signal?: AbortSignal;
+  /** The Docker engine of the suite containers, when not the one DOCKER_HOST names. */
+  dockerHost?: string;
 }
 
 /** Runs one suite container to its end (or its timeout) and reads the TAP it printed. */
@@ -18,9 +20,10 @@ export async function runSuite(suite: string, invocation: SuiteInvocation, optio
   let stderr = '';
   let exitCode = 0;
   let stopped: string | null = null;
+  const engine = options.dockerHost ? { DOCKER_HOST: options.dockerHost } : {};
   try {
     const result = await run('docker', invocation.args, {
-      env: { ...process.env, ...invocation.env },
+      env: { ...process.env, ...invocation.env, ...engine },
       allowFailure: true,
       errorCode: 'DOCKER',
       signal,
@@ -33,7 +36,7 @@ export async function runSuite(suite: string, invocation: SuiteInvocation, optio
   } catch (error) {
     if (!signal.aborted) throw error;
     // Killing the docker client leaves the container running: remove it by its name.
-    await run('docker', ['container', 'rm', '--force', invocation.containerName], { allowFailure: true });
+    await run('docker', ['container', 'rm', '--force', invocation.containerName], { allowFailure: true, env: { ...process.env, ...engine } });
     if (options.signal?.aborted) throw error;
     exitCode = 124;
     stopped = `stopped after its timeout of ${Math.round(options.timeoutMs / 1000)} s`;

@@ -62,6 +62,8 @@ async function runAgainstEndpoints(input: E2eInput): Promise<StackTestResult> {
       addresses: endpointAddresses(endpoints),
       network: input.config.e2e?.network ?? 'bridge',
       reportDir: input.reportDir,
+      // The Dagger module starts an engine for the suites alone when no Docker socket was given.
+      ...(process.env.LOCKSTEP_SUITE_DOCKER_HOST ? { dockerHost: process.env.LOCKSTEP_SUITE_DOCKER_HOST } : {}),
     },
     { progress: input.progress, signal: input.signal },
   );

@@ -73,6 +73,8 @@ export interface RunSuitesInput {
   /** The Docker network the suite containers join. */
   network: string;
   reportDir: string;
+  /** The Docker engine the suite containers run in, when not the one DOCKER_HOST names. */
+  dockerHost?: string;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function runSuites(input: RunSuitesInput, deps: StackTestDeps): Pro
     const outcome = await runSuite(suite.name, suiteInvocation(input.project, suite, input.addresses, runId, input.network), {
       timeoutMs: suite.timeoutMs,
       signal: deps.signal,
+      ...(input.dockerHost ? { dockerHost: input.dockerHost } : {}),
     });
     const result = judgeSuite(outcome);
     results.push(result);

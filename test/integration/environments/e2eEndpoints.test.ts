@@ -83,6 +83,16 @@ describe('e2e against the endpoints of a non-compose environment', () => {
     });
   }
 
+  it('runs the suites in the engine LOCKSTEP_SUITE_DOCKER_HOST names (the Dagger module starts one), whatever DOCKER_HOST says', async () => {
+    const engine = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+    const reportDir = join(work, 'report', 'suite-engine');
+    const env = { DOCKER_HOST: 'tcp://127.0.0.1:9', LOCKSTEP_SUITE_DOCKER_HOST: engine };
+    const run = await lockstep(['--config', join(work, 'lockstep.config.yaml'), 'e2e', '--env', 'staging', '--report-dir', reportDir], { cwd: work, env });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const without = await lockstep(['--config', join(work, 'lockstep.config.yaml'), 'e2e', '--env', 'staging', '--report-dir', join(work, 'report', 'no-engine')], { cwd: work, env: { DOCKER_HOST: 'tcp://127.0.0.1:9' } });
+    assert.equal(without.code, 1, 'without it, the suites go to DOCKER_HOST, where no engine listens');
+  });
+
   it('fails the suite, not the command line, when the endpoint answers wrong', async () => {
     const config = join(work, 'lockstep.config.yaml');
     const text = (await readFile(config, 'utf8')).replace('EXPECT_BODY: gateway ok', 'EXPECT_BODY: something else');
