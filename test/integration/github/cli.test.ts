@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -193,6 +193,37 @@ describe('lockstep pr/gate/release commands against the OpenAPI-validated GitHub
     assert.equal(passed.code, 0, passed.stderr);
     const result = JSON.parse(passed.stdout) as { passed: boolean; approvals: { approvals: number }; lock: { integrity: string } };
     assert.deepEqual([result.passed, result.approvals.approvals, result.lock.integrity], [true, 4, lock.integrity]);
+  });
+
+  it('release resolve --json names the merged pull request and the next version; release commit-archive commits the archive to main', async () => {
+    const gh = await double();
+    const lock = lockFor(gh.head('dev'));
+    gh.commit('staging', { [lockPath]: serializeLock(lock) });
+    const number = gh.openPullRequest({ head: 'staging', base: 'main', author: 'lockstep[bot]' });
+    const merge = gh.merge(number);
+    const file = await lockFile('resolve.lock.yaml', lock);
+    const dir = join(work, 'resolve-releases');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'v1.0.0.lock.yaml'), serializeLock(production));
+
+    const resolved = await lockstep(['--json', 'release', 'resolve', '--lock', file, '--commit', merge, '--releases-dir', dir], gh);
+    assert.equal(resolved.code, 0, resolved.stderr);
+    const result = JSON.parse(resolved.stdout) as { action: string; version: string; pullRequest: number; released: { version: string } };
+    // catalog was rebuilt under a sha tag: a patch release.
+    assert.deepEqual([result.action, result.version, result.pullRequest, result.released.version], ['release', 'v1.0.1', number, 'v1.0.0']);
+    assertTokenNeverShown(resolved, gh);
+
+    const archived = await lockstep(['release', 'archive', '--lock', file, '--version', result.version, '--dir', dir], gh);
+    assert.equal(archived.code, 0, archived.stderr);
+    const committed = await lockstep(['release', 'commit-archive', '--version', result.version, '--dir', dir], gh);
+    assert.equal(committed.code, 0, committed.stderr);
+    assert.deepEqual(gh.fileAt('main', 'locks/releases/v1.0.1.lock.yaml'), await readFile(join(dir, 'v1.0.1.lock.yaml')));
+    assert.match(committed.stdout, /archived v1\.0\.1 \(lock \w{12}\) on main as [0-9a-f]{40}/);
+
+    // Merged again with no service changed (the archive commit itself, say): nothing to do.
+    const again = await lockstep(['release', 'resolve', '--lock', file, '--commit', gh.head('main'), '--releases-dir', dir], gh);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /no service changed since release v1\.0\.1; nothing deployed/);
   });
 
   it('release publish --version tags the commit and attaches the lock; a rerun converges', async () => {
