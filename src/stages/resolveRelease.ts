@@ -48,16 +48,24 @@ export async function resolveProductionRelease(input: ResolveReleaseStageInput):
   if (decision.action === 'refuse') throw new InputError(decision.field, undefined, decision.problem);
   const pullRequest = input.pullRequest ?? (input.github ? await findPullRequest(input.github, input.commit, input.branch) : null);
   const releasedInfo = released ? { version: released.release.version, from: released.release.from, file: released.file } : null;
+  // Production moves only through an approved pull request: a commit without one is never deployed.
+  const refuseWithoutPullRequest = () => {
+    if (!input.github || pullRequest !== null) return;
+    throw new LockstepError('GATE_REFUSED', `${shortCommit(input.commit)} reached ${input.branch} without a merged pull request: refusing to deploy it`, {
+      hint: 'name the pull request with --pr when it was merged another way',
+    });
+  };
+  if (decision.action === 'nothing-to-do' && input.github && released?.file && !(await input.github.getReleaseByTag(decision.released))) {
+    // Archived but never published: a run that failed after its archive commit. Its rerun completes that release.
+    input.progress(`release resolve: ${decision.released} is archived but has no GitHub release: completing it`);
+    refuseWithoutPullRequest();
+    return { action: 'release', version: decision.released, why: `${decision.released} is archived but was never published`, commit: input.commit, pullRequest, released: releasedInfo };
+  }
   if (decision.action === 'nothing-to-do') {
     input.progress(`release resolve: lock ${lockId(input.lock)} changes no service of release ${decision.released}`);
     return { action: 'nothing-to-do', version: null, why: decision.reason, commit: input.commit, pullRequest, released: releasedInfo };
   }
-  // Production moves only through an approved pull request: a commit without one is never deployed.
-  if (input.github && pullRequest === null) {
-    throw new LockstepError('GATE_REFUSED', `${shortCommit(input.commit)} reached ${input.branch} without a merged pull request: refusing to deploy it`, {
-      hint: 'name the pull request with --pr when it was merged another way',
-    });
-  }
+  refuseWithoutPullRequest();
   return { action: 'release', version: decision.version, why: decision.why, commit: input.commit, pullRequest, released: releasedInfo };
 }
 

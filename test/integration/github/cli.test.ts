@@ -220,6 +220,14 @@ describe('lockstep pr/gate/release commands against the OpenAPI-validated GitHub
     assert.deepEqual(gh.fileAt('main', 'locks/releases/v1.0.1.lock.yaml'), await readFile(join(dir, 'v1.0.1.lock.yaml')));
     assert.match(committed.stdout, /archived v1\.0\.1 \(lock \w{12}\) on main as [0-9a-f]{40}/);
 
+    // A run that stopped after the archive commit is completed by its rerun, under the same version.
+    const unpublished = await lockstep(['--json', 'release', 'resolve', '--lock', file, '--commit', merge, '--releases-dir', dir], gh);
+    assert.equal(unpublished.code, 0, unpublished.stderr);
+    const completing = JSON.parse(unpublished.stdout) as { action: string; version: string; why: string };
+    assert.deepEqual([completing.action, completing.version, completing.why], ['release', 'v1.0.1', 'v1.0.1 is archived but was never published']);
+    const published = await lockstep(['release', 'publish', '--version', 'v1.0.1', '--lock', file, '--target', merge], gh);
+    assert.equal(published.code, 0, published.stderr);
+
     // Merged again with no service changed (the archive commit itself, say): nothing to do.
     const again = await lockstep(['release', 'resolve', '--lock', file, '--commit', gh.head('main'), '--releases-dir', dir], gh);
     assert.equal(again.code, 0, again.stderr);
