@@ -352,6 +352,15 @@ export class Lockstep {
     return (await this.stage(args, { lockFile })).stdout();
   }
 
+  /** Commit the archived release to the production branch through the GitHub API, where rollback reads it. */
+  @func({ cache: 'never' })
+  async releaseCommitArchive(
+    /** The release version (v1.4.0), archived by the release function. */
+    version: string,
+  ): Promise<string> {
+    return (await this.stage(['release', 'commit-archive', '--version', version], {})).stdout();
+  }
+
   /** Tag the released commit and publish the GitHub release of a version with its lock attached. */
   @func({ cache: 'never' })
   async releasePublish(
@@ -418,25 +427,46 @@ export class Lockstep {
   }
 
   /**
-   * After the merge into main (lockstep run promote-production): approval gate, health, deploy,
-   * smoke, release; rolls back when the smoke tests fail. Returns the run report.
+   * What a production run releases (lockstep release resolve): the merged pull request of the commit,
+   * the next version the lock calls for, or nothing to do when no service changed since the newest
+   * release. Returns the resolution as JSON.
+   */
+  @func({ cache: 'never' })
+  async releaseResolve(
+    /** The commit being released (default: HEAD of --source). */
+    commit?: string,
+    /** The merged pull request, instead of asking GitHub. */
+    pullRequest?: number,
+    /** The release version, instead of the next one the lock calls for (v1.4.0). */
+    version?: string,
+    /** The lock on the production branch (default: the one committed at --lock-path). */
+    lockFile?: File,
+  ): Promise<string> {
+    const args = ['--json', 'release', 'resolve', '--lock', this.lockArgument(lockFile), ...flag('--commit', commit), ...flag('--pr', pullRequest), ...flag('--version', version), ...this.offline()];
+    return (await this.stage(args, { lockFile })).stdout();
+  }
+
+  /**
+   * After the merge into main (lockstep run promote-production): resolve the release (the run ends
+   * there when no service changed), approval gate, health, deploy, smoke, release; back to the
+   * release that ran before when the smoke tests fail. Returns the run report.
    */
   @func({ cache: 'never' })
   async promoteProduction(
-    /** The release version (v1.4.0). */
-    version: string,
-    /** The merged staging -> main (or hotfix) pull request, whose approvals are checked. */
+    /** The release version (v1.4.0); default: the next one the lock calls for. */
+    version?: string,
+    /** The merged staging -> main (or hotfix) pull request, whose approvals are checked; default: the one that merged --commit. */
     pullRequest?: number,
     /** Approvals required (default: the CLI's). */
     required?: number,
-    /** The commit being released, which the tag points at (default: the head of main when tagging). */
+    /** The commit being released, which the tag points at (default: HEAD of --source). */
     commit?: string,
     /** The lock to release (default: the one committed at --lock-path). */
     lockFile?: File,
     /** Fail the call when a stage fails (the error carries the summary; no report is returned). */
     strict: boolean = false,
   ): Promise<Directory> {
-    const args = ['--lock', this.lockArgument(lockFile), '--version', version, ...flag('--pr', pullRequest), ...flag('--required', required), ...flag('--commit', commit)];
+    const args = ['--lock', this.lockArgument(lockFile), ...flag('--version', version), ...flag('--pr', pullRequest), ...flag('--required', required), ...flag('--commit', commit)];
     return this.pipeline('promote-production', args, { lockFile, docker: 'environment', strict });
   }
 
@@ -473,17 +503,25 @@ export class Lockstep {
     environment: string,
     /** The release to go back to (v1.3.0); default: the one before the current. */
     to?: string,
+    /** Instead of --to, the archived release with this lock integrity (sha256:…), as a failed production run names what ran before. */
+    toLock?: string,
     /** Run the smoke probes after rolling back. */
     smoke: boolean = true,
     /** Fail the call when a stage fails (the error carries the summary; no report is returned). */
     strict: boolean = false,
   ): Promise<Directory> {
-    return this.pipeline('rollback', ['--env', environment, ...flag('--to', to), ...(smoke ? [] : ['--no-smoke'])], { docker: 'environment', strict });
+    const args = ['--env', environment, ...flag('--to', to), ...flag('--to-lock', toLock), ...(smoke ? [] : ['--no-smoke'])];
+    return this.pipeline('rollback', args, { docker: 'environment', strict });
   }
 
   /** The lock a function reads: the file given (mounted in the runner), else the one committed at --lock-path. */
   private lockArgument(lockFile: File | undefined): string {
     return lockFile ? `${inputDir}/lock.yaml` : this.lockPath;
+  }
+
+  /** Without a GitHub token, the resolution reads the release archive alone. */
+  private offline(): string[] {
+    return this.githubToken ? [] : ['--offline'];
   }
 
   /** `--current-lock`: the committed lock, for the pull request's diff, when there is one. */

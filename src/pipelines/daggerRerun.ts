@@ -23,6 +23,8 @@ interface FunctionRow {
   implied?: string[];
   /** Flags the function needs to run this stage alone (rollback without its smoke stage). */
   extra?: string[];
+  /** Value-less CLI flags the function decides itself (release resolve is offline without a GitHub token). */
+  switches?: string[];
 }
 
 const lockFlag = { '--lock': '--lock-file' };
@@ -36,15 +38,17 @@ const functions: FunctionRow[] = [
   { command: ['pr', 'comment'], fn: 'pr-comment', flags: { '--pr': '--pull-request', ...lockFlag }, implied: ['--out', '--base-lock'] },
   { command: ['pr', 'commit-lock'], fn: 'pr-commit-lock', flags: { '--branch': '--branch', '--pr': '--pull-request', ...lockFlag } },
   { command: ['pr', 'open-promotion'], fn: 'pr-open-promotion', flags: { '--from': '--from', '--to': '--to', '--run-url': '--run-url', '--e2e-summary': '--end-to-end-summary', ...lockFlag }, implied: ['--out'] },
-  { command: ['gate', 'approvals'], fn: 'gate-approvals', flags: { '--pr': '--pull-request', '--required': '--required', '--commit': '--commit', ...lockFlag } },
+  { command: ['gate', 'approvals'], fn: 'gate-approvals', flags: { '--pr': '--pull-request', '--required': '--required', '--commit': '--commit', ...lockFlag }, implied: ['--production-branch'] },
   { command: ['health'], fn: 'health', flags: { ...envFlag } },
   { command: ['deploy'], fn: 'deploy', flags: { ...envFlag, ...lockFlag } },
   { command: ['e2e'], fn: 'end-to-end', flags: { ...envFlag }, implied: ['--report-dir'] },
   { command: ['end-to-end'], fn: 'end-to-end', flags: { ...envFlag }, implied: ['--report-dir'] },
   { command: ['smoke'], fn: 'smoke', flags: { ...envFlag }, implied: ['--report-dir'] },
+  { command: ['release', 'resolve'], fn: 'release-resolve', flags: { '--commit': '--commit', '--pr': '--pull-request', '--version': '--version', ...lockFlag }, implied: ['--branch'], switches: ['--offline'] },
   { command: ['release', 'archive'], fn: 'release', flags: { '--version': '--version', ...lockFlag } },
-  { command: ['release', 'publish'], fn: 'release-publish', flags: { '--version': '--version', '--target': '--target', ...lockFlag } },
-  { command: ['rollback'], fn: 'rollback', flags: { ...envFlag, '--to': '--to' }, extra: ['--smoke=false'] },
+  { command: ['release', 'commit-archive'], fn: 'release-commit-archive', flags: { '--version': '--version' }, implied: ['--branch'] },
+  { command: ['release', 'publish'], fn: 'release-publish', flags: { '--version': '--version', '--target': '--target', ...lockFlag }, implied: ['--branch'] },
+  { command: ['rollback'], fn: 'rollback', flags: { ...envFlag, '--to': '--to', '--to-lock': '--to-lock' }, extra: ['--smoke=false'] },
 ];
 
 /** The context the module set for this run, or null outside the module. */
@@ -77,6 +81,7 @@ export function stageRerunLine(args: string[], context: DaggerCallContext | null
   for (let index = 0; index < flags.length; index += 1) {
     const flag = flags[index]!;
     const value = flags[index + 1];
+    if (row.switches?.includes(flag)) continue;
     if (row.implied?.includes(flag)) {
       index += 1;
       continue;

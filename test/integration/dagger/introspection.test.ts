@@ -55,7 +55,7 @@ after(async () => {
   if (copy) await copy.remove();
 });
 
-const stageFunctions = ['lockGenerate', 'lockVerify', 'lockDiff', 'health', 'deploy', 'endToEnd', 'smoke', 'release', 'prComment', 'prCommitLock', 'prOpenPromotion', 'gateApprovals', 'releasePublish'];
+const stageFunctions = ['lockGenerate', 'lockVerify', 'lockDiff', 'health', 'deploy', 'endToEnd', 'smoke', 'release', 'prComment', 'prCommitLock', 'prOpenPromotion', 'gateApprovals', 'releaseCommitArchive', 'releasePublish', 'releaseResolve'];
 const pipelineFunctions = ['stackTest', 'prCheck', 'promoteStaging', 'promoteProduction', 'hotfix', 'rollback'];
 const checkFunctions = ['committedLock', 'digestOnly'];
 

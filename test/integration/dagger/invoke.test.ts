@@ -78,7 +78,9 @@ describe('each function through the invoke path, against the engine double', () 
       { fn: 'prCommitLock', args: { branch: 'dev', pullRequest: 7 } },
       { fn: 'prOpenPromotion', args: { runUrl: 'https://ci.example.com/run/1' } },
       { fn: 'gateApprovals', args: { pullRequest: 7 } },
+      { fn: 'releaseCommitArchive', args: { version: 'v0.0.1' } },
       { fn: 'releasePublish', args: { version: 'v0.0.1' } },
+      { fn: 'releaseResolve', args: { commit: 'a'.repeat(40), pullRequest: 7, version: 'v2.0.0' } },
       { fn: 'committedLock' },
       { fn: 'digestOnly' },
     ]);
@@ -104,6 +106,7 @@ describe('each function through the invoke path, against the engine double', () 
       prOpenPromotion: ['pr', 'open-promotion', '--lock', 'locks/current.lock.yaml', '--run-url', 'https://ci.example.com/run/1'],
       gateApprovals: ['gate', 'approvals', '--pr', '7', '--lock', 'locks/current.lock.yaml'],
       releasePublish: ['release', 'publish', '--version', 'v0.0.1', '--lock', 'locks/current.lock.yaml'],
+      releaseResolve: ['--json', 'release', 'resolve', '--lock', 'locks/current.lock.yaml', '--commit', 'a'.repeat(40), '--pr', '7', '--version', 'v2.0.0', '--offline'],
       committedLock: ['lock', 'verify', 'locks/current.lock.yaml'],
       digestOnly: ['policy', 'digest-only'],
     };
