@@ -41,6 +41,7 @@ export async function moduleHarness(): Promise<ModuleHarness> {
   const engine = await new EngineDouble(engineSchema(copy.sdk), join(root, 'bin', 'lockstep.js')).start();
   const files = JSON.stringify([join(copy.sdk, 'dist', 'src', 'api', 'client.gen.ts'), ...copy.sources]);
   const sessions: Session[] = [];
+  const parents = new Map<string, string>();
 
   const revive = (value: unknown): unknown => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
@@ -79,9 +80,14 @@ export async function moduleHarness(): Promise<ModuleHarness> {
     copy,
     sessions,
     async invoke(calls, constructor) {
-      const built = await run('Lockstep', '', '{}', constructor);
-      if (!built.returned || !('value' in built.returned)) throw new Error(`the constructor failed: ${JSON.stringify(built.returned)}`);
-      const parent = built.returned.value;
+      // The engine builds the object once for the same constructor arguments; so does this.
+      const key = JSON.stringify(constructor);
+      if (!parents.has(key)) {
+        const built = await run('Lockstep', '', '{}', constructor);
+        if (!built.returned || !('value' in built.returned)) throw new Error(`the constructor failed: ${JSON.stringify(built.returned)}`);
+        parents.set(key, built.returned.value);
+      }
+      const parent = parents.get(key)!;
       // A few at a time: each call is a process, as on the engine.
       const results: InvokeResult[] = [];
       for (let start = 0; start < calls.length; start += 4) {
