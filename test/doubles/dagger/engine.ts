@@ -21,7 +21,8 @@ import { execute, GraphQLError, getNamedType, isObjectType, parse, validate, typ
  * `node /opt/lockstep/bin/lockstep.js` really runs this checkout's CLI in the container's folder, with
  * its variables and secret variables; every other exec (apk, npm) is recorded only. Like the engine,
  * the same selection on the same object is one result (an exec runs once however often a query walks
- * its chain), per session. Not modelled: layers and images, networking, service start-up, caching
+ * its chain); a chain starts at a session's own Query, so sessions share only the objects the caller
+ * hands over. Not modelled: layers and images, networking, service start-up, the engine's cache
  * across sessions, and any field a test module does not use (it fails the query, by name).
  */
 
