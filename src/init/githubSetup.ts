@@ -156,7 +156,8 @@ export function renderChecklist(owner: string, repo: string, settings: Setting[]
   return [
     `Set up on GitHub (${owner}/${repo}):`,
     ...lines,
-    `Environment secrets where a target needs them: LOCKSTEP_KUBECONFIG on staging and production for kubernetes targets (${settingsUrl(owner, repo, 'environments')}).`,
+    `Environment secrets where a target needs them: LOCKSTEP_KUBECONFIG on staging and production for kubernetes targets, LOCKSTEP_ARGOCD_TOKEN for Argo CD (${settingsUrl(owner, repo, 'environments')}).`,
+    'ecs targets: the variables LOCKSTEP_AWS_ROLE_ARN and LOCKSTEP_AWS_REGION (a role trusting GitHub OIDC for this repository); no AWS key is stored.',
     `Then: lockstep init --check --repository ${owner}/${repo} (with GITHUB_TOKEN of a repository admin).`,
   ].join('\n');
 }

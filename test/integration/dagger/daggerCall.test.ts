@@ -100,7 +100,8 @@ describe('dagger call, every stage, against a real engine', { skip }, () => {
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
     assert.equal(run.status, 'failed');
     assert.deepEqual([run.stages[0].name, run.stages[0].code, run.stages[0].exitStatus], ['rollback', 'BAD_INPUT', 2]);
-    assert.match(run.stages[0].rerun, /^lockstep --config \S+ rollback --env nowhere$/);
+    // Rerun through the module: the function's dagger call with this call's flags, no runner path.
+    assert.match(run.stages[0].rerun, /^dagger call --source \. --config \S+ rollback --environment nowhere --smoke=false$/);
   });
 
   it('release archives the lock and returns what it added to the repository', async () => {

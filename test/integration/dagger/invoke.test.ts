@@ -3,61 +3,56 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parse, validate } from 'graphql';
 import { writeLock } from '../../../src/lock/write.js';
 import type { RunReport } from '../../../src/report/runReport.js';
+import { engineSchema, engineSchemaSource } from '../../doubles/dagger/schema.js';
 import { runCli } from '../../support/cli.js';
 import { makeLock, service } from '../../support/lockFixtures.js';
-import type { RecordedExec } from './support/engineDouble.js';
-import { prepareRuntimeCopy, root, runUnderRuntime, type RuntimeCopy } from './support/runtimeCopy.js';
+import { moduleHarness, type InvokeResult, type ModuleHarness } from './support/invokeModule.js';
+import { root } from './support/runtimeCopy.js';
 
 /**
- * Each function of the module called as the engine calls it, against a local double of the engine's
- * core API (support/engineDouble.ts) that refuses any method the pinned SDK's generated client does
- * not declare and really runs the runner's lockstep execs with this checkout's CLI. So the test sees
- * the exec each function produces, whether the CLI accepts its flags, and what comes back; and it
- * compares a pipeline run through the module with the same `lockstep run` on a laptop.
+ * Each function of the module called as the engine calls it: the SDK's own entrypoint, in a process
+ * per call, with the pinned SDK's generated client sending real GraphQL queries to a local double of
+ * the engine (test/doubles/dagger/engine.ts). The double validates every query against the engine's
+ * schema for the pinned version (test/doubles/dagger/schema.ts) and really runs the runner's lockstep
+ * execs with this checkout's CLI. So the test sees the queries, the exec each function produces,
+ * whether the CLI accepts its flags, and what comes back; and it compares a pipeline run through the
+ * module with the same `lockstep run` on a laptop.
  */
 
-interface Result {
-  fn: string;
-  value?: unknown;
-  error?: string;
-  execs: RecordedExec[];
-}
+type Result = InvokeResult;
 
-let copy: RuntimeCopy;
+let harness: ModuleHarness;
 let orchestrator: string;
+let emptyDir: string;
 const fixtureConfig = join(root, 'test', 'integration', 'dagger', 'fixtures', 'lockstep.config.yaml');
 
 before(async () => {
-  copy = await prepareRuntimeCopy(null, join(root, 'test', 'integration', 'dagger', 'support', 'engineDouble.ts'));
+  harness = await moduleHarness();
   orchestrator = await mkdtemp(join(tmpdir(), 'lockstep-invoke-'));
+  emptyDir = await mkdtemp(join(tmpdir(), 'lockstep-invoke-empty-'));
   await cp(fixtureConfig, join(orchestrator, 'lockstep.config.yaml'));
   await writeLock(join(orchestrator, 'locks', 'current.lock.yaml'), makeLock({ cart: service('cart', { image: 'registry.example.com/lockstep-suite/cart' }) }));
   await writeLock(join(orchestrator, 'after.lock.yaml'), makeLock({ cart: service('cart', { image: 'registry.example.com/lockstep-suite/cart', digest: `sha256:${'c'.repeat(64)}` }) }));
 });
 
 after(async () => {
-  if (copy) await copy.remove();
+  if (harness) await harness.close();
   if (orchestrator) await rm(orchestrator, { recursive: true, force: true });
+  if (emptyDir) await rm(emptyDir, { recursive: true, force: true });
 });
 
-async function invoke(calls: Array<{ fn: string; args: unknown[] }>, options: { githubToken?: string; source?: string } = {}): Promise<Result[]> {
-  const source = await mkdtemp(join(tmpdir(), 'lockstep-invoke-source-'));
-  await cp(options.source ?? orchestrator, source, { recursive: true });
-  const spec = { module: copy.sources.find((file) => file.endsWith('index.ts')), source, config: 'lockstep.config.yaml', githubToken: options.githubToken, calls };
-  const child = runUnderRuntime(copy, [join(root, 'test', 'integration', 'dagger', 'support', 'invokeModule.ts'), JSON.stringify(spec)], {
-    LOCKSTEP_DOUBLE_CLIENT: join(copy.sdk, 'dist', 'src', 'api', 'client.gen.d.ts'),
-    LOCKSTEP_DOUBLE_CLI: join(root, 'bin', 'lockstep.js'),
-  });
-  assert.equal(child.status, 0, child.stderr);
-  return JSON.parse(child.stdout) as Result[];
+async function invoke(calls: Array<{ fn: string; args?: Record<string, unknown> }>, secrets: Record<string, string> = {}): Promise<Result[]> {
+  const constructor = { source: { directory: orchestrator }, cliSource: { directory: emptyDir }, config: 'lockstep.config.yaml', ...Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name, { secret: value }])) };
+  return harness.invoke(calls, constructor);
 }
 
 /** The lockstep command line of the last CLI exec, after the program and the global options. */
 function command(result: Result): string[] {
   const exec = result.execs.filter((candidate) => candidate.ran).at(-1);
-  assert.ok(exec, `${result.fn} ran the CLI`);
+  assert.ok(exec, `${result.fn} ran the CLI: ${result.error}`);
   assert.deepEqual(exec.args.slice(0, 6), ['node', '/opt/lockstep/bin/lockstep.js', '--config', 'lockstep.config.yaml', '--result-file', '/lockstep/out/result.json'], result.fn);
   return exec.args.slice(6);
 }
@@ -71,23 +66,23 @@ describe('each function through the invoke path, against the engine double', () 
 
   before(async () => {
     results = await invoke([
-      { fn: 'lockVerify', args: [] },
-      { fn: 'lockDiff', args: [file('locks/current.lock.yaml'), file('after.lock.yaml'), 'json'] },
-      { fn: 'lockGenerate', args: [] },
-      { fn: 'health', args: ['nowhere'] },
-      { fn: 'deploy', args: ['nowhere'] },
-      { fn: 'endToEnd', args: ['nowhere'] },
-      { fn: 'smoke', args: ['nowhere'] },
-      { fn: 'release', args: ['v0.0.1'] },
-      { fn: 'prComment', args: [7] },
-      { fn: 'prCommitLock', args: ['dev', 7] },
-      { fn: 'prOpenPromotion', args: [undefined, undefined, undefined, undefined, 'https://ci.example.com/run/1'] },
-      { fn: 'gateApprovals', args: [7] },
-      { fn: 'releaseCommitArchive', args: ['v0.0.1'] },
-      { fn: 'releasePublish', args: ['v0.0.1'] },
-      { fn: 'releaseResolve', args: ['a'.repeat(40), 7, 'v2.0.0'] },
-      { fn: 'committedLock', args: [] },
-      { fn: 'digestOnly', args: [] },
+      { fn: 'lockVerify' },
+      { fn: 'lockDiff', args: { before: file('locks/current.lock.yaml'), after: file('after.lock.yaml'), format: 'json' } },
+      { fn: 'lockGenerate' },
+      { fn: 'health', args: { environment: 'nowhere' } },
+      { fn: 'deploy', args: { environment: 'nowhere' } },
+      { fn: 'endToEnd', args: { environment: 'nowhere' } },
+      { fn: 'smoke', args: { environment: 'nowhere' } },
+      { fn: 'release', args: { version: 'v0.0.1' } },
+      { fn: 'prComment', args: { pullRequest: 7 } },
+      { fn: 'prCommitLock', args: { branch: 'dev', pullRequest: 7 } },
+      { fn: 'prOpenPromotion', args: { runUrl: 'https://ci.example.com/run/1' } },
+      { fn: 'gateApprovals', args: { pullRequest: 7 } },
+      { fn: 'releaseCommitArchive', args: { version: 'v0.0.1' } },
+      { fn: 'releasePublish', args: { version: 'v0.0.1' } },
+      { fn: 'releaseResolve', args: { commit: 'a'.repeat(40), pullRequest: 7, version: 'v2.0.0' } },
+      { fn: 'committedLock' },
+      { fn: 'digestOnly' },
     ]);
   });
 
@@ -137,22 +132,35 @@ describe('each function through the invoke path, against the engine double', () 
     assert.match(result('lockGenerate').error ?? '', /failed \((GIT|BAD_INPUT|NOT_FOUND), exit \d\)/);
   });
 
-  it('hands the GitHub token over as a secret variable only', async () => {
-    const [withToken] = await invoke([{ fn: 'gateApprovals', args: [7] }], { githubToken: 'token-not-a-secret' });
-    const exec = withToken!.execs.filter((candidate) => candidate.ran).at(-1)!;
-    assert.deepEqual(exec.secretEnv, ['GITHUB_TOKEN']);
-    assert.ok(!Object.values(exec.env).includes('token-not-a-secret'));
-    assert.ok(!exec.args.includes('token-not-a-secret'));
+  it('hands every credential over as a secret variable or mounted secret only', async () => {
+    const secrets = {
+      githubToken: 'token-not-a-secret',
+      awsAccessKeyId: 'AKIA-not-a-secret',
+      awsSecretAccessKey: 'aws-secret-not-a-secret',
+      awsSessionToken: 'aws-session-not-a-secret',
+      argocdToken: 'argocd-not-a-secret',
+      awsWebIdentityToken: 'oidc-not-a-secret',
+    };
+    const [withSecrets] = await invoke([{ fn: 'gateApprovals', args: { pullRequest: 7 } }], secrets);
+    const exec = withSecrets!.execs.filter((candidate) => candidate.ran).at(-1)!;
+    assert.deepEqual(exec.secretEnv.sort(), ['ARGOCD_AUTH_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'GITHUB_TOKEN']);
+    assert.equal(exec.env.AWS_WEB_IDENTITY_TOKEN_FILE, '/lockstep/aws/web-identity-token');
+    for (const value of Object.values(secrets)) {
+      assert.ok(!Object.values(exec.env).includes(value), 'not a plain variable');
+      assert.ok(!exec.args.includes(value), 'not a command-line word');
+      // Nor in any query text but the one that loads the secret by its ID: values travel as IDs.
+      assert.ok(!withSecrets!.session.queries.some((query) => query.includes(value)), 'not in a query');
+    }
   });
 });
 
 describe('a pipeline through the module and through `lockstep run`', () => {
   it('runs one exec of `lockstep run <pipeline>` for every pipeline function', async () => {
     const results = await invoke([
-      { fn: 'prCheck', args: [7, 'dev'] },
-      { fn: 'hotfix', args: [['cart']] },
-      { fn: 'promoteStaging', args: [] },
-      { fn: 'promoteProduction', args: ['v1.0.0', 3] },
+      { fn: 'prCheck', args: { pullRequest: 7, branch: 'dev' } },
+      { fn: 'hotfix', args: { services: ['cart'] } },
+      { fn: 'promoteStaging' },
+      { fn: 'promoteProduction', args: { version: 'v1.0.0', pullRequest: 3 } },
     ]);
     const runs = results.map((candidate) => command(candidate).slice(0, 4));
     assert.deepEqual(runs, [
@@ -174,7 +182,7 @@ describe('a pipeline through the module and through `lockstep run`', () => {
       await cp(orchestrator, laptop, { recursive: true });
       await runCli(['--config', 'lockstep.config.yaml', 'run', 'rollback', '--env', 'nowhere', '--report-dir', 'report'], { cwd: laptop });
       const cliRun = JSON.parse(await readFile(join(laptop, 'report', 'run.json'), 'utf8')) as RunReport;
-      const [viaModule] = await invoke([{ fn: 'rollback', args: ['nowhere'] }]);
+      const [viaModule] = await invoke([{ fn: 'rollback', args: { environment: 'nowhere' } }]);
       const reportDir = (viaModule!.value as { directory: string }).directory;
       const moduleRun = JSON.parse(await readFile(join(reportDir, 'run.json'), 'utf8')) as RunReport;
       const comparable = (run: RunReport, dir: string) => ({
@@ -197,5 +205,60 @@ describe('a pipeline through the module and through `lockstep run`', () => {
     } finally {
       await rm(laptop, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the engine's GraphQL schema for the pinned version, and every query checked against it", () => {
+  const sdk = join(root, 'node_modules', '@dagger.io', 'dagger');
+
+  it('is derived from the pinned SDK, the version dagger.json and the workflows run', async () => {
+    const source = engineSchemaSource(sdk);
+    const pinned = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['@dagger.io/dagger'];
+    const engine = (JSON.parse(await readFile(join(root, 'dagger.json'), 'utf8')) as { engineVersion: string }).engineVersion;
+    assert.equal(source.version, pinned);
+    assert.equal(`v${source.version}`, engine);
+  });
+
+  it('refuses what the engine refuses: an unknown field, a wrong enum value, a missing argument, a leaf with a selection', () => {
+    const schema = engineSchema(sdk);
+    const errors = (query: string) => validate(schema, parse(query)).map((error) => error.message);
+    assert.deepEqual(errors('{ container { from(address: "alpine") { withExec(args: ["true"], expect: ANY) { exitCode } } } }'), []);
+    assert.match(errors('{ container { withExecute(args: ["true"]) { id } } }')[0] ?? '', /Cannot query field "withExecute" on type "Container"/);
+    assert.match(errors('{ container { withExec(args: ["true"], expect: SOMETIMES) { id } } }')[0] ?? '', /"SOMETIMES" does not exist in "ReturnType"/);
+    assert.match(errors('{ container { withEnvVariable(name: "A") { id } } }')[0] ?? '', /argument "value" of type "String!" is required/);
+    assert.match(errors('{ container { from(address: "alpine") { exitCode { id } } } }')[0] ?? '', /must not have a selection/);
+    assert.match(errors('{ node(id: "x") { ... on Directory { exists(path: "a") } } }').join(), /^$/);
+  });
+
+  it('answers a query that fails validation with its errors, runs nothing, and records it', async () => {
+    const session = harness.engine.session({ parentName: 'Lockstep', name: 'probe', parent: '{}', inputArgs: {} });
+    const response = await fetch(`http://127.0.0.1:${harness.engine.port}/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${session.token}:`).toString('base64')}` },
+      body: JSON.stringify({ query: '{ container { withExec(args: ["true"], expect: SOMETIMES) { exitCode } } }' }),
+    });
+    const body = (await response.json()) as { data?: unknown; errors: Array<{ message: string }> };
+    assert.equal(body.data, undefined);
+    assert.match(body.errors[0]!.message, /SOMETIMES/);
+    assert.equal(session.execs.length, 0);
+    assert.equal(session.invalid.length, 1);
+  });
+
+  it('registers the module (the runtime\'s first call) with queries the schema accepts: every function, its arguments, the checks', async () => {
+    const session = await harness.register();
+    assert.ok(session.returned && 'value' in session.returned, JSON.stringify(session.returned));
+    const module = harness.engine.lookup(JSON.parse(session.returned.value) as string);
+    assert.equal(module?.type, 'Definition');
+    const registered = session.queries.join('\n');
+    for (const name of ['promoteStaging', 'digestOnly', 'committedLock', 'lockGenerate']) assert.match(registered, new RegExp(`function\\s*\\(name: "${name}"`));
+    assert.match(registered, /withCheck/);
+    assert.match(registered, /withArg\s*\(name: "lockFile"/);
+    assert.deepEqual(session.invalid, []);
+  });
+
+  it('validated every query the constructor, the functions and the registration sent, and refused none', () => {
+    const sent = harness.sessions.flatMap((session) => session.queries);
+    assert.ok(sent.length > 500, `${sent.length} queries`);
+    assert.deepEqual(harness.sessions.flatMap((session) => session.invalid), []);
   });
 });

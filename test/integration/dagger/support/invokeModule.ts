@@ -1,33 +1,109 @@
-// Runs in a runtime copy whose generated client is the engine double: constructs the module's object
-// as the engine would (positional constructor arguments) and calls the functions a spec names.
-import { Directory, execs, File, Secret } from './engineDouble.js';
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EngineDouble, type RecordedExec, type Session } from '../../../doubles/dagger/engine.js';
+import { engineSchema } from '../../../doubles/dagger/schema.js';
+import { prepareRuntimeCopy, root, runUnderRuntimeAsync, type RuntimeCopy } from './runtimeCopy.js';
 
-interface Call {
+/**
+ * Calls the module's functions as the engine does, against the engine double: for each call a new
+ * process runs the SDK's own entrypoint (support/entrypoint.ts) in a runtime copy of the module, with
+ * the real generated client of the pinned SDK, which sends its GraphQL queries to the double. The
+ * object is built first by a constructor call, whose result is the parent of every function call.
+ */
+
+export interface Invocation {
   fn: string;
-  args: unknown[];
-}
-interface Spec {
-  module: string;
-  source: string;
-  config?: string;
-  githubToken?: string;
-  calls: Call[];
+  /** JSON-able values; host files and folders as { file } / { directory }, secrets as { secret }. */
+  args?: Record<string, unknown>;
 }
 
-const spec = JSON.parse(process.argv[2]!) as Spec;
-const { Lockstep } = (await import(spec.module)) as { Lockstep: new (...args: unknown[]) => Record<string, (...args: unknown[]) => Promise<unknown>> };
-const revive = (value: unknown) => (value !== null && typeof value === 'object' && 'file' in value ? new File((value as { file: string }).file) : value);
-const results = [];
-for (const call of spec.calls) {
-  execs.length = 0;
-  const token = spec.githubToken === undefined ? undefined : new Secret(spec.githubToken);
-  const module = new Lockstep(new Directory(spec.source), new Directory(), spec.config, 'locks/current.lock.yaml', token);
-  try {
-    const value = await module[call.fn]!(...call.args.map(revive));
-    const shown = value instanceof Directory ? { directory: value.path } : value instanceof File ? { file: value.path } : value;
-    results.push({ fn: call.fn, value: shown, execs: [...execs] });
-  } catch (error) {
-    results.push({ fn: call.fn, error: (error as Error).message, execs: [...execs] });
-  }
+export interface InvokeResult {
+  fn: string;
+  value?: unknown;
+  error?: string;
+  execs: RecordedExec[];
+  session: Session;
 }
-process.stdout.write(JSON.stringify(results));
+
+export interface ModuleHarness {
+  engine: EngineDouble;
+  copy: RuntimeCopy;
+  /** Every session so far (the constructor's and registration's included), to check every query. */
+  sessions: Session[];
+  invoke(calls: Invocation[], constructor: Record<string, unknown>): Promise<InvokeResult[]>;
+  register(): Promise<Session>;
+  close(): Promise<void>;
+}
+
+export async function moduleHarness(): Promise<ModuleHarness> {
+  const copy = await prepareRuntimeCopy();
+  await copyFile(join(root, 'test', 'integration', 'dagger', 'support', 'entrypoint.ts'), join(copy.moduleDir, 'entrypoint.ts'));
+  const engine = await new EngineDouble(engineSchema(copy.sdk), join(root, 'bin', 'lockstep.js')).start();
+  const files = JSON.stringify([join(copy.sdk, 'dist', 'src', 'api', 'client.gen.ts'), ...copy.sources]);
+  const sessions: Session[] = [];
+  const parents = new Map<string, string>();
+
+  const revive = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    const given = value as { file?: string; directory?: string; secret?: string };
+    if (given.file !== undefined) return engine.file(given.file);
+    if (given.directory !== undefined) return engine.directory(given.directory);
+    if (given.secret !== undefined) return engine.secret(given.secret);
+    return value;
+  };
+  const inputArgs = (args: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined).map(([name, value]) => [name, JSON.stringify(revive(value))]));
+
+  const run = async (parentName: string, name: string, parent: string, args: Record<string, unknown>): Promise<Session> => {
+    const session = engine.session({ parentName, name, parent, inputArgs: inputArgs(args) });
+    sessions.push(session);
+    const child = await runUnderRuntimeAsync(copy, [join(copy.moduleDir, 'entrypoint.ts')], {
+      DAGGER_SESSION_PORT: String(engine.port),
+      DAGGER_SESSION_TOKEN: session.token,
+      LOCKSTEP_MODULE_FILES: files,
+    });
+    if (!session.returned) throw new Error(`${name || parentName || 'registration'}: the module returned nothing (exit ${child.status}):\n${child.stderr}`);
+    return session;
+  };
+
+  /** A returned value as the test reads it: an object's ID as the folder or file it stands for. */
+  const shown = (json: string): unknown => {
+    const value = JSON.parse(json) as unknown;
+    const found = typeof value === 'string' ? engine.lookup(value) : undefined;
+    if (found?.type === 'Directory') return { directory: found.path };
+    if (found?.type === 'File') return { file: found.path };
+    return value;
+  };
+
+  return {
+    engine,
+    copy,
+    sessions,
+    async invoke(calls, constructor) {
+      // The engine builds the object once for the same constructor arguments; so does this.
+      const key = JSON.stringify(constructor);
+      if (!parents.has(key)) {
+        const built = await run('Lockstep', '', '{}', constructor);
+        if (!built.returned || !('value' in built.returned)) throw new Error(`the constructor failed: ${JSON.stringify(built.returned)}`);
+        parents.set(key, built.returned.value);
+      }
+      const parent = parents.get(key)!;
+      // A few at a time: each call is a process, as on the engine.
+      const results: InvokeResult[] = [];
+      for (let start = 0; start < calls.length; start += 4) {
+        const batch = calls.slice(start, start + 4).map(async (call) => {
+          const session = await run('Lockstep', call.fn, parent, call.args ?? {});
+          const returned = session.returned!;
+          return 'value' in returned ? { fn: call.fn, value: shown(returned.value), execs: session.execs, session } : { fn: call.fn, error: returned.error, execs: session.execs, session };
+        });
+        results.push(...(await Promise.all(batch)));
+      }
+      return results;
+    },
+    register: () => run('', '', '{}', {}),
+    async close() {
+      await engine.stop();
+      await copy.remove();
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,3 +83,22 @@ export function runUnderRuntime(copy: RuntimeCopy, args: string[], env: Record<s
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
+
+/** runUnderRuntime without blocking this process: for a module that talks to a server living here (the engine double). */
+export function runUnderRuntimeAsync(copy: RuntimeCopy, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: copy.moduleDir,
+      env: { ...process.env, ...env, TSX_TSCONFIG_PATH: join(copy.moduleDir, 'tsconfig.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 300_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
