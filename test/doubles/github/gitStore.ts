@@ -104,6 +104,38 @@ export class GitStore {
     return false;
   }
 
+  /** The nearest common ancestor of two commits (the first reached walking back from `b`). */
+  mergeBase(a: string, b: string): string | undefined {
+    const queue = [b];
+    const seen = new Set<string>();
+    while (queue.length > 0) {
+      const sha = queue.shift()!;
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      if (this.isAncestor(sha, a)) return sha;
+      queue.push(...(this.commits.get(sha)?.parents ?? []));
+    }
+    return undefined;
+  }
+
+  /**
+   * The three-way merge of two commits' trees: per path, the side that changed it since the merge
+   * base wins; both changing it differently is a conflict. Returns the tree's name, or the conflicts.
+   */
+  mergeTrees(ours: string, theirs: string): string | { conflicts: string[] } {
+    const treeOf = (sha: string | undefined) => (sha ? this.trees.get(this.commits.get(sha)!.treeSha)! : new Map<string, string>());
+    const [base, left, right] = [treeOf(this.mergeBase(ours, theirs)), treeOf(ours), treeOf(theirs)];
+    const merged = new Map<string, string>();
+    const conflicts: string[] = [];
+    for (const path of new Set([...base.keys(), ...left.keys(), ...right.keys()])) {
+      const [was, mine, their] = [base.get(path), left.get(path), right.get(path)];
+      const chosen = mine === their || their === was ? mine : mine === was ? their : null;
+      if (chosen === null) conflicts.push(path);
+      else if (chosen !== undefined) merged.set(path, chosen);
+    }
+    return conflicts.length > 0 ? { conflicts: conflicts.sort() } : this.putTree(merged);
+  }
+
   annotatedTag(tag: string, commitSha: string, message: string): string {
     const sha = createHash('sha1').update(`tag ${tag} ${commitSha} ${message}`).digest('hex');
     this.tags.set(sha, { sha, tag, object: { sha: commitSha, type: 'commit' }, message });
