@@ -13,6 +13,9 @@ import { basename, dirname, join, relative } from 'node:path';
 
 const sdkClient = process.env.LOCKSTEP_DOUBLE_CLIENT!;
 const cli = process.env.LOCKSTEP_DOUBLE_CLI!;
+/** What the runner image itself would provide the CLI (HOME, the stand-in base images): host variables passed through by name. */
+const hostEnv = Object.fromEntries((process.env.LOCKSTEP_DOUBLE_HOST_ENV ?? '').split(',').filter((name) => name && process.env[name] !== undefined).map((name) => [name, process.env[name]!]));
+const execTimeoutMs = Number(process.env.LOCKSTEP_DOUBLE_EXEC_TIMEOUT_MS ?? 120_000);
 
 /** Methods per class, as the pinned generated client declares them. */
 const declared = new Map<string, Set<string>>();
@@ -168,9 +171,10 @@ export class Container {
       const cwd = mapped(state.root, state.workdir);
       const child = spawnSync(process.execPath, [cli, ...args.slice(2).map((arg) => mapped(state.root, arg))], {
         cwd,
-        env: { PATH: process.env.PATH!, ...state.env, ...state.secretEnv },
+        env: { PATH: process.env.PATH!, ...hostEnv, ...state.env, ...state.secretEnv },
         encoding: 'utf8',
-        timeout: 120_000,
+        timeout: execTimeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
       });
       state.last = { exitCode: child.status ?? 128, stdout: child.stdout, stderr: child.stderr };
       if (options?.expect !== 'ANY' && state.last.exitCode !== 0) throw Object.assign(new Error('exec failed'), state.last);
