@@ -48,11 +48,25 @@ export class GitStore {
     return sha;
   }
 
+  /**
+   * Names a new commit. By default a digest of its fields; a test that keeps a real repository as this
+   * one's twin names it as real git does, so both sides agree on every commit (test/system/story/repoTwin.ts).
+   */
+  mintCommitSha?: (commit: { tree: Map<string, string>; parents: string[]; message: string }) => string;
+
   putCommit(treeSha: string, parents: string[], message: string): CommitObject {
     this.counter += 1;
     const date = this.clock();
-    const sha = createHash('sha1').update(`commit ${treeSha} ${parents.join(',')} ${message} ${date} ${this.counter}`).digest('hex');
+    const sha = this.mintCommitSha?.({ tree: this.trees.get(treeSha)!, parents, message }) ?? createHash('sha1').update(`commit ${treeSha} ${parents.join(',')} ${message} ${date} ${this.counter}`).digest('hex');
     const commit = { sha, treeSha, parents, message, date };
+    this.commits.set(sha, commit);
+    return commit;
+  }
+
+  /** A commit pushed from elsewhere, kept under its own name (`git push`). */
+  importCommit(sha: string, files: Map<string, Buffer>, parents: string[], message: string): CommitObject {
+    const entries = new Map([...files].map(([path, content]) => [path, this.putBlob(content)]));
+    const commit = { sha, treeSha: this.putTree(entries), parents, message, date: this.clock() };
     this.commits.set(sha, commit);
     return commit;
   }

@@ -67,7 +67,7 @@ export class ModuleUnderDouble {
     const copy = await prepareRuntimeCopy(null, engineDouble);
     const script = join(copy.moduleDir, 'scanModule.mjs');
     await copyFile(join(root, 'test', 'integration', 'dagger', 'support', 'scanModule.mjs'), script);
-    const scan = runUnderRuntime(copy, [script, copy.sdk, ...copy.sources]);
+    const scan = runUnderRuntime(copy, [script, copy.sdk, ...copy.sources], doubleEnv(copy));
     if (scan.status !== 0) throw new Error(`the module's introspection failed:\n${scan.stderr}`);
     return new ModuleUnderDouble(copy, JSON.parse(scan.stdout) as Scanned);
   }
@@ -161,8 +161,7 @@ export class ModuleUnderDouble {
     const spec = { module: this.copy.sources.find((file) => file.endsWith('index.ts')), source: '', constructorArgs, calls: [{ fn: parsed.fn.name, args }] };
     try {
       const child = await runAsync(this.copy, [join(root, 'test', 'integration', 'dagger', 'support', 'invokeModule.ts'), JSON.stringify(spec)], {
-        LOCKSTEP_DOUBLE_CLIENT: join(this.copy.sdk, 'dist', 'src', 'api', 'client.gen.d.ts'),
-        LOCKSTEP_DOUBLE_CLI: join(root, 'bin', 'lockstep.js'),
+        ...doubleEnv(this.copy),
         LOCKSTEP_DOUBLE_HOST_ENV: options.hostEnv.join(','),
         LOCKSTEP_DOUBLE_EXEC_TIMEOUT_MS: String(options.timeoutMs),
       });
@@ -190,6 +189,11 @@ export class ModuleUnderDouble {
       await rm(cliSource, { recursive: true, force: true });
     }
   }
+}
+
+/** What the engine double reads: the pinned SDK's client declarations and the CLI it runs. */
+function doubleEnv(copy: RuntimeCopy): Record<string, string> {
+  return { LOCKSTEP_DOUBLE_CLIENT: join(copy.sdk, 'dist', 'src', 'api', 'client.gen.d.ts'), LOCKSTEP_DOUBLE_CLI: join(root, 'bin', 'lockstep.js') };
 }
 
 /** runUnderRuntime, without blocking this process: the GitHub double the CLI talks to runs in it. */
