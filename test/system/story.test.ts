@@ -61,6 +61,8 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   cleanups.push(() => removeSandboxTags(system));
   const repo = system.repoDir;
   system.config.repository = 'acme/orchestrator';
+  // The workflows act as the lockstep GitHub App (actions/create-github-app-token): lockstep knows its own comments by the App's bot user.
+  system.config.github = { ...system.config.github, appSlug: 'lockstep-app' } as typeof system.config.github;
   system.config.environments = demoEnvironments(prefix, { staging: await freePort(), production: await freePort() });
   // The platform team configures the environments on main; the change flows down to staging and dev.
   const { git } = await import('../../src/sandbox/git.js');

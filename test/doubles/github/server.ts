@@ -155,7 +155,8 @@ export interface RepositorySettings {
   installations: Array<{ slug: string; permissions: Record<string, string>; repositorySelection: 'all' | 'selected' }> | null;
 }
 
-type Handler = { needs: [Scope, 'read' | 'write']; handle: (request: Request) => Reply };
+/** `needs`: the installation token's scope; `person`: the repository permission a person's token needs (default: the scope's level). */
+type Handler = { needs: [Scope, 'read' | 'write']; person?: 'read' | 'write'; handle: (request: Request) => Reply };
 
 const levels: Record<Level, number> = { none: 0, read: 1, write: 2 };
 
@@ -458,7 +459,8 @@ export class GitHubDouble {
     }
     const [scope, level] = handler.needs;
     // A person's token carries the person's repository permission; the installation's, its scopes.
-    const allowed = personal === undefined ? levels[this.permissions[scope]] >= levels[level] : level === 'read' || ['admin', 'write'].includes(this.permissionOf(personal));
+    const personNeeds = handler.person ?? level;
+    const allowed = personal === undefined ? levels[this.permissions[scope]] >= levels[level] : personNeeds === 'read' ? this.permissionOf(personal) !== 'none' : ['admin', 'write'].includes(this.permissionOf(personal));
     if (!allowed) {
       record(403, operation.id);
       return this.send(res, operation, {
@@ -775,6 +777,8 @@ export class GitHubDouble {
       },
       'pulls/create-review': {
         needs: ['pull_requests', 'write'],
+        // Anyone who can read a private repository may review its pull requests; only some reviews count.
+        person: 'read',
         handle: (request) => {
           const found = pull(request);
           if (!found) return this.notFound();
