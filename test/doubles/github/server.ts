@@ -825,17 +825,6 @@ export class GitHubDouble {
           }
         },
       },
-      'repos/list-pull-requests-associated-with-commit': {
-        needs: ['pull_requests', 'read'],
-        handle: (request) => {
-          const sha = request.params.commit_sha!;
-          if (!this.git.commits.has(sha)) return { status: 422, body: { message: `No commit found for SHA: ${sha}`, documentation_url: 'https://docs.github.com/rest' } };
-          // The merged pull request whose merge commit this is, and those whose head is (or contains) it.
-          const items = [...this.pulls.values()].filter((item) => item.mergeCommitSha === sha || (item.state === 'open' && this.git.isAncestor(sha, this.pullHead(item))));
-          const { body, headers } = this.page(request, items, `/repos/${this.owner}/${this.repo}/commits/${sha}/pulls`);
-          return { status: 200, headers, body: this.complete('repos/list-pull-requests-associated-with-commit', 200, body.map((item) => this.pullJson(item))) };
-        },
-      },
       'pulls/list-reviews': {
         needs: ['pull_requests', 'read'],
         handle: (request) => {

@@ -91,6 +91,8 @@ export function workflowFor(workflows: Workflow[], event: WorkflowEvent): Workfl
 
 interface Contexts {
   github: Record<string, unknown>;
+  /** Variables earlier steps exported (GITHUB_ENV). */
+  env: Record<string, string>;
   inputs: Record<string, unknown>;
   secrets: Record<string, string>;
   vars: Record<string, string>;
@@ -123,7 +125,7 @@ export function evaluate(expression: string, contexts: Contexts, status: { faile
   if (text === 'failure()') return status.failed;
   if (/^(true|false)$/.test(text)) return text === 'true';
   if (/^\d+$/.test(text)) return Number(text);
-  const path = /^(github|inputs|secrets|vars|needs|steps)((?:\.[A-Za-z_][\w-]*)+)$/.exec(text);
+  const path = /^(github|env|inputs|secrets|vars|needs|steps)((?:\.[A-Za-z_][\w-]*)+)$/.exec(text);
   if (!path) throw new Error(`expression not understood by the story's runner: ${text}`);
   let value: unknown = contexts[path[1] as keyof Contexts];
   for (const key of path[2]!.slice(1).split('.')) value = value === null || value === undefined ? undefined : (value as Record<string, unknown>)[key];
@@ -171,7 +173,7 @@ export async function runWorkflow(workflow: Workflow, event: WorkflowEvent, hook
   const needs: Contexts['needs'] = {};
   const bin = await ghStandIn();
   for (const [jobName, job] of orderJobs(workflow.jobs)) {
-    const contexts: Contexts = { github, inputs, secrets: hooks.secrets, vars: hooks.vars, needs, steps: {} };
+    const contexts: Contexts = { github, env: {}, inputs, secrets: hooks.secrets, vars: hooks.vars, needs, steps: {} };
     const status = { failed: run.conclusion === 'failure' };
     if (!condition(job.if, contexts, status)) {
       run.steps.push({ job: jobName, step: '(job)', outcome: 'skipped', log: `if: ${job.if ?? 'success()'} is false` });
@@ -211,8 +213,9 @@ export async function runWorkflow(workflow: Workflow, event: WorkflowEvent, hook
           log = `dagger call ${call.join(' ')}`;
         } else if (step.run !== undefined) {
           if (step.shell !== undefined && step.shell !== 'bash') throw new Error(`shell ${step.shell} is not run here`);
-          const result = await bashStep(render(step.run, contexts), { ...runnerEnv(github, hooks, workspace), ...env, PATH: `${bin}:${process.env.PATH ?? ''}` }, workspace);
+          const result = await bashStep(render(step.run, contexts), { ...runnerEnv(github, hooks, workspace), ...contexts.env, ...env, PATH: `${bin}:${process.env.PATH ?? ''}` }, workspace);
           Object.assign(outputs, result.outputs);
+          Object.assign(contexts.env, result.exported);
           log = result.log;
           if (result.status !== 0) throw new Error(`exit ${result.status}`);
         } else {
@@ -268,20 +271,23 @@ async function ghStandIn(): Promise<string> {
 }
 
 /** Runs a `shell: bash` step as the runner does (`bash --noprofile --norc -eo pipefail {0}`), with GITHUB_OUTPUT and GITHUB_STEP_SUMMARY. */
-async function bashStep(script: string, env: Record<string, string>, cwd: string): Promise<{ status: number | null; outputs: Record<string, string>; log: string }> {
+async function bashStep(script: string, env: Record<string, string>, cwd: string): Promise<{ status: number | null; outputs: Record<string, string>; exported: Record<string, string>; log: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'lockstep-story-step-'));
   await mkdir(dir, { recursive: true });
-  const [file, output, summary] = ['step.sh', 'output', 'summary'].map((name) => join(dir, name)) as [string, string, string];
+  const [file, output, exports, summary] = ['step.sh', 'output', 'env', 'summary'].map((name) => join(dir, name)) as [string, string, string, string];
   await writeFile(file, script);
-  await writeFile(output, '');
-  await writeFile(summary, '');
-  const result = await spawnCollect('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], { ...env, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary }, cwd);
-  const outputs: Record<string, string> = {};
-  for (const line of (await readFile(output, 'utf8')).split('\n').filter(Boolean)) {
-    const at = line.indexOf('=');
-    outputs[line.slice(0, at)] = line.slice(at + 1);
-  }
-  return { status: result.status, outputs, log: `${result.stdout}${result.stderr}` };
+  for (const empty of [output, exports, summary]) await writeFile(empty, '');
+  const result = await spawnCollect('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], { ...env, GITHUB_OUTPUT: output, GITHUB_ENV: exports, GITHUB_STEP_SUMMARY: summary }, cwd);
+  const pairs = async (from: string) => {
+    const found: Record<string, string> = {};
+    for (const line of (await readFile(from, 'utf8')).split('\n').filter(Boolean)) {
+      if (line.includes('<<')) throw new Error(`multi-line ${from} values are not read here: ${line}`);
+      const at = line.indexOf('=');
+      found[line.slice(0, at)] = line.slice(at + 1);
+    }
+    return found;
+  };
+  return { status: result.status, outputs: await pairs(output), exported: await pairs(exports), log: `${result.stdout}${result.stderr}` };
 }
 
 /** The words bash passes to `dagger` for a line, without running dagger. */
