@@ -13,9 +13,9 @@ import { lockId } from '../../src/lock/integrity.js';
 import { checkIntegrity } from '../../src/lock/read.js';
 import { releaseLock, type ReleaseLock } from '../../src/lock/schema.js';
 import type { RunReport } from '../../src/report/runReport.js';
-import { changeService, createExampleSystem, removeSandboxTags, type ExampleSystem } from '../../src/sandbox/exampleSystem.js';
+import { changeService, createExampleSystem, removeSandboxTags } from '../../src/sandbox/exampleSystem.js';
 import { commitAll } from '../../src/sandbox/git.js';
-import { docker, dockerUnavailableReason, listProjectContainers, removeProjectResources } from '../../support/docker.js';
+import { docker, dockerUnavailableReason, listProjectContainers, removeLockstepMarkers, removeProjectResources } from '../../support/docker.js';
 import { startRegistry } from '../../support/registry.js';
 import { startGitHubDouble, type GitHubDouble } from '../doubles/github/server.js';
 import { loadWorkflows, runWorkflow, workflowFor, type Workflow, type WorkflowEvent, type WorkflowRun } from './story/actionsRunner.js';
@@ -48,9 +48,19 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   const id = randomBytes(3).toString('hex');
   const prefix = `story-${id}`;
   const projects = { staging: `${prefix}-staging`, production: `${prefix}-production` };
-  for (const project of Object.values(projects)) cleanups.push(() => removeProjectResources(project));
-  cleanups.push(() => removeProjectResources('lockstep-pr'));
-  cleanups.push(() => removeProjectResources('lockstep-hotfix'));
+  // Every checkout, runner folder and engine-double container of the story (child processes included) lives under one folder.
+  const scratch = await mkdtemp(join(tmpdir(), `lockstep-${prefix}-tmp-`));
+  const savedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = scratch;
+  cleanups.push(async () => {
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    await rm(scratch, { recursive: true, force: true });
+  });
+  for (const project of [...Object.values(projects), 'lockstep-pr', 'lockstep-hotfix']) {
+    cleanups.push(() => removeProjectResources(project));
+    cleanups.push(() => removeLockstepMarkers(project));
+  }
 
   // ---- the world: a registry, the services' repositories and images, the orchestrator, GitHub ----
   const registry = await startRegistry();
@@ -352,7 +362,8 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
     const check = await trigger({ name: 'pull_request', action: 'opened', number, base: 'staging', head: 'dev', headSha: github.head('dev') });
     assert.equal(check.run.conclusion, 'success', explain(check));
     const lockText = await readFile(join(check.checkout, '.lockstep/run/lock.yaml'), 'utf8');
-    assert.equal((await person('dana').put(`/pulls/${number}/merge`, { merge_method: 'merge' })).status, 200);
+    const merged = await person('dana').put(`/pulls/${number}/merge`, { merge_method: 'merge' });
+    assert.equal(merged.status, 200, `${JSON.stringify(merged.body)} ${github.lastMergeConflict.join(', ')}`);
     await twin.pull('staging');
     await twin.pull('dev');
     assert.equal(lockOn('staging')!.text, lockText);

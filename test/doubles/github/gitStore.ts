@@ -118,18 +118,22 @@ export class GitStore {
     return false;
   }
 
-  /** The nearest common ancestor of two commits (the first reached walking back from `b`). */
+  /** A best common ancestor of two commits: one that no other common ancestor descends from. */
   mergeBase(a: string, b: string): string | undefined {
-    const queue = [b];
-    const seen = new Set<string>();
-    while (queue.length > 0) {
-      const sha = queue.shift()!;
-      if (seen.has(sha)) continue;
-      seen.add(sha);
-      if (this.isAncestor(sha, a)) return sha;
-      queue.push(...(this.commits.get(sha)?.parents ?? []));
-    }
-    return undefined;
+    const ancestors = (sha: string) => {
+      const seen = new Set<string>();
+      const queue = [sha];
+      while (queue.length > 0) {
+        const next = queue.shift()!;
+        if (seen.has(next)) continue;
+        seen.add(next);
+        queue.push(...(this.commits.get(next)?.parents ?? []));
+      }
+      return seen;
+    };
+    const ofA = ancestors(a);
+    const common = [...ancestors(b)].filter((sha) => ofA.has(sha));
+    return common.find((candidate) => !common.some((other) => other !== candidate && this.isAncestor(candidate, other)));
   }
 
   /**

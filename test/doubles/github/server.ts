@@ -172,6 +172,8 @@ export class GitHubDouble {
   readonly reviews: ReviewState[] = [];
   readonly labels = new Map<string, LabelState>();
   readonly releases: ReleaseState[] = [];
+  /** The files the last refused merge conflicted on, for a test to explain a 405. */
+  lastMergeConflict: string[] = [];
   /** Repository settings `lockstep init --check` reads (names of variables and secrets, never values). */
   readonly settings: RepositorySettings = { variables: new Set(), secrets: new Set(), environments: new Map(), protection: new Map(), installations: [] };
   permissions: Record<Scope, Level>;
@@ -793,14 +795,16 @@ export class GitHubDouble {
           const found = pull(request);
           if (!found) return this.notFound();
           const input = request.json as { commit_id?: string; body?: string; event?: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT' };
-          if (found.state !== 'open') return this.invalid('Unprocessable Entity', [{ resource: 'PullRequestReview', code: 'custom', message: 'Pull request is closed' }]);
+          // This operation documents its 422 with errors as plain strings (validation-error-simple).
+          const refuse = (message: string): Reply => ({ status: 422, body: { message: 'Unprocessable Entity', errors: [message], documentation_url: 'https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request' } });
+          if (found.state !== 'open') return refuse('Pull request is closed');
           // As on github.com: nobody approves or rejects their own pull request.
           if (request.actor.login === found.user.login && (input.event === 'APPROVE' || input.event === 'REQUEST_CHANGES')) {
             const verb = input.event === 'APPROVE' ? 'approve' : 'request changes on';
-            return this.invalid('Unprocessable Entity', [{ resource: 'PullRequestReview', code: 'custom', message: `Review Can not ${verb} your own pull request` }]);
+            return refuse(`Review Can not ${verb} your own pull request`);
           }
           const commitId = input.commit_id ?? this.pullHead(found);
-          if (!this.git.commits.has(commitId)) return this.invalid('Unprocessable Entity', [{ resource: 'PullRequestReview', code: 'custom', message: 'Commit ID not found' }]);
+          if (!this.git.commits.has(commitId)) return refuse('Commit ID not found');
           const state = input.event === 'APPROVE' ? 'APPROVED' : input.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : input.event === 'COMMENT' ? 'COMMENTED' : 'PENDING';
           const id = this.review(found.number, request.actor.login, state, commitId);
           const review = this.reviews.find((item) => item.id === id)!;
@@ -820,8 +824,9 @@ export class GitHubDouble {
             const sha = this.merge(found.number, input.commit_title);
             return { status: 200, body: this.complete('pulls/merge', 200, { sha, merged: true, message: 'Pull Request successfully merged' }) };
           } catch (error) {
-            if (error instanceof MergeConflict) return { status: 405, body: { message: 'Pull Request is not mergeable', documentation_url: 'https://docs.github.com/rest' } };
-            throw error;
+            if (!(error instanceof MergeConflict)) throw error;
+            this.lastMergeConflict = error.paths;
+            return { status: 405, body: { message: 'Pull Request is not mergeable', documentation_url: 'https://docs.github.com/rest' } };
           }
         },
       },

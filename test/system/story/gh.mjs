@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global fetch */
 // A stand-in for the GitHub CLI's `gh api PATH [--jq EXPR]`, for workflow steps run in the story test:
 // a GET of GITHUB_API_URL/PATH with GH_TOKEN, filtered through jq as gh does (raw strings). Anything
 // else gh can do is refused, so a workflow that starts to need more fails the test visibly.
