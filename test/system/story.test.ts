@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { demoEnvironments } from '../../src/demo/demoEnvironments.js';
+import { readLockMarker } from '../../src/github/markers.js';
 import { lockId } from '../../src/lock/integrity.js';
 import { checkIntegrity } from '../../src/lock/read.js';
 import { releaseLock, type ReleaseLock } from '../../src/lock/schema.js';
@@ -317,8 +318,10 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assert.ok(hotfixLock.hotfix, 'the hotfix lock says it is one');
   assert.deepEqual(hotfixLock.hotfix.services, ['catalog']);
   assert.equal(hotfixLock.services.catalog!.digest, system.services.catalog!.digest, 'catalog re-resolved to the fixed image');
-  const hotfixBody = github.pulls.get(hotfixNumber)!.body;
-  assert.ok(hotfixBody.includes(hotfixLock.integrity), 'the hotfix pull request carries the lock lockstep made');
+  // The person's pull request body carries no lock; lockstep's own comment on it does, and the gate reads it there.
+  const hotfixComments = [...github.comments.values()].filter((comment) => comment.issue === hotfixNumber && comment.user.login === 'lockstep-app[bot]');
+  assert.equal(hotfixComments.length, 1, 'one lock comment by lockstep on the hotfix pull request');
+  assert.equal(readLockMarker(hotfixComments[0]!.body), hotfixLock.integrity, 'the hotfix pull request carries the lock lockstep made');
   for (const login of approvers) assert.equal((await person(login).post(`/pulls/${hotfixNumber}/reviews`, { event: 'APPROVE' })).status, 200);
   assert.equal((await person('erin').put(`/pulls/${hotfixNumber}/merge`, { merge_method: 'merge' })).status, 200);
   await twin.pull('main');
