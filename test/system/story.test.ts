@@ -304,6 +304,8 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   await twin.pull('main');
   await git(repo, ['branch', '--force', 'hotfix/catalog-prices', 'main']);
   await twin.workOn('hotfix/catalog-prices');
+  // The fix: catalog's team reverts the change that dropped the prices, and releases it as a new version.
+  await git(system.services.catalog!.repoDir, ['revert', '--no-edit', 'HEAD']);
   await changeService(system, 'catalog', { kind: 'bump' }, { branch: 'hotfix/catalog-prices' });
   await twin.push('hotfix/catalog-prices');
   const hotfixPr = await person('erin').post('/pulls', { head: 'hotfix/catalog-prices', base: 'main', title: 'Hotfix: catalog prices' });
