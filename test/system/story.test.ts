@@ -18,6 +18,8 @@ import { changeService, createExampleSystem, removeSandboxTags } from '../../src
 import { commitAll } from '../../src/sandbox/git.js';
 import { docker, dockerUnavailableReason, listProjectContainers, removeLockstepMarkers, removeProjectResources } from '../../support/docker.js';
 import { startRegistry } from '../../support/registry.js';
+import type { ApprovalGateResult } from '../../src/stages/approvalGate.js';
+import { runCli } from '../support/cli.js';
 import { startGitHubDouble, type GitHubDouble } from '../doubles/github/server.js';
 import { loadWorkflows, runWorkflow, workflowFor, type Workflow, type WorkflowEvent, type WorkflowRun } from './story/actionsRunner.js';
 import { ModuleUnderDouble } from './story/daggerModule.js';
@@ -224,11 +226,18 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assert.equal(own.status, 422, 'GitHub refuses the author\'s own approval');
   assert.equal((await api(github, github.tokenFor('renovate[bot]')).post(`/pulls/${promotion1.number}/reviews`, { event: 'APPROVE' })).status, 200, 'a bot\'s approval');
   assert.equal((await person('outsider').post(`/pulls/${promotion1.number}/reviews`, { event: 'APPROVE' })).status, 200, 'an approval from a user without write access');
-  // The merge is what runs the gate for real (step 5); before it, the same gate through the CLI on the open pull request.
+  // The merge is what runs the gate in CI (step 5); before it, the same gate as a person runs it against the open promotion.
+  const invalidOnly = await gateCli(twin, github, promotion1.number);
+  assert.notEqual(invalidOnly.code, 0, 'an old-commit approval, a bot\'s and a reader\'s are not approvals');
+  assert.equal(invalidOnly.result.approvals.approvals, 0, JSON.stringify(invalidOnly.result.approvals));
+  const verdicts = Object.fromEntries(invalidOnly.result.approvals.reviewers.map((verdict) => [verdict.reviewer, verdict]));
+  assert.deepEqual(Object.keys(verdicts).sort(), ['ana', 'outsider', 'renovate[bot]']);
+  for (const verdict of Object.values(verdicts)) assert.equal(verdict.counts, false, `${verdict.reviewer}: ${verdict.reason}`);
   for (const login of approvers.slice(0, 3)) assert.equal((await person(login).post(`/pulls/${promotion1.number}/reviews`, { event: 'APPROVE' })).status, 200);
-  const earlyGate = await gateCli(twin, github, promotion1.number);
-  assert.notEqual(earlyGate.code, 0, 'three valid approvals are not enough');
-  assert.match(earlyGate.output, /3 of 4|approv/i);
+  const threeValid = await gateCli(twin, github, promotion1.number);
+  assert.notEqual(threeValid.code, 0, 'three valid approvals are not enough');
+  assert.equal(threeValid.result.approvals.approvals, 3, 'ana again on the head commit, ben and chen: three');
+  assert.match(threeValid.stderr, /3 of 4 required approvals on the head commit/);
   assert.equal((await person(approvers[3]!).post(`/pulls/${promotion1.number}/reviews`, { event: 'APPROVE' })).status, 200);
 
   // ---- 5. merged: promote-production ----
@@ -331,7 +340,11 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assert.equal(production3.run.conclusion, 'success', explain(production3));
   assert.equal(stagesOf(production3.report)['approval gate'], 'passed');
   assert.deepEqual(await live('production'), digestsOf(hotfixLock), 'production runs the hotfix');
+  assert.equal(github.releases.length, 2, 'the hotfix is the second release (the broken one never was)');
+  const hotfixRelease = github.releases.at(-1)!;
+  assert.equal(parseLockText(hotfixRelease.assets.find((asset) => /\.ya?ml$/.test(asset.name))!.data.toString('utf8'), 'asset').integrity, hotfixLock.integrity);
   await twin.pull('main');
+  assert.equal(lockOn('main', `locks/releases/${hotfixRelease.tag}.lock.yaml`)?.lock.integrity, hotfixLock.integrity, 'the hotfix is archived on main');
   const releasesAfterHotfix = github.releases.length;
   assertNoViolations();
 
@@ -354,7 +367,8 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assert.equal(github.releases.length, releasesAfterHotfix, 'no new release');
   assert.deepEqual(await live('production'), productionBefore);
   const summary = await readFile(join(idle.checkout, '.lockstep/run/summary.md'), 'utf8');
-  assert.match(summary, /no service changed|nothing to deploy|already released/i, summary);
+  assert.ok(summary.includes(`no service changed since release ${hotfixRelease.tag}; nothing deployed`), summary);
+  assert.equal(idleStages['release resolve'], 'passed', JSON.stringify(idleStages));
   assertNoViolations();
 
   t.diagnostic(`story runtime ${Math.round((performance.now() - started) / 1000)} s; runs: ${JSON.stringify(runs)}`);
@@ -387,15 +401,14 @@ function parseLockText(text: string, label: string): ReleaseLock {
   return lock;
 }
 
-/** The approval gate, as a person reruns it from a checkout of main, against the open promotion. */
-async function gateCli(twin: RepoTwin, github: GitHubDouble, pull: number): Promise<{ code: number; output: string }> {
-  const { runCli } = await import('../support/cli.js');
+/** The approval gate, as a person runs it from a checkout of the promoted branch, against the open promotion. */
+async function gateCli(twin: RepoTwin, github: GitHubDouble, pull: number): Promise<{ code: number; stderr: string; result: ApprovalGateResult }> {
   const checkout = await twin.checkout('staging');
-  const result = await runCli(['gate', 'approvals', '--pr', String(pull), '--required', '4', '--lock', 'locks/current.lock.yaml'], {
+  const result = await runCli(['--json', 'gate', 'approvals', '--pr', String(pull), '--required', '4', '--lock', 'locks/current.lock.yaml'], {
     cwd: checkout,
-    env: { GITHUB_TOKEN: github.token, GITHUB_API_URL: github.apiUrl, GITHUB_REPOSITORY: 'acme/orchestrator' },
+    env: { GITHUB_TOKEN: github.token, GITHUB_API_URL: github.apiUrl, GITHUB_REPOSITORY: 'acme/orchestrator', GITHUB_SHA: '' },
   });
-  return { code: result.code, output: `${result.stdout}${result.stderr}` };
+  return { code: result.code, stderr: result.stderr, result: JSON.parse(result.stdout) as ApprovalGateResult };
 }
 
 /** The REST API as a person (or another App) uses it, with their own token. */
