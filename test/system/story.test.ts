@@ -177,6 +177,7 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assert.equal(comments1.length, 1, 'one sticky comment');
   assert.equal(comments1[0]!.user.login, 'lockstep-app[bot]');
   assert.ok(comments1[0]!.body.includes(lockId(lock1)), 'the comment names the lock');
+  assert.equal(readLockMarker(comments1[0]!.body), lock1.integrity, 'the comment carries the lock by its integrity');
   for (const service of Object.values(lock1.services)) assert.ok(comments1[0]!.body.includes(service.digest.slice(7, 19)), `the comment shows ${service.digest}`);
   // The lock commit went to the pull request's head branch, through the API.
   const onDev = lockOn('dev');
@@ -215,7 +216,7 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assert.equal(promotions.length, 1, 'one staging -> main promotion pull request');
   const promotion1 = promotions[0]!;
   assert.equal(promotion1.user.login, 'lockstep-app[bot]');
-  assert.ok(promotion1.body.includes(lock1.integrity), 'the promotion names the lock by its integrity');
+  assert.equal(readLockMarker(promotion1.body), lock1.integrity, 'the promotion carries the lock by its integrity');
   assert.equal(lockOn('staging')!.text, lock1Text, 'the promotion carries the lock unchanged');
   assertNoViolations();
 
@@ -307,6 +308,7 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assert.equal(productionRollback.run.conclusion, 'success', explain(productionRollback));
   assert.deepEqual(stagesOf(productionRollback.report), { rollback: 'passed', smoke: 'passed' });
   assert.deepEqual(await live('production'), digestsOf(lock1));
+  assert.deepEqual(github.releases.map((release) => release.tag), [v1], 'a rollback publishes nothing');
   assertNoViolations();
 
   // ---- 8. a hotfix pull request opened by a person ----
