@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -11,11 +9,12 @@ import { parse, stringify } from 'yaml';
 import { demoEnvironments } from '../../src/demo/demoEnvironments.js';
 import { readLockMarker } from '../../src/github/markers.js';
 import { lockId } from '../../src/lock/integrity.js';
+import { freePort } from '../../src/net/freePort.js';
 import { checkIntegrity } from '../../src/lock/read.js';
 import { releaseLock, type ReleaseLock } from '../../src/lock/schema.js';
 import type { RunReport } from '../../src/report/runReport.js';
 import { changeService, createExampleSystem, removeSandboxTags } from '../../src/sandbox/exampleSystem.js';
-import { commitAll } from '../../src/sandbox/git.js';
+import { commitAll, git } from '../../src/sandbox/git.js';
 import { docker, dockerUnavailableReason, listProjectContainers, removeLockstepMarkers, removeProjectResources } from '../../support/docker.js';
 import { startRegistry } from '../../support/registry.js';
 import type { ApprovalGateResult } from '../../src/stages/approvalGate.js';
@@ -78,7 +77,6 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   system.config.github = { ...system.config.github, appSlug: 'lockstep-app' } as typeof system.config.github;
   system.config.environments = demoEnvironments(prefix, { staging: await freePort(), production: await freePort() });
   // The platform team configures the environments on main; the change flows down to staging and dev.
-  const { git } = await import('../../src/sandbox/git.js');
   await git(repo, ['checkout', '--quiet', 'main']);
   await writeFile(system.configFile, `# The story's orchestrator.\n${stringify(system.config, { lineWidth: 0 })}`);
   await commitAll(repo, 'Configure staging and production');
@@ -425,15 +423,4 @@ function api(github: GitHubDouble, token: string) {
     return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
   };
   return { post: (path: string, body: unknown) => call('POST', path, body), put: (path: string, body: unknown) => call('PUT', path, body), get: (path: string) => call('GET', path) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
