@@ -238,7 +238,6 @@ async function composeDown(system: ExampleSystem, project: string): Promise<void
   await runCompose(compose, { project, files: [join(system.repoDir, 'compose.yaml')], args: ['down', '--volumes', '--remove-orphans'], projectDirectory: system.repoDir }, { allowFailure: true });
 }
 
-
 async function writeJson(file: string, value: unknown): Promise<void> {
   await writeAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
