@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { readWorkflowTemplates } from '../../../src/init/templates.js';
+import { defaultModuleRef, pinModule, readWorkflowTemplates } from '../../../src/init/templates.js';
 import type { CallOutcome } from './daggerModule.js';
 
 /**
@@ -66,8 +66,11 @@ export interface RunnerHooks {
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
+/** The workflows as `lockstep init` writes them: the templates, pinned to this version's module. */
 export async function loadWorkflows(): Promise<Workflow[]> {
-  return (await readWorkflowTemplates()).map((template) => {
+  const { version } = JSON.parse(await readFile(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+  return (await readWorkflowTemplates()).map((written) => {
+    const template = pinModule(written, defaultModuleRef(version));
     const doc = parse(template.text) as { name: string; on: On; jobs: Record<string, Job> };
     return { file: template.name, name: doc.name, on: doc.on, jobs: doc.jobs };
   });
