@@ -203,6 +203,7 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assert.equal(github.pulls.get(pr1Number)!.state, 'closed');
 
   // ---- 3. push to staging: promote-staging ----
+  const refsBeforeStaging = new Map(github.git.refs);
   const stagingRun = await trigger({ name: 'push', branch: 'staging', sha: github.head('staging') });
   assert.equal(stagingRun.workflow.file, 'promote-staging.yml');
   assert.equal(stagingRun.run.dagger?.outcome.pipeline, 'promote-staging');
@@ -216,6 +217,7 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assert.equal(promotion1.user.login, 'lockstep-app[bot]');
   assert.equal(readLockMarker(promotion1.body), lock1.integrity, 'the promotion carries the lock by its integrity');
   assert.equal(lockOn('staging')!.text, lock1Text, 'the promotion carries the lock unchanged');
+  assert.deepEqual(new Map(github.git.refs), refsBeforeStaging, 'promote-staging moves no branch and makes no tag');
   assertNoViolations();
 
   // ---- 4. reviews through the API; the gate refuses until four valid approvals are in ----
@@ -297,6 +299,7 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assertNoViolations();
 
   // ---- 7. the rollback workflow, dispatched by hand, for staging and for production ----
+  const refsBeforeRollbacks = new Map(github.git.refs);
   const stagingRollback = await trigger({ name: 'workflow_dispatch', branch: 'staging', sha: github.head('staging'), inputs: { environment: 'staging', to: v1, smoke: 'true' } });
   assert.equal(stagingRollback.workflow.file, 'rollback.yml');
   assert.equal(stagingRollback.run.dagger?.outcome.pipeline, 'rollback');
@@ -307,6 +310,7 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assert.deepEqual(stagesOf(productionRollback.report), { rollback: 'passed', smoke: 'passed' });
   assert.deepEqual(await live('production'), digestsOf(lock1));
   assert.deepEqual(github.releases.map((release) => release.tag), [v1], 'a rollback publishes nothing');
+  assert.deepEqual(new Map(github.git.refs), refsBeforeRollbacks, 'and commits or tags nothing');
   assertNoViolations();
 
   // ---- 8. a hotfix pull request opened by a person ----
@@ -360,11 +364,13 @@ it('the whole story: pull request, staging, four reviews, production, a bad rele
   assert.equal((await person('erin').put(`/pulls/${docsPr.body.number as number}/merge`, { merge_method: 'merge' })).status, 200);
   await twin.pull('main');
   const productionBefore = await live('production');
+  const refsBeforeIdle = new Map(github.git.refs);
   const idle = await trigger({ name: 'push', branch: 'main', sha: github.head('main') });
   assert.equal(idle.run.conclusion, 'success', explain(idle));
   const idleStages = stagesOf(idle.report);
   assert.notEqual(idleStages.deploy, 'passed', `no deploy: ${JSON.stringify(idleStages)}`);
   assert.equal(github.releases.length, releasesAfterHotfix, 'no new release');
+  assert.deepEqual(new Map(github.git.refs), refsBeforeIdle, 'no archive commit, no tag');
   assert.deepEqual(await live('production'), productionBefore);
   const summary = await readFile(join(idle.checkout, '.lockstep/run/summary.md'), 'utf8');
   assert.ok(summary.includes(`no service changed since release ${hotfixRelease.tag}; nothing deployed`), summary);
