@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { detectCompose, runCompose } from '../compose/composeCommand.js';
 import { lockId } from '../lock/integrity.js';
+import { freePort } from '../net/freePort.js';
 import { readLock } from '../lock/read.js';
 import type { LockstepConfig } from '../config/schema.js';
 import { run } from '../exec/run.js';
@@ -236,17 +236,6 @@ async function environmentOutcome(repo: string, env: NodeJS.ProcessEnv, environm
 async function composeDown(system: ExampleSystem, project: string): Promise<void> {
   const compose = await detectCompose();
   await runCompose(compose, { project, files: [join(system.repoDir, 'compose.yaml')], args: ['down', '--volumes', '--remove-orphans'], projectDirectory: system.repoDir }, { allowFailure: true });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function writeJson(file: string, value: unknown): Promise<void> {

@@ -30,6 +30,16 @@ function lockContent(lock: ReleaseLock): string {
   return canonicalJson(content);
 }
 
+/**
+ * The two locks are the same but for when and at which commit they were generated: the same services,
+ * source ref, pull request and hotfix record. A lock regenerated on lockstep's own lock commit is
+ * this to the lock that commit holds.
+ */
+export function sameButRegenerated(before: ReleaseLock, after: ReleaseLock): boolean {
+  const strip = (lock: ReleaseLock): ReleaseLock => ({ ...lock, source: { ...lock.source, commit: '' } });
+  return lockContent(strip(before)) === lockContent(strip(after));
+}
+
 const compared: Array<keyof LockedService> = ['commit', 'image', 'tag', 'digest', 'version', 'builtAt'];
 
 /** Compares two locks service by service; `before` may be null (first release: everything is added). */

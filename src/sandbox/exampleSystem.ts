@@ -121,7 +121,9 @@ export type ServiceChange =
   /** Its /healthz answers 503 (FAIL_HEALTH=1 baked into the image); with `only`, only where DEPLOY_ENV is that. */
   | { kind: 'unhealthy'; only?: string }
   /** It exits with code 1 on start (CRASH_ON_START=1 baked into the image). */
-  | { kind: 'crash' };
+  | { kind: 'crash' }
+  /** Healthy, but serves its products without prices where DEPLOY_ENV is `only` (FAIL_PRICES_IN): smoke tests there fail. */
+  | { kind: 'unpriced'; only: string };
 
 /**
  * Commits a change to a service's repository, moves the orchestrator's submodule on `branch` (default
@@ -166,6 +168,11 @@ async function applyChange(dir: string, name: string, change: ServiceChange): Pr
   if (change.kind === 'crash') {
     await writeFile(dockerfileName, dockerfile.replace('FAIL_HEALTH=0', 'FAIL_HEALTH=0 CRASH_ON_START=1'));
     return `Break ${name}: crash on start`;
+  }
+  if (change.kind === 'unpriced') {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(change.only)) throw new LockstepError('BAD_INPUT', `"${change.only}" is not an environment name`);
+    await writeFile(dockerfileName, dockerfile.replace('FAIL_HEALTH=0', `FAIL_HEALTH=0 FAIL_PRICES_IN=${change.only}`));
+    return `Break ${name}: serve no prices in ${change.only}`;
   }
   if (change.only) {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(change.only)) throw new LockstepError('BAD_INPUT', `"${change.only}" is not an environment name`);

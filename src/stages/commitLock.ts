@@ -2,7 +2,7 @@ import { LockstepError } from '../errors.js';
 import { decideLockCommit, lockCommitMessage } from '../github/lockCommit.js';
 import type { GitHubDeps } from '../github/port.js';
 import { classifyLockBytes } from '../github/remoteLock.js';
-import { diffLocks } from '../lock/diff.js';
+import { diffLocks, sameButRegenerated } from '../lock/diff.js';
 import { lockId } from '../lock/integrity.js';
 import type { ReleaseLock } from '../lock/schema.js';
 import { serializeLock } from '../lock/serialize.js';
@@ -43,7 +43,10 @@ export async function commitLockToBranch(input: CommitLockInput, deps: GitHubDep
   const current = await github.readFile(input.lockPath, head);
   // A regenerated lock differs from the committed one at least in createdAt; only that is no change.
   const committed = current ? classifyLockBytes(input.lockPath, current.content) : null;
-  const sameButCreatedAt = committed?.state === 'valid' && diffLocks(committed.lock, input.lock).sameButCreatedAt;
+  // The lock commit chain: the rerun on our own lock commit regenerates the lock with that commit as its
+  // source; when nothing else changed, the committed lock still describes the head and the chain ends.
+  const sameButCreatedAt =
+    committed?.state === 'valid' && (diffLocks(committed.lock, input.lock).sameButCreatedAt || (input.lock.source.commit === head && sameButRegenerated(committed.lock, input.lock)));
   const decision = decideLockCommit({
     branch: input.branch,
     head,

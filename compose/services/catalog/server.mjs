@@ -22,7 +22,14 @@ function healthFailure() {
   return null;
 }
 
-const products = JSON.parse(readFileSync(new URL('./products.json', import.meta.url), 'utf8'));
+// FAIL_PRICES_IN=<environment> serves the products without their prices where DEPLOY_ENV is that one:
+// a release that is healthy, passes every test before production, and fails production's smoke tests.
+const unpriced = Boolean(process.env.FAIL_PRICES_IN) && process.env.FAIL_PRICES_IN === (process.env.DEPLOY_ENV ?? 'pull-request');
+const products = JSON.parse(readFileSync(new URL('./products.json', import.meta.url), 'utf8')).map((product) => {
+  if (!unpriced) return product;
+  const { price: _price, ...rest } = product;
+  return rest;
+});
 const byId = new Map(products.map((product) => [product.id, product]));
 
 function send(res, status, body) {

@@ -48,11 +48,25 @@ export class GitStore {
     return sha;
   }
 
+  /**
+   * Names a new commit. By default a digest of its fields; a test that keeps a real repository as this
+   * one's twin names it as real git does, so both sides agree on every commit (test/system/story/repoTwin.ts).
+   */
+  mintCommitSha?: (commit: { tree: Map<string, string>; parents: string[]; message: string }) => string;
+
   putCommit(treeSha: string, parents: string[], message: string): CommitObject {
     this.counter += 1;
     const date = this.clock();
-    const sha = createHash('sha1').update(`commit ${treeSha} ${parents.join(',')} ${message} ${date} ${this.counter}`).digest('hex');
+    const sha = this.mintCommitSha?.({ tree: this.trees.get(treeSha)!, parents, message }) ?? createHash('sha1').update(`commit ${treeSha} ${parents.join(',')} ${message} ${date} ${this.counter}`).digest('hex');
     const commit = { sha, treeSha, parents, message, date };
+    this.commits.set(sha, commit);
+    return commit;
+  }
+
+  /** A commit pushed from elsewhere, kept under its own name (`git push`). */
+  importCommit(sha: string, files: Map<string, Buffer>, parents: string[], message: string): CommitObject {
+    const entries = new Map([...files].map(([path, content]) => [path, this.putBlob(content)]));
+    const commit = { sha, treeSha: this.putTree(entries), parents, message, date: this.clock() };
     this.commits.set(sha, commit);
     return commit;
   }
@@ -102,6 +116,42 @@ export class GitStore {
       queue.push(...(this.commits.get(sha)?.parents ?? []));
     }
     return false;
+  }
+
+  /** A best common ancestor of two commits: one that no other common ancestor descends from. */
+  mergeBase(a: string, b: string): string | undefined {
+    const ancestors = (sha: string) => {
+      const seen = new Set<string>();
+      const queue = [sha];
+      while (queue.length > 0) {
+        const next = queue.shift()!;
+        if (seen.has(next)) continue;
+        seen.add(next);
+        queue.push(...(this.commits.get(next)?.parents ?? []));
+      }
+      return seen;
+    };
+    const ofA = ancestors(a);
+    const common = [...ancestors(b)].filter((sha) => ofA.has(sha));
+    return common.find((candidate) => !common.some((other) => other !== candidate && this.isAncestor(candidate, other)));
+  }
+
+  /**
+   * The three-way merge of two commits' trees: per path, the side that changed it since the merge
+   * base wins; both changing it differently is a conflict. Returns the tree's name, or the conflicts.
+   */
+  mergeTrees(ours: string, theirs: string): string | { conflicts: string[] } {
+    const treeOf = (sha: string | undefined) => (sha ? this.trees.get(this.commits.get(sha)!.treeSha)! : new Map<string, string>());
+    const [base, left, right] = [treeOf(this.mergeBase(ours, theirs)), treeOf(ours), treeOf(theirs)];
+    const merged = new Map<string, string>();
+    const conflicts: string[] = [];
+    for (const path of new Set([...base.keys(), ...left.keys(), ...right.keys()])) {
+      const [was, mine, their] = [base.get(path), left.get(path), right.get(path)];
+      const chosen = mine === their || their === was ? mine : mine === was ? their : null;
+      if (chosen === null) conflicts.push(path);
+      else if (chosen !== undefined) merged.set(path, chosen);
+    }
+    return conflicts.length > 0 ? { conflicts: conflicts.sort() } : this.putTree(merged);
   }
 
   annotatedTag(tag: string, commitSha: string, message: string): string {

@@ -118,6 +118,8 @@ interface Request {
   json: Record<string, unknown>;
   raw: Buffer;
   headers: IncomingMessage['headers'];
+  /** Who the token acts as: the installation (the double's actor) or a person given a token by `tokenFor`. */
+  actor: User;
 }
 
 interface Reply {
@@ -153,7 +155,8 @@ export interface RepositorySettings {
   installations: Array<{ slug: string; permissions: Record<string, string>; repositorySelection: 'all' | 'selected' }> | null;
 }
 
-type Handler = { needs: [Scope, 'read' | 'write']; handle: (request: Request) => Reply };
+/** `needs`: the installation token's scope; `person`: the repository permission a person's token needs (default: the scope's level). */
+type Handler = { needs: [Scope, 'read' | 'write']; person?: 'read' | 'write'; handle: (request: Request) => Reply };
 
 const levels: Record<Level, number> = { none: 0, read: 1, write: 2 };
 
@@ -169,6 +172,8 @@ export class GitHubDouble {
   readonly reviews: ReviewState[] = [];
   readonly labels = new Map<string, LabelState>();
   readonly releases: ReleaseState[] = [];
+  /** The files the last refused merge conflicted on, for a test to explain a 405. */
+  lastMergeConflict: string[] = [];
   /** Repository settings `lockstep init --check` reads (names of variables and secrets, never values). */
   readonly settings: RepositorySettings = { variables: new Set(), secrets: new Set(), environments: new Map(), protection: new Map(), installations: [] };
   permissions: Record<Scope, Level>;
@@ -181,6 +186,8 @@ export class GitHubDouble {
   private ids = 1000;
   private numbers = 0;
   private readonly collaborators = new Map<string, 'admin' | 'write' | 'read' | 'none'>();
+  /** Personal tokens: token -> login, for people who review, merge and open pull requests through the API. */
+  private readonly personalTokens = new Map<string, string>();
   private ticks = 0;
 
   constructor(options: GitHubDoubleOptions = {}) {
@@ -223,6 +230,13 @@ export class GitHubDouble {
   /** Sets a user's repository permission as GitHub reports it; anyone not set is a collaborator with write. */
   grant(login: string, permission: 'admin' | 'write' | 'read' | 'none'): void {
     this.collaborators.set(login.toLowerCase(), permission);
+  }
+
+  /** A token acting as `login` (a person or another App), as a personal access token would. */
+  tokenFor(login: string): string {
+    const token = `ghp_${login.replace(/[^A-Za-z0-9]/g, '_')}_${this.personalTokens.size}`;
+    this.personalTokens.set(token, login);
+    return token;
   }
 
   user(login: string): User {
@@ -268,16 +282,23 @@ export class GitHubDouble {
     return this.numbers;
   }
 
-  /** Merges like the merge button: a merge commit on base with the head's tree. */
-  merge(number: number): string {
+  /**
+   * Merges like the merge button: a merge commit on base whose tree is the three-way merge of base and
+   * head (what each side changed since their merge base). Throws on a conflict, which GitHub reports as
+   * "not mergeable".
+   */
+  merge(number: number, message?: string): string {
     const pull = this.pulls.get(number)!;
     const head = this.head(pull.headRef);
     const base = this.head(pull.baseRef);
-    const commit = this.git.putCommit(this.git.commits.get(head)!.treeSha, [base, head], `Merge pull request #${number}`);
+    const tree = this.git.mergeTrees(base, head);
+    if (typeof tree !== 'string') throw new MergeConflict(tree.conflicts);
+    const commit = this.git.putCommit(tree, [base, head], message ?? `Merge pull request #${number} from ${this.owner}/${pull.headRef}`);
     this.git.refs.set(`heads/${pull.baseRef}`, commit.sha);
     pull.state = 'closed';
     pull.headSha = head;
     pull.mergedAt = this.now();
+    pull.updatedAt = pull.mergedAt;
     pull.mergeCommitSha = commit.sha;
     return commit.sha;
   }
@@ -352,6 +373,10 @@ export class GitHubDouble {
     return this.requests.filter((request) => request.method !== 'GET' && request.method !== 'HEAD');
   }
 
+  private permissionOf(login: string): 'admin' | 'write' | 'read' | 'none' {
+    return this.collaborators.get(login.toLowerCase()) ?? 'write';
+  }
+
   private pullHead(pull: PullState): string {
     return pull.headSha ?? this.head(pull.headRef);
   }
@@ -390,8 +415,9 @@ export class GitHubDouble {
       return this.send(res, operation, { status: 404, body: { message: 'Not Found' } });
     }
 
-    const authorization = req.headers.authorization ?? '';
-    if (authorization !== `token ${this.token}` && authorization !== `Bearer ${this.token}` && authorization !== `bearer ${this.token}`) {
+    const presented = /^(?:token|bearer) (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const personal = presented === undefined ? undefined : this.personalTokens.get(presented);
+    if (presented !== this.token && personal === undefined) {
       record(401, operation.id);
       return this.send(res, operation, { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } });
     }
@@ -434,7 +460,10 @@ export class GitHubDouble {
       return this.send(res, null, { status: 500, body: { message: `the GitHub double does not implement ${operation.id}` } });
     }
     const [scope, level] = handler.needs;
-    if (levels[this.permissions[scope]] < levels[level]) {
+    // A person's token carries the person's repository permission; the installation's, its scopes.
+    const personNeeds = handler.person ?? level;
+    const allowed = personal === undefined ? levels[this.permissions[scope]] >= levels[level] : personNeeds === 'read' ? this.permissionOf(personal) !== 'none' : ['admin', 'write'].includes(this.permissionOf(personal));
+    if (!allowed) {
       record(403, operation.id);
       return this.send(res, operation, {
         status: 403,
@@ -444,7 +473,8 @@ export class GitHubDouble {
     }
     let reply: Reply;
     try {
-      reply = handler.handle({ method, params: match.params, query: url.searchParams, json: (json ?? {}) as Record<string, unknown>, raw, headers: req.headers });
+      const actor = personal === undefined ? this.actor : this.user(personal);
+      reply = handler.handle({ method, params: match.params, query: url.searchParams, json: (json ?? {}) as Record<string, unknown>, raw, headers: req.headers, actor });
     } catch (error) {
       this.violations.push(`${operation.id}: double failed: ${(error as Error).message}`);
       reply = { status: 500, body: { message: (error as Error).message } };
@@ -554,6 +584,22 @@ export class GitHubDouble {
       draft: false,
       head: side(pull.headRef, head),
       base: side(pull.baseRef, base),
+      author_association: 'MEMBER',
+    };
+  }
+
+  private reviewJson(number: number, review: ReviewState, body: string): Record<string, unknown> {
+    return {
+      id: review.id,
+      node_id: `PRR_${review.id}`,
+      user: review.user ? this.userJson(review.user) : null,
+      body,
+      state: review.state,
+      html_url: `${this.htmlUrl()}/pull/${number}#pullrequestreview-${review.id}`,
+      pull_request_url: `${this.repoUrl()}/pulls/${number}`,
+      _links: { html: { href: `${this.htmlUrl()}/pull/${number}` }, pull_request: { href: `${this.repoUrl()}/pulls/${number}` } },
+      ...(review.state === 'PENDING' ? {} : { submitted_at: review.submittedAt }),
+      commit_id: review.commitId,
       author_association: 'MEMBER',
     };
   }
@@ -715,7 +761,7 @@ export class GitHubDouble {
           if (this.git.isAncestor(this.head(head), this.head(base))) {
             return this.invalid('Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` }]);
           }
-          const number = this.openPullRequest({ head, base, author: this.actor.login, title: title ?? head, body: body ?? '' });
+          const number = this.openPullRequest({ head, base, author: request.actor.login, title: title ?? head, body: body ?? '' });
           return { status: 201, body: this.complete('pulls/create', 201, this.pullJson(this.pulls.get(number)!)) };
         },
       },
@@ -736,9 +782,52 @@ export class GitHubDouble {
         needs: ['contents', 'read'],
         handle: (request) => {
           const login = String(request.params.username);
-          const permission = this.collaborators.get(login.toLowerCase()) ?? 'write';
+          const permission = this.permissionOf(login);
           const json = { permission, role_name: permission, user: this.userJson(this.user(login)) };
           return { status: 200, body: this.complete('repos/get-collaborator-permission-level', 200, json) };
+        },
+      },
+      'pulls/create-review': {
+        needs: ['pull_requests', 'write'],
+        // Anyone who can read a private repository may review its pull requests; only some reviews count.
+        person: 'read',
+        handle: (request) => {
+          const found = pull(request);
+          if (!found) return this.notFound();
+          const input = request.json as { commit_id?: string; body?: string; event?: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT' };
+          // This operation documents its 422 with errors as plain strings (validation-error-simple).
+          const refuse = (message: string): Reply => ({ status: 422, body: { message: 'Unprocessable Entity', errors: [message], documentation_url: 'https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request' } });
+          if (found.state !== 'open') return refuse('Pull request is closed');
+          // As on github.com: nobody approves or rejects their own pull request.
+          if (request.actor.login === found.user.login && (input.event === 'APPROVE' || input.event === 'REQUEST_CHANGES')) {
+            const verb = input.event === 'APPROVE' ? 'approve' : 'request changes on';
+            return refuse(`Review Can not ${verb} your own pull request`);
+          }
+          const commitId = input.commit_id ?? this.pullHead(found);
+          if (!this.git.commits.has(commitId)) return refuse('Commit ID not found');
+          const state = input.event === 'APPROVE' ? 'APPROVED' : input.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : input.event === 'COMMENT' ? 'COMMENTED' : 'PENDING';
+          const id = this.review(found.number, request.actor.login, state, commitId);
+          const review = this.reviews.find((item) => item.id === id)!;
+          return { status: 200, body: this.complete('pulls/create-review', 200, this.reviewJson(found.number, review, input.body ?? '')) };
+        },
+      },
+      'pulls/merge': {
+        needs: ['contents', 'write'],
+        handle: (request) => {
+          const found = pull(request);
+          if (!found) return this.notFound();
+          if (found.state !== 'open') return { status: 405, body: { message: 'Pull Request is not mergeable', documentation_url: 'https://docs.github.com/rest' } };
+          const input = request.json as { sha?: string; commit_title?: string; merge_method?: string };
+          if (input.merge_method !== undefined && input.merge_method !== 'merge') return { status: 405, body: { message: `${input.merge_method} merges are not allowed on this repository`, documentation_url: 'https://docs.github.com/rest' } };
+          if (input.sha !== undefined && input.sha !== this.pullHead(found)) return { status: 409, body: { message: 'Head branch was modified. Review and try the merge again.', documentation_url: 'https://docs.github.com/rest' } };
+          try {
+            const sha = this.merge(found.number, input.commit_title);
+            return { status: 200, body: this.complete('pulls/merge', 200, { sha, merged: true, message: 'Pull Request successfully merged' }) };
+          } catch (error) {
+            if (!(error instanceof MergeConflict)) throw error;
+            this.lastMergeConflict = error.paths;
+            return { status: 405, body: { message: 'Pull Request is not mergeable', documentation_url: 'https://docs.github.com/rest' } };
+          }
         },
       },
       'pulls/list-reviews': {
@@ -748,19 +837,7 @@ export class GitHubDouble {
           if (!found) return this.notFound();
           const items = this.reviews.filter((review) => review.pull === found.number && review.state !== 'PENDING');
           const { body, headers } = this.page(request, items, `/repos/${this.owner}/${this.repo}/pulls/${found.number}/reviews`);
-          const json = body.map((review) => ({
-            id: review.id,
-            node_id: `PRR_${review.id}`,
-            user: review.user ? this.userJson(review.user) : null,
-            body: '',
-            state: review.state,
-            html_url: `${this.htmlUrl()}/pull/${found.number}#pullrequestreview-${review.id}`,
-            pull_request_url: `${this.repoUrl()}/pulls/${found.number}`,
-            _links: { html: { href: `${this.htmlUrl()}/pull/${found.number}` }, pull_request: { href: `${this.repoUrl()}/pulls/${found.number}` } },
-            submitted_at: review.submittedAt,
-            commit_id: review.commitId,
-            author_association: 'MEMBER',
-          }));
+          const json = body.map((review) => this.reviewJson(found.number, review, ''));
           return { status: 200, headers, body: this.complete('pulls/list-reviews', 200, json) };
         },
       },
@@ -1292,6 +1369,13 @@ function faultReply(fault: Fault): Reply {
   }
   const status = fault.status ?? 500;
   return { status, body: { message: status >= 500 ? 'Server Error' : 'Injected failure' } };
+}
+
+/** Both sides of a pull request changed the same files differently. */
+export class MergeConflict extends Error {
+  constructor(readonly paths: string[]) {
+    super(`merge conflict in ${paths.join(', ')}`);
+  }
 }
 
 export async function startGitHubDouble(options: GitHubDoubleOptions = {}): Promise<GitHubDouble> {

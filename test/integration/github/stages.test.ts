@@ -143,6 +143,21 @@ describe('pr commit-lock against the OpenAPI-validated GitHub double', () => {
     assert.equal(gh.writes().length, writes);
   });
 
+  it('ends the lock commit chain: the lock regenerated on its own lock commit is not committed again', async () => {
+    const { gh, github } = await double();
+    const first = lockFor(gh.head('dev'), 'next', 7);
+    const committed = await commitLockToBranch({ branch: 'dev', lock: first, lockPath, pullRequest: 7, force: false }, { github });
+    assert.equal(committed.action, 'committed');
+    // pr-check again on the lock commit: the same services, generated later, with the lock commit as source.
+    const regenerated = makeLock({ ...first.services }, { source: { ...first.source, commit: committed.commit }, createdAt: '2026-11-30T08:00:00Z' });
+    const rerun = await commitLockToBranch({ branch: 'dev', lock: regenerated, lockPath, pullRequest: 7, force: false }, { github });
+    assert.equal(rerun.action, 'unchanged');
+    assert.equal(gh.head('dev'), committed.commit);
+    // A service that moved on the lock commit's head is a change, whatever the source commit.
+    const moved = makeLock({ ...first.services, cart: service('cart', { digest: `sha256:${hex('cart-moved', 64)}` }) }, { source: { ...first.source, commit: committed.commit } });
+    assert.equal((await commitLockToBranch({ branch: 'dev', lock: moved, lockPath, pullRequest: 7, force: false }, { github })).action, 'committed');
+  });
+
   it('refuses when the branch moved past the expected head, and commits on top with --force', async () => {
     const { gh, github } = await double();
     const pr = gh.openPullRequest({ head: 'dev', base: 'staging', author: 'alice' });
