@@ -93,6 +93,24 @@ describe('lockstep lock generate on a real registry and real submodules', { skip
     assert.match(verified.stdout, /schema, integrity and registry digests ok/);
   });
 
+  it("loads only what it needs: of the packages commander, yaml and zod, none of the other commands' code", async () => {
+    const orchestrator = await freshOrchestrator('modules');
+    const config = await writeConfig(orchestrator.dir, spec(), 'lockstep.test.yaml');
+    const log = join(orchestrator.dir, 'modules.log');
+    const result = await runCli(['-c', config, 'lock', 'generate', '--repo', orchestrator.dir, '--out', join(orchestrator.dir, 'release.lock.yaml')], { env, moduleLog: log });
+    assert.equal(result.code, 0, result.stderr);
+    const urls = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+    const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
+    assert.deepEqual([...packages].sort(), ['commander', 'yaml', 'zod']);
+    const ours = urls.flatMap((url) => /\/dist\/(.+)\.js$/.exec(url)?.[1] ?? []);
+    assert.ok(ours.includes('stages/lockGenerate') && ours.includes('registry/client'), `the log names lockstep's own modules: ${ours.join(', ')}`);
+    const otherCommands = /^(github|compose|docker|stack|report|demo|sandbox|policy|init|pipelines\/(?!plans)|environments\/(?!releases\/version))/;
+    assert.deepEqual(
+      ours.filter((module) => otherCommands.test(module)),
+      [],
+    );
+  });
+
   it('reads gitlinks from the tree at --ref, not from the working tree', async () => {
     const orchestrator = await freshOrchestrator('ref');
     const config = await writeConfig(orchestrator.dir, spec(), 'lockstep.test.yaml');
