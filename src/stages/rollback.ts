@@ -29,13 +29,20 @@ export interface RollbackResult {
  */
 export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   const skipped: SkippedRelease[] = [];
-  const releases = await listReleases(input.releasesDir, (entry) => {
-    skipped.push(entry);
-    input.progress(`warning: skipping archived release ${entry.version}: ${entry.problem}`);
-  });
+  // The archive is read from disk and what runs from the target: neither waits for the other.
+  const [archived, running] = await Promise.allSettled([
+    listReleases(input.releasesDir, (entry) => {
+      skipped.push(entry);
+      input.progress(`warning: skipping archived release ${entry.version}: ${entry.problem}`);
+    }),
+    input.target.readLive(),
+  ]);
+  if (archived.status === 'rejected') throw archived.reason;
+  const releases = archived.value;
   const unusable = skipped.find((entry) => entry.version === input.to);
   if (unusable) throw new InputError('--to', undefined, `the archived lock of ${unusable.version} cannot be used: ${unusable.problem}`);
-  const live = await input.target.readLive();
+  if (running.status === 'rejected') throw running.reason;
+  const live = running.value;
   const choice = chooseRollback(releases, live.lockIntegrity, input.to);
   if (!choice.ok) {
     if (input.to !== undefined) throw new InputError('--to', undefined, choice.problem);
