@@ -112,56 +112,91 @@ export function promoteStagingStages(settings: PipelineSettings, inputs: { lock:
 
 export interface PromoteProductionInputs {
   lock: string;
-  version: string;
+  /** The release version; by default `release resolve` derives it from the lock (the next semver). */
+  version?: string;
+  /** The merged pull request; by default `release resolve` asks GitHub which one merged the commit. */
   pullRequest?: number;
   required?: number;
   environment?: string;
   /** The release archive; default: the config's github.releaseArchiveDir. */
   releasesDir?: string;
-  /** The release before this one, for the release diff. */
+  /** The release before this one, for the release diff; default: the newest archived release. */
   previousRelease?: string;
-  /** The commit the release tag points at (default: the head of main when tagging). */
+  /** The commit being released, which the tag points at (default: HEAD of the checkout). */
   commit?: string;
+  /** The production branch. */
+  branch?: string;
 }
 
-/** After the merge into main: the approval gate, health, deploy, smoke, then archive and publish the release. */
+/**
+ * After the merge into main: resolve what is released (nothing when no service changed since the
+ * newest release: the run ends there), the approval gate, health, deploy, smoke, then archive the
+ * release, commit the archive to the production branch and publish it. Failed smoke tests return
+ * production to the release that ran before the deploy. Later stages take what earlier ones found
+ * (`{{version}}`, `{{previousLock}}`) as arguments.
+ */
 export function promoteProductionStages(settings: PipelineSettings, inputs: PromoteProductionInputs): CliStage[] {
   const environment = inputs.environment ?? 'production';
+  const branch = inputs.branch ?? 'main';
   const smokeDir = `${settings.reportDir}/${environment}/smoke`;
   const required = inputs.required ?? defaultRequiredApprovals;
   const releasesDir = inputs.releasesDir ? ['--releases-dir', inputs.releasesDir] : [];
-  const gateSkip = !settings.github
-    ? `skipped: no GitHub here; in CI \`lockstep gate approvals\` requires ${required} approvals`
-    : inputs.pullRequest === undefined
-      ? 'skipped: no pull request number given'
-      : undefined;
+  const noGitHub = (what: string) => (settings.github ? {} : { skip: `skipped: no GitHub here; ${what}` });
+  const resolve = [
+    'release', 'resolve', '--lock', inputs.lock, '--branch', branch,
+    ...(inputs.commit ? ['--commit', inputs.commit] : []),
+    ...(inputs.version ? ['--version', inputs.version] : []),
+    ...(inputs.pullRequest === undefined ? [] : ['--pr', String(inputs.pullRequest)]),
+    ...releasesDir,
+    ...(settings.github ? [] : ['--offline']),
+  ];
   return [
+    { name: 'release resolve', args: withConfig(settings, resolve) },
     {
       name: 'approval gate',
-      args: withConfig(settings, ['gate', 'approvals', '--pr', String(inputs.pullRequest ?? 0), '--required', String(required), '--lock', inputs.lock, ...(inputs.commit ? ['--commit', inputs.commit] : [])]),
-      ...(gateSkip ? { skip: gateSkip } : {}),
+      args: withConfig(settings, ['gate', 'approvals', '--pr', '{{pullRequest}}', '--required', String(required), '--lock', inputs.lock, '--commit', '{{commit}}', '--production-branch', branch]),
+      ...noGitHub(`in CI \`lockstep gate approvals\` requires ${required} approvals`),
     },
     { name: 'health', args: withConfig(settings, ['health', '--env', environment]) },
     { name: 'deploy', args: withConfig(settings, ['deploy', '--env', environment, '--lock', inputs.lock]), collect: { lock: { file: inputs.lock, label: `Deployed to ${environment}` } } },
     { name: 'smoke', args: withConfig(settings, ['smoke', '--env', environment, '--report-dir', smokeDir]) },
     {
       name: 'release archive',
-      args: withConfig(settings, ['release', 'archive', '--lock', inputs.lock, '--version', inputs.version, ...(inputs.releasesDir ? ['--dir', inputs.releasesDir] : [])]),
-      collect: { diff: { before: inputs.previousRelease, label: inputs.previousRelease ? `Release ${inputs.version} against the previous release` : `Release ${inputs.version}: the first release` } },
+      args: withConfig(settings, ['release', 'archive', '--lock', inputs.lock, '--version', '{{version}}', ...(inputs.releasesDir ? ['--dir', inputs.releasesDir] : [])]),
+      collect: {
+        diff: inputs.previousRelease
+          ? { before: inputs.previousRelease, label: 'Release {{version}} against the previous release' }
+          : { before: '{{releasedLock}}', label: '{{releaseDiffLabel}}' },
+      },
+    },
+    {
+      name: 'release commit',
+      args: withConfig(settings, ['release', 'commit-archive', '--version', '{{version}}', '--branch', branch, ...(inputs.releasesDir ? ['--dir', inputs.releasesDir] : [])]),
+      ...noGitHub('the archived release stays in this checkout: commit it'),
     },
     {
       name: 'release publish',
-      args: withConfig(settings, ['release', 'publish', '--version', inputs.version, '--lock', inputs.lock, ...(inputs.commit ? ['--target', inputs.commit] : [])]),
-      ...(settings.github ? {} : { skip: 'skipped: no GitHub here; the lock is archived in the release archive' }),
+      args: withConfig(settings, ['release', 'publish', '--version', '{{version}}', '--lock', inputs.lock, '--target', '{{commit}}', '--branch', branch]),
+      ...noGitHub('the lock is archived in the release archive'),
     },
-    { name: 'rollback', args: withConfig(settings, ['rollback', '--env', environment, ...releasesDir]), when: 'failure', failureOf: ['smoke'] },
+    {
+      name: 'rollback',
+      args: withConfig(settings, ['rollback', '--env', environment, '--to-lock', '{{previousLock}}', ...releasesDir]),
+      when: 'failure',
+      failureOf: ['smoke'],
+    },
   ];
 }
 
 /** Manual rollback: back to the previous (or named) release through the deploy path, then smoke tests. */
-export function rollbackStages(settings: PipelineSettings, inputs: { environment: string; to?: string; releasesDir?: string; smoke: boolean }): CliStage[] {
+export function rollbackStages(settings: PipelineSettings, inputs: { environment: string; to?: string; toLock?: string; releasesDir?: string; smoke: boolean }): CliStage[] {
   const smokeDir = `${settings.reportDir}/${inputs.environment}/smoke`;
-  const args = ['rollback', '--env', inputs.environment, ...(inputs.to ? ['--to', inputs.to] : []), ...(inputs.releasesDir ? ['--releases-dir', inputs.releasesDir] : [])];
+  const args = [
+    'rollback', '--env', inputs.environment,
+    ...(inputs.to ? ['--to', inputs.to] : []),
+    ...(inputs.toLock === undefined ? [] : ['--to-lock', inputs.toLock]),
+    ...(inputs.releasesDir ? ['--releases-dir', inputs.releasesDir] : []),
+  ];
   return [
     { name: 'rollback', args: withConfig(settings, args) },
     ...(inputs.smoke
@@ -171,8 +206,8 @@ export function rollbackStages(settings: PipelineSettings, inputs: { environment
 }
 
 /** Renders a stage's arguments as the command a person pastes to rerun it. */
-export function rerunLine(args: string[]): string {
-  return ['lockstep', ...args.map(quoteArgument)].join(' ');
+export function rerunLine(args: string[], program = 'lockstep'): string {
+  return [program, ...args.map(quoteArgument)].join(' ');
 }
 
 function quoteArgument(argument: string): string {

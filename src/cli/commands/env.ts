@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { recordArtifacts, recordTests } from '../stageResult.js';
+import { recordArtifacts, recordOutputs, recordTests } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import type { LockstepConfig } from '../../config/schema.js';
 import { envVarName } from '../parse.js';
@@ -55,6 +55,8 @@ export function registerEnvironmentCommands(program: Command): void {
       const context = await deployContext(global.config, options.env, options.holder);
       try {
         const result = await deployLock({ ...context, lock });
+        // A pipeline's rollback after failed smoke tests returns to exactly this lock.
+        recordOutputs({ previousLock: result.previousIntegrity ?? '' });
         emit(global, result, () => renderDeployed(result));
       } finally {
         context.registry.close();
@@ -139,22 +141,27 @@ report: ${result.summaryFile}`);
     .description('Redeploy an archived release (default: the one before the release live) through the deploy path.')
     .requiredOption(...envOption)
     .option('--to <version>', 'the archived release to return to, e.g. v1.4.2')
+    .option('--to-lock <integrity>', 'return to the release archived with this lock (what ran before a deploy; empty: nothing did)')
     .option('--releases-dir <dir>', "where archived releases are (default: the config's github.releaseArchiveDir)")
     .option('--holder <name>', 'who deploys, shown to a concurrent run')
     .option('--token-env <name>', "the variable holding a GitHub token, to check the archived lock against the release's own (skipped, with a warning, when unset)", envVarName, 'GITHUB_TOKEN')
-    .action(async (options: { env: string; to?: string; releasesDir?: string; holder?: string; tokenEnv: string }, command: Command) => {
+    .action(async (options: { env: string; to?: string; toLock?: string; releasesDir?: string; holder?: string; tokenEnv: string }, command: Command) => {
       warmUpCompose();
       const global = command.optsWithGlobals<GlobalOptions>();
       const { rollback } = await import('../../stages/rollback.js');
       if (options.to !== undefined) {
         if (!parseReleaseVersion(options.to)) throw new InputError('--to', undefined, `"${options.to}" is not a release version such as v1.4.2`);
+        if (options.toLock !== undefined) throw new InputError('--to-lock', undefined, 'names a release as --to does: give one of them');
+      }
+      if (options.toLock !== undefined && options.toLock !== '' && !/^sha256:[0-9a-f]{64}$/.test(options.toLock)) {
+        throw new InputError('--to-lock', undefined, 'must be a lock integrity (sha256:<64 hex>), or empty when nothing ran before');
       }
       const context = await deployContext(global.config, options.env, options.holder);
       try {
         const { configuredReleasesDir } = await import('../../environments/releases/archive.js');
         const releasesDir = options.releasesDir ?? configuredReleasesDir(context.lockstep, global.config);
-        const releasedLock = process.env[options.tokenEnv] ? await releasedLockFromGitHub(context.lockstep.github, global.config, options.tokenEnv) : undefined;
-        const result = await rollback({ ...context, releasesDir, to: options.to, releasedLock });
+        const fromGitHub = process.env[options.tokenEnv] ? await releasesOnGitHub(context.lockstep.github, global.config, options.tokenEnv) : undefined;
+        const result = await rollback({ ...context, releasesDir, to: options.to, toLock: options.toLock, ...fromGitHub });
         emit(global, result, () => `${renderDeployed(result.deploy)}rolled back from ${result.from.version ?? result.from.integrity ?? 'nothing'} to ${result.to.version}\n`);
       } finally {
         context.registry.close();
@@ -171,12 +178,15 @@ function warmUpCompose(): void {
   import('../../compose/composeCommand.js').then(({ detectCompose }) => detectCompose()).catch(() => undefined);
 }
 
-/** Reads the lock a release carries on GitHub (asset, else the archived file at its tag). */
-async function releasedLockFromGitHub(config: LockstepConfig['github'], configFile: string, tokenEnv: string) {
+/** The releases on GitHub: the lock one carries (asset, else the archived file at its tag), and all of them with their locks. */
+async function releasesOnGitHub(config: LockstepConfig['github'], configFile: string, tokenEnv: string) {
   const { connectGitHub } = await import('../../github/connect.js');
-  const { readReleasedLockByTag } = await import('../../github/releasedLock.js');
+  const { listPublishedReleases, readReleasedLockByTag } = await import('../../github/releasedLock.js');
   const github = connectGitHub({ tokenEnv, config, configFile, onNotice: progress });
-  return (tag: string) => readReleasedLockByTag(github, tag, config.releaseArchiveDir);
+  return {
+    releasedLock: (tag: string) => readReleasedLockByTag(github, tag, config.releaseArchiveDir),
+    publishedReleases: () => listPublishedReleases(github, config.releaseArchiveDir, (tag, problem) => progress(`warning: release ${tag} on GitHub: ${problem}`)),
+  };
 }
 
 async function deployContext(configFile: string, environment: string, holder: string | undefined) {

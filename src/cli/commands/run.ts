@@ -58,18 +58,22 @@ export function registerRunCommands(program: Command): void {
       await execute(command, 'promote-staging', promoteStagingStages(settings, { lock: options.lock, environment: options.env, runUrl: options.runUrl }), settings);
     });
 
-  composite('promote-production', 'After the merge into main: approval gate, health, deploy, smoke, archive and publish the release; rollback when smoke fails.')
+  composite(
+    'promote-production',
+    'After the merge into main: resolve the release (nothing to do when no service changed), approval gate, health, deploy, smoke, archive, commit and publish the release; back to the release that ran before when smoke fails.',
+  )
     .requiredOption('--lock <file>', 'the lock on main')
-    .requiredOption('--version <version>', 'the release version, vX.Y.Z')
-    .option('--pr <number>', 'the promotion pull request (for the approval gate)', positiveInt)
+    .option('--version <version>', 'the release version, vX.Y.Z (default: the next one the lock calls for)')
+    .option('--pr <number>', 'the merged pull request, for the approval gate (default: the one GitHub says merged the commit)', positiveInt)
     .option('--required <count>', 'approvals required', positiveInt, defaultRequiredApprovals)
     .option('--env <name>', 'the production environment', 'production')
     .option('--releases-dir <dir>', "the release archive (default: the config's github.releaseArchiveDir)")
     .option('--previous-release <file>', 'the previous release lock, for the release diff')
-    .option('--commit <sha>', 'the commit the release tag points at (default: the head of main when tagging)', fullCommit)
+    .option('--commit <sha>', 'the commit being released, which the tag points at (default: HEAD of this checkout)', fullCommit)
+    .option('--branch <name>', 'the production branch', branchName, 'main')
     .action(
       async (
-        options: CompositeOptions & { lock: string; version: string; pr?: number; required: number; env: string; releasesDir?: string; previousRelease?: string; commit?: string },
+        options: CompositeOptions & { lock: string; version?: string; pr?: number; required: number; env: string; releasesDir?: string; previousRelease?: string; commit?: string; branch: string },
         command: Command,
       ) => {
         const settings = pipelineSettings(command, options);
@@ -82,6 +86,7 @@ export function registerRunCommands(program: Command): void {
           releasesDir: options.releasesDir,
           previousRelease: options.previousRelease,
           commit: options.commit,
+          branch: options.branch,
         });
         await execute(command, 'promote-production', stages, settings);
       },
@@ -90,11 +95,13 @@ export function registerRunCommands(program: Command): void {
   composite('rollback', 'Return an environment to the previous (or named) release through the deploy path, then smoke-test it.')
     .requiredOption('--env <name>', 'the environment')
     .option('--to <version>', 'the archived release to return to')
+    .option('--to-lock <integrity>', 'the archived release with this lock integrity (what ran before a deploy)')
     .option('--releases-dir <dir>', "the release archive (default: the config's github.releaseArchiveDir)")
     .option('--no-smoke', 'skip the smoke probes after the rollback')
-    .action(async (options: CompositeOptions & { env: string; to?: string; releasesDir?: string; smoke: boolean }, command: Command) => {
+    .action(async (options: CompositeOptions & { env: string; to?: string; toLock?: string; releasesDir?: string; smoke: boolean }, command: Command) => {
       const settings = pipelineSettings(command, options);
-      await execute(command, 'rollback', rollbackStages(settings, { environment: options.env, to: options.to, releasesDir: options.releasesDir, smoke: options.smoke }), settings);
+      const inputs = { environment: options.env, to: options.to, toLock: options.toLock, releasesDir: options.releasesDir, smoke: options.smoke };
+      await execute(command, 'rollback', rollbackStages(settings, inputs), settings);
     });
 
   composite('hotfix', 'A hotfix: the base lock with only the named services re-resolved, checked on the whole stack, then commented.')
