@@ -178,13 +178,13 @@ async function benchmark(registryHost: string, meter: CpuMeter, n: number, work:
   const refsFile = join(dir, 'refs.txt');
   await writeFile(refsFile, tags.map((tag, index) => `bench${n}/svc-${index}:${tag}\n`).join(''));
   const bare = async (mode: 'full' | 'base') => {
-    const runs: number[] = [];
+    const runs: Array<Measured<Exit>> = [];
     for (let run = 0; run < lockstepRuns; run += 1) {
       const result = await measured(meter, () => spawnQuiet(process.execPath, [bareClient, registryHost, mode, '16', refsFile]));
       if (result.value.code !== 0) throw new Error(`the bare client failed (N=${n}, ${mode}):\n${result.value.stderr}`);
-      runs.push(result.ms);
+      runs.push(result);
     }
-    return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+    return runs.sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)]!;
   };
   const floor = { full: await bare('full'), base: await bare('base') };
 
@@ -198,8 +198,8 @@ async function benchmark(registryHost: string, meter: CpuMeter, n: number, work:
   return {
     n,
     variants: [
-      { variant: 'full' as const, lockstepMs: full.median.ms, lockstepRuns: full.runs, lockstepCpuS: full.median.cpuSeconds, requests: full.requests, floorMs: floor.full },
-      { variant: 'base' as const, lockstepMs: withBase.median.ms, lockstepRuns: withBase.runs, lockstepCpuS: withBase.median.cpuSeconds, requests: withBase.requests, floorMs: floor.base },
+      { variant: 'full' as const, lockstepMs: full.median.ms, lockstepRuns: full.runs, lockstepCpuS: full.median.cpuSeconds, requests: full.requests, floorMs: floor.full.ms, floorCpuS: floor.full.cpuSeconds },
+      { variant: 'base' as const, lockstepMs: withBase.median.ms, lockstepRuns: withBase.runs, lockstepCpuS: withBase.median.cpuSeconds, requests: withBase.requests, floorMs: floor.base.ms, floorCpuS: floor.base.cpuSeconds },
     ],
     skopeoMs: skopeo.ms,
     skopeoCpuS: skopeo.cpuSeconds,
@@ -238,6 +238,7 @@ async function main() {
         `${ratio.toFixed(3)}×`,
         goal === undefined ? '—' : `≤ ${goal}× ${ratio <= goal ? 'met' : 'MISSED'}`,
         cpu(variant.lockstepCpuS),
+        cpu(variant.floorCpuS),
         cpu(result.skopeoCpuS),
         cpuRatio,
       ];
@@ -246,7 +247,7 @@ async function main() {
   // Both sides wait on the same registry container, so a busy machine moves both, but not equally.
   const machine = `${cpus().length} cores, load average ${loadavg().map((value) => value.toFixed(1)).join(' / ')} (1/5/15 min) at the end`;
   console.log(machine);
-  const headers = ['N', 'variant', 'lockstep (median)', 'runs', 'requests', 'bare client', 'skopeo loop', 'ratio', 'goal', 'lockstep CPU', 'skopeo CPU', 'CPU ratio'];
+  const headers = ['N', 'variant', 'lockstep (median)', 'runs', 'requests', 'bare client', 'skopeo loop', 'ratio', 'goal', 'lockstep CPU', 'bare client CPU', 'skopeo CPU', 'CPU ratio'];
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
   for (const line of [headers, widths.map((width) => '-'.repeat(width)), ...rows]) {
     console.log(line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
@@ -255,7 +256,10 @@ async function main() {
     result.variants.map((variant) => {
       const ratio = variant.lockstepMs / result.skopeoMs;
       const goal = goals[variant.variant][result.n];
-      const cpuRatio = variant.lockstepCpuS !== undefined && result.skopeoCpuS ? ` (CPU: ${(variant.lockstepCpuS / result.skopeoCpuS).toFixed(2)}×)` : '';
+      const cpuRatio =
+        variant.lockstepCpuS !== undefined && variant.floorCpuS !== undefined && result.skopeoCpuS
+          ? ` (CPU: ${(variant.lockstepCpuS / result.skopeoCpuS).toFixed(2)}×; bare client's CPU: ${(variant.floorCpuS / result.skopeoCpuS).toFixed(2)}×)`
+          : '';
       return {
         benchmark: `\`bench/lock-generate\`, N=${result.n}, ${variant.variant === 'base' ? 'with' : 'no'} base lock`,
         lockstep: `${(variant.lockstepMs / 1000).toFixed(2)} s (${variant.requests} requests)`,
