@@ -10,6 +10,7 @@ import type { ReleaseLock } from '../../../src/lock/schema.js';
 import { dockerUnavailableReason } from '../../../support/docker.js';
 import { pushImage, type PushImageOptions } from '../../../support/ociPush.js';
 import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
+import { loadedModules } from '../../support/bundle.js';
 import { cleanAuthEnv, commitFile, git, orchestratorRepo, pinSubmodule, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig, type ConfigSpec } from './fixtures.js';
 
 const unavailable = await dockerUnavailableReason();
@@ -99,10 +100,10 @@ describe('lockstep lock generate on a real registry and real submodules', { skip
     const log = join(orchestrator.dir, 'modules.log');
     const result = await runCli(['-c', config, 'lock', 'generate', '--repo', orchestrator.dir, '--out', join(orchestrator.dir, 'release.lock.yaml')], { env, moduleLog: log });
     assert.equal(result.code, 0, result.stderr);
-    const urls = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-    const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
+    const loaded = await loadedModules(log);
+    const packages = new Set(loaded.flatMap((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1] ?? []));
     assert.deepEqual([...packages].sort(), ['commander', 'yaml', 'zod']);
-    const ours = urls.flatMap((url) => /\/dist\/(.+)\.js$/.exec(url)?.[1] ?? []);
+    const ours = loaded.flatMap((path) => /^dist\/(.+)\.js$/.exec(path)?.[1] ?? []);
     assert.ok(ours.includes('stages/lockGenerate') && ours.includes('registry/client'), `the log names lockstep's own modules: ${ours.join(', ')}`);
     const otherCommands = /^(github|compose|docker|stack|report|demo|sandbox|policy|init|pipelines\/(?!plans)|environments\/(?!releases\/version))/;
     assert.deepEqual(
