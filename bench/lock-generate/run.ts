@@ -8,6 +8,8 @@
 // service). Goals: N=100 at most 0.15x without a base and 0.10x with one, N=500 at most 0.08x without.
 // Next to wall times it prints the CPU each side cost (client processes plus registry container and
 // docker-proxy), which a busy shared machine distorts far less, and lockstep's registry request count.
+// A third side, bareClient.mjs, sends the registry the same requests from a plain node process and does
+// nothing else: the floor that the registry container and process start-up set on this machine.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +24,7 @@ import { writeRows, type BenchRow } from '../support/results.js';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const bareClient = fileURLToPath(new URL('./bareClient.mjs', import.meta.url));
 const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const goals: Record<'full' | 'base', Record<number, number>> = { full: { 100: 0.15, 500: 0.08 }, base: { 100: 0.1 } };
 const lockstepRuns = 3;
@@ -172,6 +175,19 @@ async function benchmark(registryHost: string, meter: CpuMeter, n: number, work:
   });
   const withBase = await generate(['--base', out], join(dir, 'next.lock.yaml'));
 
+  const refsFile = join(dir, 'refs.txt');
+  await writeFile(refsFile, tags.map((tag, index) => `bench${n}/svc-${index}:${tag}\n`).join(''));
+  const bare = async (mode: 'full' | 'base') => {
+    const runs: Array<Measured<Exit>> = [];
+    for (let run = 0; run < lockstepRuns; run += 1) {
+      const result = await measured(meter, () => spawnQuiet(process.execPath, [bareClient, registryHost, mode, '16', refsFile]));
+      if (result.value.code !== 0) throw new Error(`the bare client failed (N=${n}, ${mode}):\n${result.value.stderr}`);
+      runs.push(result);
+    }
+    return runs.sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)]!;
+  };
+  const floor = { full: await bare('full'), base: await bare('base') };
+
   process.stderr.write(`N=${n}: ${n} × skopeo inspect…\n`);
   const skopeo = await measured(meter, async () => {
     for (const [index, tag] of tags.entries()) {
@@ -182,8 +198,8 @@ async function benchmark(registryHost: string, meter: CpuMeter, n: number, work:
   return {
     n,
     variants: [
-      { variant: 'full' as const, lockstepMs: full.median.ms, lockstepRuns: full.runs, lockstepCpuS: full.median.cpuSeconds, requests: full.requests },
-      { variant: 'base' as const, lockstepMs: withBase.median.ms, lockstepRuns: withBase.runs, lockstepCpuS: withBase.median.cpuSeconds, requests: withBase.requests },
+      { variant: 'full' as const, lockstepMs: full.median.ms, lockstepRuns: full.runs, lockstepCpuS: full.median.cpuSeconds, requests: full.requests, floorMs: floor.full.ms, floorCpuS: floor.full.cpuSeconds },
+      { variant: 'base' as const, lockstepMs: withBase.median.ms, lockstepRuns: withBase.runs, lockstepCpuS: withBase.median.cpuSeconds, requests: withBase.requests, floorMs: floor.base.ms, floorCpuS: floor.base.cpuSeconds },
     ],
     skopeoMs: skopeo.ms,
     skopeoCpuS: skopeo.cpuSeconds,
@@ -217,10 +233,12 @@ async function main() {
         `${variant.lockstepMs.toFixed(0)} ms`,
         variant.lockstepRuns.map((ms) => ms.toFixed(0)).join('/'),
         String(variant.requests),
+        `${variant.floorMs.toFixed(0)} ms (${(variant.floorMs / result.skopeoMs).toFixed(3)}×)`,
         `${result.skopeoMs.toFixed(0)} ms`,
         `${ratio.toFixed(3)}×`,
         goal === undefined ? '—' : `≤ ${goal}× ${ratio <= goal ? 'met' : 'MISSED'}`,
         cpu(variant.lockstepCpuS),
+        cpu(variant.floorCpuS),
         cpu(result.skopeoCpuS),
         cpuRatio,
       ];
@@ -229,7 +247,7 @@ async function main() {
   // Both sides wait on the same registry container, so a busy machine moves both, but not equally.
   const machine = `${cpus().length} cores, load average ${loadavg().map((value) => value.toFixed(1)).join(' / ')} (1/5/15 min) at the end`;
   console.log(machine);
-  const headers = ['N', 'variant', 'lockstep (median)', 'runs', 'requests', 'skopeo loop', 'ratio', 'goal', 'lockstep CPU', 'skopeo CPU', 'CPU ratio'];
+  const headers = ['N', 'variant', 'lockstep (median)', 'runs', 'requests', 'bare client', 'skopeo loop', 'ratio', 'goal', 'lockstep CPU', 'bare client CPU', 'skopeo CPU', 'CPU ratio'];
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
   for (const line of [headers, widths.map((width) => '-'.repeat(width)), ...rows]) {
     console.log(line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
@@ -238,11 +256,14 @@ async function main() {
     result.variants.map((variant) => {
       const ratio = variant.lockstepMs / result.skopeoMs;
       const goal = goals[variant.variant][result.n];
-      const cpuRatio = variant.lockstepCpuS !== undefined && result.skopeoCpuS ? ` (CPU: ${(variant.lockstepCpuS / result.skopeoCpuS).toFixed(2)}×)` : '';
+      const cpuRatio =
+        variant.lockstepCpuS !== undefined && variant.floorCpuS !== undefined && result.skopeoCpuS
+          ? ` (CPU: ${(variant.lockstepCpuS / result.skopeoCpuS).toFixed(2)}×; bare client's CPU: ${(variant.floorCpuS / result.skopeoCpuS).toFixed(2)}×)`
+          : '';
       return {
         benchmark: `\`bench/lock-generate\`, N=${result.n}, ${variant.variant === 'base' ? 'with' : 'no'} base lock`,
         lockstep: `${(variant.lockstepMs / 1000).toFixed(2)} s (${variant.requests} requests)`,
-        peer: `\`skopeo inspect\` loop: ${(result.skopeoMs / 1000).toFixed(2)} s`,
+        peer: `\`skopeo inspect\` loop: ${(result.skopeoMs / 1000).toFixed(2)} s (bare node client, same requests: ${(variant.floorMs / 1000).toFixed(2)} s, ${(variant.floorMs / result.skopeoMs).toFixed(3)}×)`,
         ratio: `${ratio.toFixed(3)}×${cpuRatio}`,
         goal: goal === undefined ? '–' : `≤ ${goal}×: ${ratio <= goal ? 'met' : '**not met**'}`,
       };

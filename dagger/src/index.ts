@@ -108,7 +108,7 @@ export class Lockstep {
      */
     @argument({
       defaultPath: '/',
-      ignore: ['*', '!package.json', '!package-lock.json', '!tsconfig.base.json', '!tsconfig.build.json', '!bin/**', '!src/**', '!locks/*.json'],
+      ignore: ['*', '!package.json', '!package-lock.json', '!tsconfig.base.json', '!tsconfig.build.json', '!bin/**', '!scripts/bundleCli.mjs', '!src/**', '!locks/*.json'],
     })
     cliSource: Directory,
     /** The lockstep config file, relative to the repository root (the CLI's default: lockstep.config.yaml). */

@@ -1,4 +1,5 @@
-import { run, type RunOptions } from '../exec/run.js';
+import { apiError, labelFilter, type DockerApi } from '../docker/api.js';
+import { containerIds } from '../docker/containers.js';
 
 export interface ProjectResources {
   containers: string[];
@@ -8,17 +9,16 @@ export interface ProjectResources {
 
 /**
  * Everything docker holds for a project: containers with any of `containerLabels` (compose's, and the
- * one on suite containers), networks and volumes with compose's label. All listed at once.
+ * one on suite containers), networks and volumes with compose's label. All listed at once, over the
+ * Docker API: a docker CLI process per list costs far more than the answer.
  */
-export async function listLabelledResources(containerLabels: string[], composeLabel: string, options: RunOptions = {}): Promise<ProjectResources> {
-  const ids = async (args: string[], label: string) => {
-    const result = await run('docker', [...args, '--filter', `label=${label}`], { errorCode: 'DOCKER', ...options });
-    return result.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
-  };
+export async function listLabelledResources(api: DockerApi, containerLabels: string[], composeLabel: string): Promise<ProjectResources> {
   const [containers, networks, volumes] = await Promise.all([
-    Promise.all(containerLabels.map((label) => ids(['container', 'ls', '--all', '--quiet', '--no-trunc'], label))).then((lists) => [...new Set(lists.flat())].sort()),
-    ids(['network', 'ls', '--quiet', '--no-trunc'], composeLabel).then((list) => list.sort()),
-    ids(['volume', 'ls', '--quiet'], composeLabel).then((list) => list.sort()),
+    Promise.all(containerLabels.map((label) => containerIds(api, label))).then((lists) => [...new Set(lists.flat())].sort()),
+    api.json<Array<{ Id: string }>>('/networks', { query: labelFilter(composeLabel) }).then(({ value }) => (value ?? []).map((network) => network.Id).sort()),
+    api
+      .json<{ Volumes: Array<{ Name: string }> | null }>('/volumes', { query: labelFilter(composeLabel) })
+      .then(({ value }) => (value?.Volumes ?? []).map((volume) => volume.Name).sort()),
   ]);
   return { containers, networks, volumes };
 }
@@ -29,24 +29,21 @@ export function countResources(resources: ProjectResources): number {
 
 /**
  * Removes the given resources, containers first (a network or volume in use cannot go). Each removal
- * may race with compose removing the same thing, so "no such ..." counts as removed.
+ * may race with compose removing the same thing, so "no such ..." (404) counts as removed. Returns
+ * the daemon's message for each one that could not be removed.
  */
-export async function removeResources(resources: ProjectResources, options: RunOptions = {}): Promise<string[]> {
+export async function removeResources(api: DockerApi, resources: ProjectResources): Promise<string[]> {
   const problems: string[] = [];
-  const remove = async (args: string[], items: string[]) => {
-    if (items.length === 0) return;
-    const result = await run('docker', [...args, ...items], { errorCode: 'DOCKER', ...options, allowFailure: true });
-    if (result.exitCode !== 0) {
-      problems.push(
-        ...result.stderr
-          .split('\n')
-          .map((line) => line.trim())
-          .filter((line) => line && !/no such (container|network|volume)/i.test(line)),
-      );
-    }
+  const remove = async (paths: string[], query: Record<string, string>) => {
+    await Promise.all(
+      paths.map(async (path) => {
+        const response = await api.call(path, { method: 'DELETE', query });
+        if (response.status !== 204 && response.status !== 200 && response.status !== 404) problems.push(apiError('DELETE', path, response).message);
+      }),
+    );
   };
-  await remove(['container', 'rm', '--force', '--volumes'], resources.containers);
-  await remove(['network', 'rm'], resources.networks);
-  await remove(['volume', 'rm', '--force'], resources.volumes);
+  await remove(resources.containers.map((id) => `/containers/${encodeURIComponent(id)}`), { force: 'true', v: 'true' });
+  await remove(resources.networks.map((id) => `/networks/${encodeURIComponent(id)}`), {});
+  await remove(resources.volumes.map((name) => `/volumes/${encodeURIComponent(name)}`), { force: 'true' });
   return problems;
 }

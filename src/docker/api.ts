@@ -81,6 +81,32 @@ export class DockerApi {
     });
   }
 
+  /**
+   * Opens a streaming GET (the event stream) and hands every line the daemon sends to `onLine`, until
+   * `close` is called or the daemon ends the stream. A stream that cannot be opened, or breaks, just
+   * ends: its users still poll, and the stream only spares them the wait for the next poll.
+   */
+  streamLines(path: string, query: Record<string, string>, onLine: (line: string) => void): { close(): void } {
+    const req = request({ method: 'GET', path: `${path}?${new URLSearchParams(query).toString()}`, headers: { host: 'docker' }, agent: this.agent }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return;
+      }
+      let pending = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => {
+        const lines = (pending + chunk).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) if (line.trim() !== '') onLine(line);
+      });
+      res.on('error', () => undefined);
+    });
+    // The stream never ends by itself: it must not keep the process alive once nothing else does.
+    req.on('socket', (socket) => socket.unref());
+    req.on('error', () => undefined);
+    req.end();
+    return { close: () => req.destroy() };
+  }
+
   /** Calls and parses JSON, turning any status outside `ok` into a DOCKER error with the daemon's message. */
   async json<T>(path: string, options: DockerRequest & { ok?: number[] } = {}): Promise<{ status: number; value: T | null }> {
     const response = await this.call(path, options);

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { containerLogTail, type Container } from './containers.js';
 import type { DockerApi } from './api.js';
 import { assessServices, countFailingStreaks, type Assessment, type FailingStreak, type ServiceExpectation, type ServiceReadiness } from './readiness.js';
@@ -17,6 +16,11 @@ export interface WaitReadyOptions {
   compose?: () => ComposeProgress;
   /** Called whenever a service's one-line state changes. */
   onChange?: (entry: ServiceReadiness) => void;
+  /**
+   * Subscribes to news that the containers may have changed (docker events, compose finishing): `wake`
+   * cuts the pause before the next read short. Returns the function that ends the subscription.
+   */
+  watch?: (wake: () => void) => () => void;
   signal?: AbortSignal;
   now?: () => number;
 }
@@ -32,10 +36,21 @@ export interface WaitOutcome {
 
 /**
  * The one wait for containers to become ready, used by `stack up` and by every compose rollout and
- * restore: reads the containers every `pollMs`, judges them, and stops at the first read where the
- * outcome is certain, success or failure, instead of at the deadline.
+ * restore: reads the containers every `pollMs`, and at once whenever `watch` says something changed,
+ * judges them, and stops at the first read where the outcome is certain, success or failure, instead
+ * of at the deadline.
  */
 export async function waitReady(options: WaitReadyOptions): Promise<WaitOutcome> {
+  const pause = new WakeablePause();
+  const unwatch = options.watch?.(() => pause.wake());
+  try {
+    return await waitLoop(options, pause);
+  } finally {
+    unwatch?.();
+  }
+}
+
+async function waitLoop(options: WaitReadyOptions, pause: WakeablePause): Promise<WaitOutcome> {
   const now = options.now ?? Date.now;
   const said = new Map<string, string>();
   let streaks: Map<string, FailingStreak> = new Map();
@@ -59,7 +74,47 @@ export async function waitReady(options: WaitReadyOptions): Promise<WaitOutcome>
     if (compose === 'failed') return outcome('compose-failed');
     if (compose === 'succeeded' && assessment.ready) return outcome('ready');
     if (at >= options.deadline) return outcome('timeout');
-    await sleep(Math.min(options.pollMs, Math.max(0, options.deadline - at)), undefined, { signal: options.signal });
+    await pause.wait(Math.min(options.pollMs, Math.max(0, options.deadline - at)), options.signal);
+  }
+}
+
+/** A pause that a wake-up ends early; a wake-up during the read before it ends the next pause at once. */
+class WakeablePause {
+  private woken = false;
+  private end: (() => void) | undefined;
+
+  wake(): void {
+    this.woken = true;
+    this.end?.();
+  }
+
+  wait(ms: number, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', aborted);
+        this.end = undefined;
+        this.woken = false;
+      };
+      const aborted = () => {
+        done();
+        reject(signal?.reason as Error);
+      };
+      const timer = setTimeout(() => {
+        done();
+        resolve();
+      }, ms);
+      this.end = () => {
+        done();
+        resolve();
+      };
+      signal?.addEventListener('abort', aborted, { once: true });
+    });
   }
 }
 

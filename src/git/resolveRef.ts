@@ -18,7 +18,11 @@ export async function resolveRef(repoDir: string, ref: string): Promise<Resolved
   if (ref === '' || ref.startsWith('-') || /[\s\0]/.test(ref)) {
     throw new InputError('--ref', undefined, `"${ref}" is not a git ref or commit`);
   }
-  const verified = await run('git', ['-C', repoDir, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { errorCode: 'GIT', allowFailure: true });
+  // Both questions go to git at once; the second answer counts only once the first found a commit.
+  const [verified, named] = await Promise.all([
+    run('git', ['-C', repoDir, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { errorCode: 'GIT', allowFailure: true }),
+    run('git', ['-C', repoDir, 'rev-parse', '--show-toplevel', '--symbolic-full-name', ref], { errorCode: 'GIT', allowFailure: true }),
+  ]);
   const commit = verified.stdout.trim();
   if (verified.exitCode !== 0 || !/^[0-9a-f]{40}$/.test(commit)) {
     const hint = 'run lockstep in the orchestrator repository or pass --repo <dir>';
@@ -30,7 +34,7 @@ export async function resolveRef(repoDir: string, ref: string): Promise<Resolved
     }
     throw new LockstepError('GIT', `${ref} does not name a commit in ${repoDir}`);
   }
-  const named = await run('git', ['-C', repoDir, 'rev-parse', '--show-toplevel', '--symbolic-full-name', ref], { errorCode: 'GIT' });
+  if (named.exitCode !== 0) throw new LockstepError('GIT', `git rev-parse failed in ${repoDir}`, { details: lastLines(named.stderr, 5) });
   const [topLevel = repoDir, fullName = ''] = named.stdout.split('\n');
   return { name: fullName.startsWith('refs/') ? fullName : ref, commit, topLevel };
 }

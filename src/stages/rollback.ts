@@ -43,14 +43,21 @@ export interface RollbackResult {
  */
 export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   const skipped: SkippedRelease[] = [];
-  const releases = await listReleases(input.releasesDir, (entry) => {
-    skipped.push(entry);
-    input.progress(`warning: skipping archived release ${entry.version}: ${entry.problem}`);
-  });
+  // The archive is read from disk and what runs from the target: neither waits for the other.
+  const [archived, running] = await Promise.allSettled([
+    listReleases(input.releasesDir, (entry) => {
+      skipped.push(entry);
+      input.progress(`warning: skipping archived release ${entry.version}: ${entry.problem}`);
+    }),
+    input.target.readLive(),
+  ]);
+  if (archived.status === 'rejected') throw archived.reason;
+  const releases = archived.value;
   const unusable = skipped.find((entry) => entry.version === input.to);
   if (unusable) throw new InputError('--to', undefined, `the archived lock of ${unusable.version} cannot be used: ${unusable.problem}`);
   if (input.toLock === '') throw new LockstepError('NOT_FOUND', `cannot roll back ${input.environment}: nothing ran there before this deploy, so there is no release to return to`);
-  const live = await input.target.readLive();
+  if (running.status === 'rejected') throw running.reason;
+  const live = running.value;
   const target = input.toLock !== undefined ? { lock: input.toLock } : input.to;
   let candidates: Candidate[] = releases.map((release) => ({ ...release, archived: true }));
   let choice = chooseRollback(candidates, live.lockIntegrity, target);

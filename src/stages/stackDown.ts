@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { ComposeCommand } from '../compose/composeCommand.js';
 import { runCompose } from '../compose/composeCommand.js';
 import { countResources, listLabelledResources, removeResources } from '../compose/projectResources.js';
+import { DockerApi } from '../docker/api.js';
+import { resolveDockerHost } from '../docker/host.js';
 import { LockstepError } from '../errors.js';
 import { composeProjectLabel, suiteProjectLabel } from '../stack/project.js';
 
@@ -18,7 +20,7 @@ export interface StackDownInput {
 }
 
 export interface StackDownDeps {
-  /** Asked only when there is something to stop; null when no compose is installed: the label sweep still removes everything. */
+  /** Null when no compose is installed: the label sweep still removes everything. Used only when there is something to stop. */
   compose: () => Promise<ComposeCommand | null>;
   progress: (message: string) => void;
 }
@@ -36,12 +38,14 @@ export interface StackDownResult {
  */
 export async function stackDown(input: StackDownInput, deps: StackDownDeps): Promise<StackDownResult> {
   const started = Date.now();
+  const api = new DockerApi(resolveDockerHost(undefined));
   const composeLabel = `${composeProjectLabel}=${input.project}`;
-  const list = () => listLabelledResources([composeLabel, `${suiteProjectLabel}=${input.project}`], composeLabel);
-  const before = await list();
+  const list = () => listLabelledResources(api, [composeLabel, `${suiteProjectLabel}=${input.project}`], composeLabel);
+  // Finding compose runs beside the first list instead of after it.
+  const [before, found] = await Promise.all([list(), deps.compose()]);
   const { composeFile, workDir } = input;
   const override = join(workDir, 'compose.override.yaml');
-  const compose = countResources(before) > 0 ? await deps.compose() : null;
+  const compose = countResources(before) > 0 ? found : null;
   if (compose && composeFile && existsSync(composeFile)) {
     deps.progress(`stack down: ${input.project}: stopping ${before.containers.length} containers`);
     const files = existsSync(override) ? [composeFile, override] : [composeFile];
@@ -52,7 +56,7 @@ export async function stackDown(input: StackDownInput, deps: StackDownDeps): Pro
   let left = countResources(before) > 0 ? await list() : before;
   const problems: string[] = [];
   if (countResources(left) > 0) {
-    problems.push(...(await removeResources(left)));
+    problems.push(...(await removeResources(api, left)));
     left = await list();
   }
   await rm(workDir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { lockId } from '../lock/integrity.js';
 import { readLock } from '../lock/read.js';
 import { DockerApi } from '../docker/api.js';
 import { projectContainers, type Container } from '../docker/containers.js';
+import { watchProjectEvents } from '../docker/events.js';
 import { resolveDockerHost, type DockerHost } from '../docker/host.js';
 import { missingImages, pullImage } from '../docker/images.js';
 import type { Assessment, ServiceReadiness } from '../docker/readiness.js';
@@ -142,6 +143,8 @@ async function startAndWait(
   const upAbort = new AbortController();
   const signal = deps.signal ? AbortSignal.any([deps.signal, upAbort.signal]) : upAbort.signal;
   const state: { up: UpState } = { up: { done: false } };
+  // Compose finishing is news for the wait as much as a container event is.
+  let composeFinished: (() => void) | undefined;
   const upRun = runCompose(
     deps.compose,
     {
@@ -153,8 +156,14 @@ async function startAndWait(
     },
     { signal, allowFailure: true, env },
   ).then(
-    (result) => (state.up = { done: true, result }),
-    (error: unknown) => (state.up = { done: true, error }),
+    (result) => {
+      state.up = { done: true, result };
+      composeFinished?.();
+    },
+    (error: unknown) => {
+      state.up = { done: true, error };
+      composeFinished?.();
+    },
   );
   try {
     const outcome = await waitReady({
@@ -164,6 +173,14 @@ async function startAndWait(
       pollMs: deps.pollMs ?? 250,
       compose: () => composeProgress(state.up),
       onChange: (entry) => deps.progress(`  ${entry.service}: ${entry.detail}`),
+      watch: (wake) => {
+        composeFinished = wake;
+        const unwatch = watchProjectEvents(api, input.project, wake);
+        return () => {
+          composeFinished = undefined;
+          unwatch();
+        };
+      },
       signal: deps.signal,
     });
     const { assessment } = outcome;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cli = fileURLToPath(new URL('../../bin/lockstep.js', import.meta.url));
+const moduleLog = fileURLToPath(new URL('./moduleLog.mjs', import.meta.url));
 
 export interface CliResult {
   code: number;
@@ -11,11 +12,19 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export interface RunCliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Record the URL of every module the CLI loads in this file, one a line (test/support/moduleLog.mjs). */
+  moduleLog?: string;
+}
+
+export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
+    const preload = options.moduleLog ? ['--import', moduleLog] : [];
+    const child = spawn(process.execPath, [...preload, cli, ...args], {
       cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, LOCKSTEP_QUIET: '', ...options.env },
+      env: { ...process.env, LOCKSTEP_QUIET: '', ...options.env, ...(options.moduleLog ? { LOCKSTEP_TEST_MODULE_LOG: options.moduleLog } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -39,18 +39,21 @@ export function registerLockCommands(program: Command): void {
     .action(async (options: GenerateOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       // One batch: the loader reads and links these module graphs concurrently, not one after another.
-      const [{ InputError }, { loadConfig }, { generateLock }, { createRegistryClient }, { registryClientOptions, describeRetry }, { lockId }, { writeLock, renderLockFile }] =
-        await Promise.all([
-          import('../../errors.js'),
-          import('../../config/load.js'),
-          import('../../stages/lockGenerate.js'),
-          import('../../registry/client.js'),
-          import('../../registry/fromConfig.js'),
-          import('../../lock/integrity.js'),
-          import('../../lock/write.js'),
-        ]);
       if (options.only && !options.base) throw new InputError('--only', undefined, 'needs --base <lock> (a hotfix starts from a lock)');
       if (options.base && options.baseRef) throw new InputError('--base-ref', undefined, 'cannot be combined with --base: name one current lock');
+      // git resolves the ref in its own processes while the modules load and the config is read; its
+      // answer (or its error) is taken where the stage asks for it, after the config's own errors.
+      const { resolveRef } = await import('../../git/resolveRef.js');
+      const ref = resolveRef(options.repo, options.ref);
+      ref.catch(() => undefined);
+      const [{ loadConfig }, { generateLock, localGit }, { createRegistryClient }, { registryClientOptions, describeRetry }, { lockId }, { writeLock, renderLockFile }] = await Promise.all([
+        import('../../config/load.js'),
+        import('../../stages/lockGenerate.js'),
+        import('../../registry/client.js'),
+        import('../../registry/fromConfig.js'),
+        import('../../lock/integrity.js'),
+        import('../../lock/write.js'),
+      ]);
       const config = await loadConfig(globals.config);
       let hotfix: GenerateLockInput['hotfix'];
       let previous: GenerateLockInput['previous'];
@@ -85,7 +88,7 @@ export function registerLockCommands(program: Command): void {
             componentTags,
             env: process.env,
           },
-          { registry, progress },
+          { registry, progress, git: { ...localGit, resolveRef: () => ref } },
         );
         const count = Object.keys(generated.services).length;
         const requests = registry.requestCount();

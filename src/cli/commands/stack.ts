@@ -41,14 +41,18 @@ export function registerStackCommands(program: Command): void {
     .action(async (options: { lock: string; project?: string; timeout?: number; keepOnFailure?: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const session = await openSession(global.config, options.project);
-      const { stackUp } = await import('../../stages/stackUp.js');
-      const { withTeardownOnSignal } = await import('../../stack/interrupt.js');
-      const { renderUpText } = await import('../../stack/renderPlan.js');
+      // Finding compose runs while the stages load.
+      const compose = session.compose();
+      const [{ stackUp }, { withTeardownOnSignal }, { renderUpText }] = await Promise.all([
+        import('../../stages/stackUp.js'),
+        import('../../stack/interrupt.js'),
+        import('../../stack/renderPlan.js'),
+      ]);
       const result = await withTeardownOnSignal(
         async (signal) =>
           stackUp(
             { configFile: global.config, config: session.config, lockFile: options.lock, project: session.project, timeoutMs: options.timeout ?? 300_000, keepOnFailure: options.keepOnFailure },
-            { compose: await session.compose(), progress, teardown: session.teardown, signal },
+            { compose: await compose, progress, teardown: session.teardown, signal },
           ),
         session.teardown,
         progress,

@@ -8,9 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { healthConfig, type ComposeTargetConfig } from '../../../src/config/environments.js';
 import { DockerApi } from '../../../src/docker/api.js';
 import { containerIds } from '../../../src/docker/containers.js';
+import { watchProjectEvents } from '../../../src/docker/events.js';
 import { resolveDockerHost } from '../../../src/docker/host.js';
 import { ComposeTarget } from '../../../src/environments/targets/compose/composeTarget.js';
-import { docker, dockerUnavailableReason } from '../../../support/docker.js';
+import { docker, dockerUnavailableReason, testImages } from '../../../support/docker.js';
 
 const skip = await dockerUnavailableReason();
 const socket = '/var/run/docker.sock';
@@ -74,6 +75,27 @@ describe('the Docker API client (real daemon)', { skip: skip ? `docker is not av
       assert.deepEqual(await containerIds(api, `io.lockstep.lease.project=${project}-${transport === 'unix socket' ? 'u' : 'd'}`), []);
       const missing = await api.json(`/containers/${randomBytes(8).toString('hex')}/json`, { ok: [200, 404] });
       assert.equal(missing.status, 404);
+    });
+  }
+
+  for (const transport of ['unix socket', 'docker system dial-stdio'] as const) {
+    it(`streams the container events of one compose project over the ${transport}, and no other project's`, async () => {
+      const api = new DockerApi(resolveDockerHost(transport === 'unix socket' ? `unix://${socket}` : tcpHost, {}));
+      const watched = `${project}-events-${transport === 'unix socket' ? 'u' : 'd'}`;
+      let seen = 0;
+      let seenByOther = 0;
+      const unwatch = watchProjectEvents(api, watched, () => (seen += 1));
+      const unwatchOther = watchProjectEvents(api, `${watched}-other`, () => (seenByOther += 1));
+      try {
+        // The container starts and exits a second later: even if the stream opened after the start, the exit is seen.
+        await docker(['run', '--detach', '--name', `${watched}-1`, '--label', `com.docker.compose.project=${watched}`, testImages().base, 'sleep', '1']);
+        for (const deadline = Date.now() + 20_000; seen === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.ok(seen > 0, 'the start or the exit of the project container was streamed');
+        assert.equal(seenByOther, 0);
+      } finally {
+        unwatch();
+        unwatchOther();
+      }
     });
   }
 

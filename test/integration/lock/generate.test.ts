@@ -10,6 +10,7 @@ import type { ReleaseLock } from '../../../src/lock/schema.js';
 import { dockerUnavailableReason } from '../../../support/docker.js';
 import { pushImage, type PushImageOptions } from '../../../support/ociPush.js';
 import { startRegistry, type StartedRegistry } from '../../../support/registry.js';
+import { loadedModules } from '../../support/bundle.js';
 import { cleanAuthEnv, commitFile, git, orchestratorRepo, pinSubmodule, removeTempDirs, runCli, serviceRepo, tempDir, writeConfig, type ConfigSpec } from './fixtures.js';
 
 const unavailable = await dockerUnavailableReason();
@@ -91,6 +92,24 @@ describe('lockstep lock generate on a real registry and real submodules', { skip
     const verified = await runCli(['-c', config, 'lock', 'verify', out, '--registry'], { env });
     assert.equal(verified.code, 0, verified.stderr);
     assert.match(verified.stdout, /schema, integrity and registry digests ok/);
+  });
+
+  it("loads only what it needs: of the packages commander, yaml and zod, none of the other commands' code", async () => {
+    const orchestrator = await freshOrchestrator('modules');
+    const config = await writeConfig(orchestrator.dir, spec(), 'lockstep.test.yaml');
+    const log = join(orchestrator.dir, 'modules.log');
+    const result = await runCli(['-c', config, 'lock', 'generate', '--repo', orchestrator.dir, '--out', join(orchestrator.dir, 'release.lock.yaml')], { env, moduleLog: log });
+    assert.equal(result.code, 0, result.stderr);
+    const loaded = await loadedModules(log);
+    const packages = new Set(loaded.flatMap((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1] ?? []));
+    assert.deepEqual([...packages].sort(), ['commander', 'yaml', 'zod']);
+    const ours = loaded.flatMap((path) => /^dist\/(.+)\.js$/.exec(path)?.[1] ?? []);
+    assert.ok(ours.includes('stages/lockGenerate') && ours.includes('registry/client'), `the log names lockstep's own modules: ${ours.join(', ')}`);
+    const otherCommands = /^(github|compose|docker|stack|report|demo|sandbox|policy|init|pipelines\/(?!plans)|environments\/(?!releases\/version))/;
+    assert.deepEqual(
+      ours.filter((module) => otherCommands.test(module)),
+      [],
+    );
   });
 
   it('reads gitlinks from the tree at --ref, not from the working tree', async () => {

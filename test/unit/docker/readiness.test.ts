@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { parseComposeGraph } from '../../../src/compose/graph.js';
 import type { Container } from '../../../src/docker/containers.js';
 import { assessServices, countFailingStreaks, type AssessOptions } from '../../../src/docker/readiness.js';
+import { waitReady } from '../../../src/docker/waitReady.js';
 import { stackExpectations } from '../../../src/stack/expectations.js';
 
 const graph = parseComposeGraph(
@@ -136,5 +137,64 @@ describe('rollout readiness', () => {
     const inStartPeriod = { health: 'starting' as const, healthcheck: { retries: 3, intervalMs: 2000, startPeriodMs: 60_000 } };
     assert.equal(judge(inStartPeriod, { streaks: failing })?.readiness, 'waiting', 'the start period delays the verdict');
     assert.equal(judge({ ...inStartPeriod, health: 'starting' }, { streaks: failing, now: at + 60_000 })?.readiness, 'failed');
+  });
+});
+
+describe('waiting for readiness', () => {
+  const expectations = [{ service: 'catalog' }];
+  /** Reads that say "starting" until `healthyAfter` reads were made, counting them. */
+  const reads = (healthyAfter: number) => {
+    const made = { count: 0 };
+    const read = async () => {
+      made.count += 1;
+      return [container('catalog', { health: made.count > healthyAfter ? 'healthy' : 'starting' })];
+    };
+    return { made, read };
+  };
+
+  it('reads again as soon as it is told something changed, not at the next poll', async () => {
+    const { made, read } = reads(1);
+    let unwatched = false;
+    const started = performance.now();
+    const outcome = await waitReady({
+      read,
+      expectations,
+      deadline: Date.now() + 60_000,
+      pollMs: 30_000,
+      watch: (wake) => {
+        const timer = setTimeout(wake, 20);
+        return () => {
+          clearTimeout(timer);
+          unwatched = true;
+        };
+      },
+    });
+    assert.equal(outcome.state, 'ready');
+    assert.equal(made.count, 2);
+    assert.ok(performance.now() - started < 5000, 'the 30 s poll was cut short');
+    assert.ok(unwatched, 'the subscription ends with the wait');
+  });
+
+  it('does not lose a wake-up that comes during a read: the next pause ends at once', async () => {
+    const { made, read } = reads(1);
+    let wake: () => void = () => undefined;
+    const started = performance.now();
+    const outcome = await waitReady({
+      read: async () => {
+        const containers = await read();
+        if (made.count === 1) wake();
+        return containers;
+      },
+      expectations,
+      deadline: Date.now() + 60_000,
+      pollMs: 30_000,
+      watch: (wakeUp) => {
+        wake = wakeUp;
+        return () => undefined;
+      },
+    });
+    assert.equal(outcome.state, 'ready');
+    assert.equal(made.count, 2);
+    assert.ok(performance.now() - started < 5000, 'the 30 s poll was skipped');
   });
 });

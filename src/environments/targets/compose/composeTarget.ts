@@ -6,6 +6,7 @@ import { addMigrationService, migrationService, pinServices, type ServiceOverrid
 import type { ComposeTargetConfig, HealthConfig } from '../../../config/environments.js';
 import { DockerApi } from '../../../docker/api.js';
 import { containerIds, projectContainers, removeContainer } from '../../../docker/containers.js';
+import { watchProjectEvents } from '../../../docker/events.js';
 import { describeHost, dockerEnv, resolveDockerHost, type DockerHost } from '../../../docker/host.js';
 import { missingImages, pullImage } from '../../../docker/images.js';
 import { describeCulprits, notReady, serviceNames, waitReady } from '../../../docker/waitReady.js';
@@ -236,6 +237,7 @@ export class ComposeTarget implements DeployTarget {
       pollMs: this.pollIntervalMs,
       settleMs,
       onChange: (entry) => progress(`  ${entry.service}: ${entry.detail}`),
+      watch: (wake) => watchProjectEvents(this.api, project, wake),
     });
     const { assessment } = outcome;
     if (outcome.state === 'ready') {
