@@ -10,11 +10,14 @@ import { registerReleaseCommands } from './commands/release.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerStackCommands } from './commands/stack.js';
 import { commanderErrorLine } from './errors.js';
+import { programFlags } from './table/index.js';
+import { toOption } from './table/spec.js';
 
 /**
- * The command tree. Each group module declares commands and flags; the code that does the work (config
- * parsing, registries, GitHub, Kubernetes, compose) is imported inside the action, so `lockstep --help`
- * and every command load only what they use. Small modules without dependencies (errors, paths, the
+ * The command tree. Each group module declares its commands from the stage table (./table) and
+ * gives them their actions; the code that does the work (config parsing, registries, GitHub,
+ * Kubernetes, compose) is imported inside the action, so `lockstep --help` and every command load
+ * only what they use. Small modules without dependencies (errors, paths, the
  * pipeline plans) are imported statically: loading them lazily saves nothing.
  */
 const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerEnvironmentCommands, registerReleaseCommands, registerStackCommands, registerPrCommands, registerGateCommands, registerRunCommands, registerDemoCommands, registerInitCommands];
@@ -23,11 +26,9 @@ export function buildProgram(version: string): Command {
   const program = new Command('lockstep')
     .description('Promote a microservice system from dev to staging to production with one release lock.')
     .version(version, '-V, --version')
-    .option('-c, --config <file>', 'the lockstep config file', 'lockstep.config.yaml')
-    .option('--json', 'print machine-readable JSON instead of tables')
-    .option('--result-file <file>', 'also write what the command did as JSON: status, error code, exit status, summary, artifacts, test counts')
     .configureOutput({ outputError: (text, write) => write(commanderErrorLine(text)) })
     .exitOverride();
+  for (const flag of Object.values(programFlags)) program.addOption(toOption(flag));
   for (const register of groups) register(program);
   applyToAll(program, (command) => command.exitOverride());
   versionFlagBeforeSubcommandsOnly(program);

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StageResult } from '../cli/stageResult.js';
+import { programFlags } from '../cli/table/index.js';
+import { flagWords } from '../cli/table/spec.js';
 import { lastLines } from '../exec/run.js';
 import { diffLocks } from '../lock/diff.js';
 import { readLock } from '../lock/read.js';
@@ -46,7 +48,7 @@ export async function runCliStage(args: string[], options: CliStageOptions, note
   const dir = await mkdtemp(join(tmpdir(), 'lockstep-stage-'));
   try {
     const file = join(dir, 'result.json');
-    const exit = await spawnCli(['--result-file', file, ...args], options, note);
+    const exit = await spawnCli([...flagWords({ flags: programFlags }, { resultFile: file }), ...args], options, note);
     const written = await readFile(file, 'utf8').then((text) => JSON.parse(text) as StageResult, () => undefined);
     return written ?? { schema: 'lockstep/stage-result/v1', status: 'failed', code: 'INTERNAL', exitStatus: exit.code, summary: exit.lastError ?? `exited with ${exit.code}`, details: [], artifacts: [], tests: [] };
   } finally {

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { recordArtifacts, recordTests } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import type { LockstepConfig } from '../../config/schema.js';
-import { envVarName } from '../parse.js';
+import { declareCommand, stages } from '../table/index.js';
+import type { OptionsOf } from '../table/spec.js';
 import { parseReleaseVersion } from '../../environments/releases/version.js';
 import { InputError, LockstepError } from '../../errors.js';
 import { appendFile } from 'node:fs/promises';
@@ -12,16 +13,10 @@ interface GlobalOptions extends OutputOptions {
   config: string;
 }
 
-const envOption = ['--env <name>', 'the environment (a key of environments in the config)'] as const;
-
 /** `lockstep health|deploy|status|e2e|smoke|rollback --env E`: everything that acts on one environment. */
 export function registerEnvironmentCommands(program: Command): void {
-  program
-    .command('health')
-    .description('Run the health gate of an environment: target API, host resources, dependencies. Exit 1 when unhealthy.')
-    .requiredOption(...envOption)
-    .option('--markdown-summary [file]', 'append a markdown block to this file (default: $GITHUB_STEP_SUMMARY)')
-    .action(async (options: { env: string; markdownSummary?: string | true }, command: Command) => {
+  declareCommand(program, stages.health)
+    .action(async (options: OptionsOf<typeof stages.health>, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const { openEnvironment } = await import('../../environments/openEnvironment.js');
       const { runHealthGate } = await import('../../stages/health.js');
@@ -37,13 +32,8 @@ export function registerEnvironmentCommands(program: Command): void {
       }
     });
 
-  program
-    .command('deploy')
-    .description('Deploy a lock to an environment: verify, health gate, lease, migrate, roll out, restore on any failure.')
-    .requiredOption(...envOption)
-    .requiredOption('--lock <file>', 'the release lock to deploy')
-    .option('--holder <name>', 'who deploys, shown to a concurrent run (default: the CI run, else user@host:pid)')
-    .action(async (options: { env: string; lock: string; holder?: string }, command: Command) => {
+  declareCommand(program, stages.deploy)
+    .action(async (options: OptionsOf<typeof stages.deploy>, command: Command) => {
       warmUpCompose();
       const global = command.optsWithGlobals<GlobalOptions>();
       const { readLock } = await import('../../lock/read.js');
@@ -61,12 +51,8 @@ export function registerEnvironmentCommands(program: Command): void {
       }
     });
 
-  program
-    .command('status')
-    .description('Show which lock an environment runs and whether any service drifted from it.')
-    .requiredOption(...envOption)
-    .option('--check', 'exit 1 when a service drifted or no lock is recorded')
-    .action(async (options: { env: string; check?: boolean }, command: Command) => {
+  declareCommand(program, stages.status)
+    .action(async (options: OptionsOf<typeof stages.status>, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const { openEnvironment } = await import('../../environments/openEnvironment.js');
       const { readStatus, renderStatusText } = await import('../../stages/status.js');
@@ -79,14 +65,8 @@ export function registerEnvironmentCommands(program: Command): void {
       }
     });
 
-  program
-    .command('e2e')
-    // The Dagger function's name: dagger's names cannot hold digits (strcase makes e2e "e-2-e").
-    .alias('end-to-end')
-    .description('Run the stack suites against a deployed environment, on its network; JUnit XML and summary.md in the report folder.')
-    .requiredOption(...envOption)
-    .option('--report-dir <dir>', 'where <suite>.xml, <suite>.log and summary.md go (default: report/<env>/e2e)')
-    .action(async (options: { env: string; reportDir?: string }, command: Command) => {
+  declareCommand(program, stages.e2e)
+    .action(async (options: OptionsOf<typeof stages.e2e>, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const { loadConfig } = await import('../../config/load.js');
       const { environmentConfig } = await import('../../environments/openEnvironment.js');
@@ -107,13 +87,8 @@ report: ${result.summaryFile}`);
       }
     });
 
-  program
-    .command('smoke')
-    .description('Run the smoke probes of an environment (HTTP status, body, latency, retries); JUnit XML and markdown in the report folder.')
-    .requiredOption(...envOption)
-    .option('--report-dir <dir>', 'where smoke.xml and smoke.md go (default: report/<env>/smoke)')
-    .option('--markdown-summary [file]', 'append the markdown to this file (default: $GITHUB_STEP_SUMMARY)')
-    .action(async (options: { env: string; reportDir?: string; markdownSummary?: string | true }, command: Command) => {
+  declareCommand(program, stages.smoke)
+    .action(async (options: OptionsOf<typeof stages.smoke>, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const { loadConfig } = await import('../../config/load.js');
       const { environmentConfig } = await import('../../environments/openEnvironment.js');
@@ -134,15 +109,8 @@ report: ${result.summaryFile}`);
       }
     });
 
-  program
-    .command('rollback')
-    .description('Redeploy an archived release (default: the one before the release live) through the deploy path.')
-    .requiredOption(...envOption)
-    .option('--to <version>', 'the archived release to return to, e.g. v1.4.2')
-    .option('--releases-dir <dir>', "where archived releases are (default: the config's github.releaseArchiveDir)")
-    .option('--holder <name>', 'who deploys, shown to a concurrent run')
-    .option('--token-env <name>', "the variable holding a GitHub token, to check the archived lock against the release's own (skipped, with a warning, when unset)", envVarName, 'GITHUB_TOKEN')
-    .action(async (options: { env: string; to?: string; releasesDir?: string; holder?: string; tokenEnv: string }, command: Command) => {
+  declareCommand(program, stages.rollback)
+    .action(async (options: OptionsOf<typeof stages.rollback>, command: Command) => {
       warmUpCompose();
       const global = command.optsWithGlobals<GlobalOptions>();
       const { rollback } = await import('../../stages/rollback.js');

@@ -1,27 +1,14 @@
 import type { Command } from 'commander';
 import { emit, type OutputOptions } from '../output.js';
-import { defaultRequiredApprovals } from '../../defaults.js';
-import { positiveInt } from '../parse.js';
-import { gitHubContext, readLocalLock, withGitHubFlags, type GitHubFlags } from './pr.js';
+import { declareCommand, stages } from '../table/index.js';
+import type { OptionsOf } from '../table/spec.js';
+import { gitHubContext, readLocalLock } from './pr.js';
 import { LockstepError } from '../../errors.js';
 import { renderTextTable } from '../../render/table.js';
 
 /** `lockstep gate ...`: checks that must pass before production. */
 export function registerGateCommands(program: Command): void {
-  const gate = program.command('gate').description('Gates before production.');
-
-  withGitHubFlags(
-    gate
-      .command('approvals')
-      .description(
-        'Pass only with N distinct current approvals (not the author; latest review approving the head commit) and the promoted lock unchanged.',
-      )
-      .requiredOption('--pr <number>', 'the promotion pull request', positiveInt)
-      .option('--required <count>', 'distinct approvals required', positiveInt, defaultRequiredApprovals)
-      .option('--lock <file>', 'the lock on the target branch (e.g. locks/current.lock.yaml of a main checkout): must be byte-identical')
-      .option('--commit <sha>', 'the commit being deployed: the pull request must be merged as exactly this commit (default: GITHUB_SHA when set)')
-      .option('--production-branch <branch>', 'the branch the pull request must be merged into', 'main'),
-  ).action(async (options: GitHubFlags & { pr: number; required: number; lock?: string; commit?: string; productionBranch: string }, command: Command) => {
+  declareCommand(program, stages.gateApprovals).action(async (options: OptionsOf<typeof stages.gateApprovals>, command: Command) => {
     const output = command.optsWithGlobals<OutputOptions>();
     const targetLock = options.lock ? await readLocalLock(options.lock) : undefined;
     const { config, deps } = await gitHubContext(command, options);

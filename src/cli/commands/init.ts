@@ -1,50 +1,11 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
-import { tagTemplate } from '../../config/services.js';
 import { emit, type OutputOptions } from '../output.js';
-import { withGitHubFlags, type GitHubFlags } from './pr.js';
-
-interface InitFlags extends GitHubFlags {
-  dir: string;
-  compose?: string;
-  repository?: string;
-  tag: string;
-  moduleRef?: string;
-  force?: boolean;
-  dryRun?: boolean;
-  check?: boolean;
-  appSlug: string;
-}
-
-function repositoryName(value: string): string {
-  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(value)) throw new InvalidArgumentError('must be owner/name');
-  return value;
-}
-
-function tag(value: string): string {
-  const parsed = tagTemplate.safeParse(value);
-  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'must be a tag template');
-  return value;
-}
+import { declareCommand, stages } from '../table/index.js';
+import type { OptionsOf } from '../table/spec.js';
 
 /** `lockstep init`: bring lockstep into an existing orchestrator repository, or check its GitHub setup. */
 export function registerInitCommands(program: Command): void {
-  withGitHubFlags(
-    program
-      .command('init')
-      .description(
-        'Adopt lockstep in an orchestrator repository: propose lockstep.config.yaml from .gitmodules and the compose file, write the workflows, print the GitHub setup; --check verifies that setup.',
-      )
-      .option('--dir <path>', 'the orchestrator repository', '.')
-      .option('--compose <file>', 'the compose file, relative to --dir (default: compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml)')
-      .option('--repository <owner/name>', 'the GitHub repository (default: from the origin remote)', repositoryName)
-      .option('--tag <template>', 'how image tags derive from commits ({commit}, {shortCommit})', tag, 'sha-{shortCommit}')
-      .option('--module-ref <ref>', 'the lockstep module version tag or commit the workflows load (default: this version)')
-      .option('--force', 'overwrite files that exist and differ')
-      .option('--dry-run', 'print what would be written; write nothing')
-      .option('--check', 'write nothing; verify the GitHub setup through the API (environments, reviewers, branch protection, the App)')
-      .option('--app-slug <slug>', 'the GitHub App lockstep acts as (for --check)', 'lockstep'),
-  ).action(async (options: InitFlags, command: Command) => {
+  declareCommand(program, stages.init).action(async (options: OptionsOf<typeof stages.init>, command: Command) => {
     const output = command.optsWithGlobals<OutputOptions & { config: string }>();
     if (options.check) {
       const { runSetupCheck } = await import('../../init/runSetupCheck.js');

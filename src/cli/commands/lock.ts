@@ -1,5 +1,6 @@
-import { Option, type Command } from 'commander';
-import { commaList, positiveInt } from '../parse.js';
+import type { Command } from 'commander';
+import { declareCommand, stages } from '../table/index.js';
+import type { OptionsOf } from '../table/spec.js';
 import { recordArtifacts } from '../stageResult.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import type { GenerateLockInput } from '../../stages/lockGenerate.js';
@@ -10,33 +11,10 @@ interface GlobalOptions extends OutputOptions {
   config: string;
 }
 
-interface GenerateOptions {
-  ref: string;
-  repo: string;
-  out?: string;
-  pullRequest?: number;
-  base?: string;
-  baseRef?: string;
-  only?: string[];
-  componentTags?: string;
-}
-
 /** `lockstep lock ...`: generate, verify, compare, show and export release locks. */
 export function registerLockCommands(program: Command): void {
-  const lock = program.command('lock').description('Generate, verify, compare, show and export release locks.');
-
-  lock
-    .command('generate')
-    .description('Pin every service: its submodule commit at the ref, its image tag and the digest the registry holds for it.')
-    .option('--ref <ref>', 'the orchestrator ref whose gitlinks are read', 'HEAD')
-    .option('--repo <dir>', 'the orchestrator repository', '.')
-    .option('--out <file>', 'write the lock to this file (atomically; JSON when it ends in .json) instead of stdout')
-    .option('--pull-request <n>', 'record the pull request the lock is generated for', positiveInt)
-    .option('--base <lock>', 'the current lock: unchanged services keep their entry after one HEAD request (with --only: a hotfix re-resolving only those)')
-    .option('--base-ref <ref>', "read the current lock from this ref of the orchestrator (github.lockPath), e.g. the target branch")
-    .option('--only <services>', 'hotfix: the services to re-resolve, comma-separated', commaList)
-    .option('--component-tags <file>', "cross-check against component-tags.json published by the services' CI")
-    .action(async (options: GenerateOptions, command: Command) => {
+  declareCommand(program, stages.lockGenerate)
+    .action(async (options: OptionsOf<typeof stages.lockGenerate>, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       // One batch: the loader reads and links these module graphs concurrently, not one after another.
       const [{ InputError }, { loadConfig }, { generateLock }, { createRegistryClient }, { registryClientOptions, describeRetry }, { lockId }, { writeLock, renderLockFile }] =
@@ -113,13 +91,8 @@ export function registerLockCommands(program: Command): void {
       }
     });
 
-  lock
-    .command('verify')
-    .description('Check a lock: schema and integrity (and with --registry, that every digest still exists).')
-    .argument('<file>', 'the lock file (YAML or JSON)')
-    .option('--registry', 'also check that the registry still holds every digest')
-    .addHelpText('after', '\nWith -c/--config named on the command line, the lock must also pin exactly the services of that config.')
-    .action(async (file: string, options: { registry?: boolean }, command: Command) => {
+  declareCommand(program, stages.lockVerify)
+    .action(async (file: string, options: OptionsOf<typeof stages.lockVerify>, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const { verifyLockFile } = await import('../../stages/lockVerify.js');
       const { lockId } = await import('../../lock/integrity.js');
@@ -161,13 +134,8 @@ export function registerLockCommands(program: Command): void {
       }
     });
 
-  lock
-    .command('diff')
-    .description('Show which services changed between two locks.')
-    .argument('<old>', 'the earlier lock')
-    .argument('<new>', 'the later lock')
-    .option('--markdown', 'render a markdown table (for PR comments)')
-    .action(async (oldFile: string, newFile: string, options: { markdown?: boolean }, command: Command) => {
+  declareCommand(program, stages.lockDiff)
+    .action(async (oldFile: string, newFile: string, options: OptionsOf<typeof stages.lockDiff>, command: Command) => {
       const output = command.optsWithGlobals<OutputOptions>();
       const { readLock } = await import('../../lock/read.js');
       const { diffLocks } = await import('../../lock/diff.js');
@@ -176,12 +144,8 @@ export function registerLockCommands(program: Command): void {
       emit(output, diff, () => (options.markdown ? renderDiffMarkdown(diff) : renderDiffText(diff)));
     });
 
-  lock
-    .command('show')
-    .description('Print a lock as a readable table.')
-    .argument('<file>', 'the lock file')
-    .option('--markdown', 'render a markdown table')
-    .action(async (file: string, options: { markdown?: boolean }, command: Command) => {
+  declareCommand(program, stages.lockShow)
+    .action(async (file: string, options: OptionsOf<typeof stages.lockShow>, command: Command) => {
       const output = command.optsWithGlobals<OutputOptions>();
       const { readLock } = await import('../../lock/read.js');
       const { renderLockMarkdown, renderLockText } = await import('../../lock/render.js');
@@ -189,13 +153,8 @@ export function registerLockCommands(program: Command): void {
       emit(output, shown, () => (options.markdown ? renderLockMarkdown(shown) : renderLockText(shown)));
     });
 
-  lock
-    .command('export')
-    .description("Write a verified lock in another format (component-tags: the services' CI metadata format).")
-    .addOption(new Option('--format <format>', 'the output format').choices(['component-tags']).makeOptionMandatory())
-    .requiredOption('--lock <file>', 'the lock to export')
-    .option('--out <file>', 'write to this file (atomically) instead of stdout')
-    .action(async (options: { format: 'component-tags'; lock: string; out?: string }) => {
+  declareCommand(program, stages.lockExport)
+    .action(async (options: OptionsOf<typeof stages.lockExport>) => {
       const { exportLock } = await import('../../stages/lockExport.js');
       const content = await exportLock(options.lock, options.format);
       if (options.out && options.out !== '-') {
