@@ -39,10 +39,9 @@ export function recordArtifacts(...files: string[]): void {
   recorded.artifacts.push(...files);
 }
 
-/** Test counts come from the JUnit XML the command wrote, read back by the one JUnit reader. */
-export async function recordTests(junitDir: string, against: string): Promise<void> {
-  const { readJunitDir } = await import('../report/readJunit.js');
-  recorded.tests.push(...(await readJunitDir(junitDir, against)));
+/** Test counts: the suites of the JUnit XML the command wrote, read back by the one JUnit reader (report/readJunit.ts). */
+export function recordTests(suites: readonly TestSuiteResult[]): void {
+  recorded.tests.push(...suites);
 }
 
 /** `--result-file <file>` or `--result-file=<file>` anywhere before `--`; read before commander parses, so bad input is recorded too. */

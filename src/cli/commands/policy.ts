@@ -1,16 +1,14 @@
+// `lockstep policy ...`: guardrails that fail a pipeline before anything mutable reaches an environment.
 import type { Command } from 'commander';
 import { emit, type OutputOptions } from '../output.js';
-import { declareCommand, stages } from '../table/index.js';
+import type { stages } from '../table/index.js';
+import type { OptionsOf } from '../table/spec.js';
+import { assertDigestOnly, checkDigestOnlyPaths } from '../../stages/policyDigestOnly.js';
+import { renderDigestOnlyText } from '../../policy/render.js';
 
-/** `lockstep policy ...`: guardrails that fail a pipeline before anything mutable reaches an environment. */
-export function registerPolicyCommands(program: Command): void {
-  declareCommand(program, stages.policyDigestOnly)
-    .action(async (paths: string[], _options: unknown, command: Command) => {
-      const output = command.optsWithGlobals<OutputOptions>();
-      const { assertDigestOnly, checkDigestOnlyPaths } = await import('../../stages/policyDigestOnly.js');
-      const { renderDigestOnlyText } = await import('../../policy/render.js');
-      const report = await checkDigestOnlyPaths({ paths });
-      emit(output, report, () => renderDigestOnlyText(report));
-      assertDigestOnly(report);
-    });
+export async function policyDigestOnlyAction(paths: string[], _options: OptionsOf<typeof stages.policyDigestOnly>, command: Command): Promise<void> {
+  const output = command.optsWithGlobals<OutputOptions>();
+  const report = await checkDigestOnlyPaths({ paths });
+  emit(output, report, () => renderDigestOnlyText(report));
+  assertDigestOnly(report);
 }

@@ -1,56 +1,56 @@
+// `lockstep run <pipeline>`: the composites the workflows run, as a sequence of lockstep commands.
 import type { Command } from 'commander';
 import { emit, type OutputOptions } from '../output.js';
-import { declareCommand, stages } from '../table/index.js';
+import type { stages } from '../table/index.js';
 import type { OptionsOf } from '../table/spec.js';
 import type { CliStage, PipelineSettings } from '../../pipelines/plans.js';
 import { prCheckStages, promoteProductionStages, promoteStagingStages, rollbackStages, stackTestStages } from '../../pipelines/plans.js';
+import { runComposite } from '../../pipelines/runComposite.js';
+import { renderRunSummary } from '../../pipelines/renderRunSummary.js';
 
 type CompositeOptions = Pick<OptionsOf<typeof stages.runPrCheck>, 'reportDir' | 'offline' | 'tokenEnv' | 'currentLock'>;
 
-/** `lockstep run <pipeline>`: the composites the workflows run, as a sequence of lockstep commands. */
-export function registerRunCommands(program: Command): void {
-  declareCommand(program, stages.runPrCheck).action(async (options: OptionsOf<typeof stages.runPrCheck>, command: Command) => {
-    const settings = pipelineSettings(command, options);
-    const planned = prCheckStages(settings, { ref: options.ref, pullRequest: options.pr, branch: options.branch, project: options.project, suites: options.suite });
-    await execute(command, 'pr-check', planned, settings);
-  });
+export async function runPrCheckAction(options: OptionsOf<typeof stages.runPrCheck>, command: Command): Promise<void> {
+  const settings = pipelineSettings(command, options);
+  const planned = prCheckStages(settings, { ref: options.ref, pullRequest: options.pr, branch: options.branch, project: options.project, suites: options.suite });
+  await execute(command, 'pr-check', planned, settings);
+}
 
-  declareCommand(program, stages.runStackTest).action(async (options: OptionsOf<typeof stages.runStackTest>, command: Command) => {
-    const settings = pipelineSettings(command, options);
-    await execute(command, 'stack-test', stackTestStages(settings, { lock: options.lock, project: options.project, suites: options.suite }), settings);
-  });
+export async function runStackTestAction(options: OptionsOf<typeof stages.runStackTest>, command: Command): Promise<void> {
+  const settings = pipelineSettings(command, options);
+  await execute(command, 'stack-test', stackTestStages(settings, { lock: options.lock, project: options.project, suites: options.suite }), settings);
+}
 
-  declareCommand(program, stages.runPromoteStaging).action(async (options: OptionsOf<typeof stages.runPromoteStaging>, command: Command) => {
-    const settings = pipelineSettings(command, options);
-    await execute(command, 'promote-staging', promoteStagingStages(settings, { lock: options.lock, environment: options.env, runUrl: options.runUrl }), settings);
-  });
+export async function runPromoteStagingAction(options: OptionsOf<typeof stages.runPromoteStaging>, command: Command): Promise<void> {
+  const settings = pipelineSettings(command, options);
+  await execute(command, 'promote-staging', promoteStagingStages(settings, { lock: options.lock, environment: options.env, runUrl: options.runUrl }), settings);
+}
 
-  declareCommand(program, stages.runPromoteProduction).action(async (options: OptionsOf<typeof stages.runPromoteProduction>, command: Command) => {
-    const settings = pipelineSettings(command, options);
-    const planned = promoteProductionStages(settings, {
-      lock: options.lock,
-      version: options.version,
-      pullRequest: options.pr,
-      required: options.required,
-      environment: options.env,
-      releasesDir: options.releasesDir,
-      previousRelease: options.previousRelease,
-      commit: options.commit,
-    });
-    await execute(command, 'promote-production', planned, settings);
+export async function runPromoteProductionAction(options: OptionsOf<typeof stages.runPromoteProduction>, command: Command): Promise<void> {
+  const settings = pipelineSettings(command, options);
+  const planned = promoteProductionStages(settings, {
+    lock: options.lock,
+    version: options.version,
+    pullRequest: options.pr,
+    required: options.required,
+    environment: options.env,
+    releasesDir: options.releasesDir,
+    previousRelease: options.previousRelease,
+    commit: options.commit,
   });
+  await execute(command, 'promote-production', planned, settings);
+}
 
-  declareCommand(program, stages.runRollback).action(async (options: OptionsOf<typeof stages.runRollback>, command: Command) => {
-    const settings = pipelineSettings(command, options);
-    await execute(command, 'rollback', rollbackStages(settings, { environment: options.env, to: options.to, releasesDir: options.releasesDir, smoke: options.smoke }), settings);
-  });
+export async function runRollbackAction(options: OptionsOf<typeof stages.runRollback>, command: Command): Promise<void> {
+  const settings = pipelineSettings(command, options);
+  await execute(command, 'rollback', rollbackStages(settings, { environment: options.env, to: options.to, releasesDir: options.releasesDir, smoke: options.smoke }), settings);
+}
 
-  declareCommand(program, stages.runHotfix).action(async (options: OptionsOf<typeof stages.runHotfix>, command: Command) => {
-    const settings = pipelineSettings(command, { ...options, currentLock: options.currentLock ?? options.base });
-    const inputs = { ref: options.ref, pullRequest: options.pr, branch: options.branch, project: options.project, suites: options.suite, base: options.base, only: options.only };
-    const planned = prCheckStages(settings, inputs);
-    await execute(command, 'hotfix', planned, settings);
-  });
+export async function runHotfixAction(options: OptionsOf<typeof stages.runHotfix>, command: Command): Promise<void> {
+  const settings = pipelineSettings(command, { ...options, currentLock: options.currentLock ?? options.base });
+  const inputs = { ref: options.ref, pullRequest: options.pr, branch: options.branch, project: options.project, suites: options.suite, base: options.base, only: options.only };
+  const planned = prCheckStages(settings, inputs);
+  await execute(command, 'hotfix', planned, settings);
 }
 
 function pipelineSettings(command: Command, options: CompositeOptions): PipelineSettings {
@@ -64,8 +64,6 @@ function pipelineSettings(command: Command, options: CompositeOptions): Pipeline
 }
 
 async function execute(command: Command, pipeline: string, stages: CliStage[], settings: PipelineSettings): Promise<void> {
-  const { runComposite } = await import('../../pipelines/runComposite.js');
-  const { renderRunSummary } = await import('../../pipelines/renderRunSummary.js');
   const output = command.optsWithGlobals<OutputOptions>();
   if (!settings.github) process.stderr.write(`${pipeline}: no GitHub token: GitHub stages are rendered to files or skipped\n`);
   const run = await runComposite(pipeline, stages, { cwd: process.cwd(), reportDir: settings.reportDir });
