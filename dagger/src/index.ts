@@ -34,6 +34,14 @@ interface StageResult {
   details: string[];
 }
 
+/** The credentials the runner reads from its environment, by variable: the names the AWS SDK's chain and the config's default argocd.tokenEnv read. */
+const secretVariables = {
+  AWS_ACCESS_KEY_ID: 'awsAccessKeyId',
+  AWS_SECRET_ACCESS_KEY: 'awsSecretAccessKey',
+  AWS_SESSION_TOKEN: 'awsSessionToken',
+  ARGOCD_AUTH_TOKEN: 'argocdToken',
+} as const;
+
 /** Where the stack stages find a Docker engine: the caller's socket, or one started for the call. */
 type DockerNeed = 'none' | 'environment' | 'stack';
 
@@ -56,6 +64,13 @@ export class Lockstep {
   kubeconfig?: Secret;
   dockerSocket?: Socket;
   dockerImage: string;
+  awsAccessKeyId?: Secret;
+  awsSecretAccessKey?: Secret;
+  awsSessionToken?: Secret;
+  awsRegion?: string;
+  awsRoleArn?: string;
+  awsWebIdentityToken?: Secret;
+  argocdToken?: Secret;
 
   constructor(
     /**
@@ -111,6 +126,20 @@ export class Lockstep {
     dockerSocket?: Socket,
     /** The image of the Docker engine started for the stack when no --docker-socket is given. */
     dockerImage: string = 'docker:28-dind',
+    /** ecs targets: the AWS access key id (env://AWS_ACCESS_KEY_ID, as aws-actions/configure-aws-credentials exports it). */
+    awsAccessKeyId?: Secret,
+    /** ecs targets: the AWS secret access key (env://AWS_SECRET_ACCESS_KEY). */
+    awsSecretAccessKey?: Secret,
+    /** ecs targets: the session token of temporary credentials, as GitHub OIDC gives (env://AWS_SESSION_TOKEN). */
+    awsSessionToken?: Secret,
+    /** ecs targets: the AWS region when the environment names none (AWS_REGION). */
+    awsRegion?: string,
+    /** ecs targets: the role to assume with --aws-web-identity-token (AWS_ROLE_ARN). */
+    awsRoleArn?: string,
+    /** ecs targets: a web identity token (a GitHub OIDC token) for --aws-role-arn; mounted as AWS_WEB_IDENTITY_TOKEN_FILE. */
+    awsWebIdentityToken?: Secret,
+    /** helm-values targets with Argo CD: the API token (env://ARGOCD_AUTH_TOKEN), read by the config's default argocd.tokenEnv. */
+    argocdToken?: Secret,
   ) {
     this.source = source;
     this.cliSource = cliSource;
@@ -124,6 +153,13 @@ export class Lockstep {
     this.kubeconfig = kubeconfig;
     this.dockerSocket = dockerSocket;
     this.dockerImage = dockerImage;
+    this.awsAccessKeyId = awsAccessKeyId;
+    this.awsSecretAccessKey = awsSecretAccessKey;
+    this.awsSessionToken = awsSessionToken;
+    this.awsRegion = awsRegion;
+    this.awsRoleArn = awsRoleArn;
+    this.awsWebIdentityToken = awsWebIdentityToken;
+    this.argocdToken = argocdToken;
   }
 
   /** The runner: node:22-alpine with git, docker compose and ssh, and the lockstep CLI built from this module's repository. */
@@ -309,9 +345,20 @@ export class Lockstep {
     required?: number,
     /** The lock the approvals must cover (default: the one committed at --lock-path). */
     lockFile?: File,
+    /** The commit being deployed: the pull request must have been merged as exactly this commit. */
+    commit?: string,
   ): Promise<string> {
-    const args = ['gate', 'approvals', '--pr', String(pullRequest), ...flag('--required', required), '--lock', this.lockArgument(lockFile)];
+    const args = ['gate', 'approvals', '--pr', String(pullRequest), ...flag('--required', required), '--lock', this.lockArgument(lockFile), ...flag('--commit', commit)];
     return (await this.stage(args, { lockFile })).stdout();
+  }
+
+  /** Commit the archived release to the production branch through the GitHub API, where rollback reads it. */
+  @func({ cache: 'never' })
+  async releaseCommitArchive(
+    /** The release version (v1.4.0), archived by the release function. */
+    version: string,
+  ): Promise<string> {
+    return (await this.stage(['release', 'commit-archive', '--version', version], {})).stdout();
   }
 
   /** Tag the released commit and publish the GitHub release of a version with its lock attached. */
@@ -335,12 +382,12 @@ export class Lockstep {
     await this.stage(['lock', 'verify', this.lockPath], {});
   }
 
-  /** No image in the orchestrator repository's YAML moves: every one pinned by digest, none latest (dagger check). */
+  /** No image the system deploys moves: every one pinned by digest, none latest (dagger check). */
   @func()
   @check()
   async digestOnly(
-    /** Files or folders to check (default: the whole repository). */
-    paths: string[] = ['.'],
+    /** Files or folders to check (default: the files the config names: compose files and the committed lock). */
+    paths: string[] = [],
   ): Promise<void> {
     await this.stage(['policy', 'digest-only', ...paths], {});
   }
@@ -380,25 +427,46 @@ export class Lockstep {
   }
 
   /**
-   * After the merge into main (lockstep run promote-production): approval gate, health, deploy,
-   * smoke, release; rolls back when the smoke tests fail. Returns the run report.
+   * What a production run releases (lockstep release resolve): the merged pull request of the commit,
+   * the next version the lock calls for, or nothing to do when no service changed since the newest
+   * release. Returns the resolution as JSON.
+   */
+  @func({ cache: 'never' })
+  async releaseResolve(
+    /** The commit being released (default: HEAD of --source). */
+    commit?: string,
+    /** The merged pull request, instead of asking GitHub. */
+    pullRequest?: number,
+    /** The release version, instead of the next one the lock calls for (v1.4.0). */
+    version?: string,
+    /** The lock on the production branch (default: the one committed at --lock-path). */
+    lockFile?: File,
+  ): Promise<string> {
+    const args = ['--json', 'release', 'resolve', '--lock', this.lockArgument(lockFile), ...flag('--commit', commit), ...flag('--pr', pullRequest), ...flag('--version', version), ...this.offline()];
+    return (await this.stage(args, { lockFile })).stdout();
+  }
+
+  /**
+   * After the merge into main (lockstep run promote-production): resolve the release (the run ends
+   * there when no service changed), approval gate, health, deploy, smoke, release; back to the
+   * release that ran before when the smoke tests fail. Returns the run report.
    */
   @func({ cache: 'never' })
   async promoteProduction(
-    /** The release version (v1.4.0). */
-    version: string,
-    /** The merged staging -> main (or hotfix) pull request, whose approvals are checked. */
+    /** The release version (v1.4.0); default: the next one the lock calls for. */
+    version?: string,
+    /** The merged staging -> main (or hotfix) pull request, whose approvals are checked; default: the one that merged --commit. */
     pullRequest?: number,
     /** Approvals required (default: the CLI's). */
     required?: number,
-    /** The commit being released, which the tag points at (default: the head of main when tagging). */
+    /** The commit being released, which the tag points at (default: HEAD of --source). */
     commit?: string,
     /** The lock to release (default: the one committed at --lock-path). */
     lockFile?: File,
     /** Fail the call when a stage fails (the error carries the summary; no report is returned). */
     strict: boolean = false,
   ): Promise<Directory> {
-    const args = ['--lock', this.lockArgument(lockFile), '--version', version, ...flag('--pr', pullRequest), ...flag('--required', required), ...flag('--commit', commit)];
+    const args = ['--lock', this.lockArgument(lockFile), ...flag('--version', version), ...flag('--pr', pullRequest), ...flag('--required', required), ...flag('--commit', commit)];
     return this.pipeline('promote-production', args, { lockFile, docker: 'environment', strict });
   }
 
@@ -435,17 +503,25 @@ export class Lockstep {
     environment: string,
     /** The release to go back to (v1.3.0); default: the one before the current. */
     to?: string,
+    /** Instead of --to, the archived release with this lock integrity (sha256:…), as a failed production run names what ran before. */
+    toLock?: string,
     /** Run the smoke probes after rolling back. */
     smoke: boolean = true,
     /** Fail the call when a stage fails (the error carries the summary; no report is returned). */
     strict: boolean = false,
   ): Promise<Directory> {
-    return this.pipeline('rollback', ['--env', environment, ...flag('--to', to), ...(smoke ? [] : ['--no-smoke'])], { docker: 'environment', strict });
+    const args = ['--env', environment, ...flag('--to', to), ...flag('--to-lock', toLock), ...(smoke ? [] : ['--no-smoke'])];
+    return this.pipeline('rollback', args, { docker: 'environment', strict });
   }
 
   /** The lock a function reads: the file given (mounted in the runner), else the one committed at --lock-path. */
   private lockArgument(lockFile: File | undefined): string {
     return lockFile ? `${inputDir}/lock.yaml` : this.lockPath;
+  }
+
+  /** Without a GitHub token, the resolution reads the release archive alone. */
+  private offline(): string[] {
+    return this.githubToken ? [] : ['--offline'];
   }
 
   /** `--current-lock`: the committed lock, for the pull request's diff, when there is one. */
@@ -481,6 +557,15 @@ export class Lockstep {
       container = container.withSecretVariable('LOCKSTEP_REGISTRY_PASSWORD', this.registryAuth);
     }
     if (this.kubeconfig) container = container.withMountedSecret('/lockstep/kube/config', this.kubeconfig).withEnvVariable('KUBECONFIG', '/lockstep/kube/config');
+    for (const [name, secret] of Object.entries(secretVariables)) {
+      const value = this[secret];
+      if (value) container = container.withSecretVariable(name, value);
+    }
+    if (this.awsRegion) container = container.withEnvVariable('AWS_REGION', this.awsRegion);
+    if (this.awsRoleArn) container = container.withEnvVariable('AWS_ROLE_ARN', this.awsRoleArn);
+    if (this.awsWebIdentityToken) {
+      container = container.withMountedSecret('/lockstep/aws/web-identity-token', this.awsWebIdentityToken).withEnvVariable('AWS_WEB_IDENTITY_TOKEN_FILE', '/lockstep/aws/web-identity-token');
+    }
     return this.withDocker(container, options.docker ?? 'none');
   }
 
@@ -512,14 +597,42 @@ export class Lockstep {
     return ran;
   }
 
-  /** Runs `lockstep run <pipeline>` and returns its report folder (run.json, index.html, the stages' reports). */
+  /**
+   * Runs `lockstep run <pipeline>` and returns its report folder (run.json, index.html, the stages' reports).
+   * The CLI writes each stage's rerun line as the `dagger call` of its function (src/pipelines/daggerRerun.ts):
+   * it is told this call's constructor flags and how the runner's paths read for the caller.
+   */
   private async pipeline(name: string, args: string[], options: Parameters<Lockstep['prepare']>[0] & { strict: boolean }): Promise<Directory> {
-    const ran = this.exec(this.prepare(options), ['run', name, '--report-dir', reportDir, ...args]);
+    const context = JSON.stringify({ call: this.callFlags(), paths: await inputNames({ ...options.files, [`${inputDir}/lock.yaml`]: options.lockFile }) });
+    const ran = this.exec(this.prepare(options).withEnvVariable('LOCKSTEP_DAGGER_CALL', context), ['run', name, '--report-dir', reportDir, ...args]);
     const result = await this.result(ran);
     if (result.status === 'failed' && (options.strict || !(await ran.directory(outputDir).exists('report/run.json')))) {
       throw new Error(describeFailure(`lockstep run ${name}`, result));
     }
     return ran.directory(reportDir);
+  }
+
+  /** This call's constructor flags as the caller writes them; a secret as the variable its description names. */
+  private callFlags(): string[] {
+    const values: Array<[string, unknown, string?]> = [
+      ['--config', this.config],
+      ['--lock-path', this.lockPath === 'locks/current.lock.yaml' ? undefined : this.lockPath],
+      ['--github-token', this.githubToken, 'env://GITHUB_TOKEN'],
+      ['--repository', this.repository],
+      ['--github-api-url', this.githubApiUrl],
+      ['--registry-username', this.registryAuth && this.registryUsername],
+      ['--registry-auth', this.registryUsername !== undefined && this.registryAuth, 'env://LOCKSTEP_REGISTRY_PASSWORD'],
+      ['--kubeconfig', this.kubeconfig, 'env://LOCKSTEP_KUBECONFIG'],
+      ['--docker-socket', this.dockerSocket, dockerSocketPath],
+      ['--aws-access-key-id', this.awsAccessKeyId, 'env://AWS_ACCESS_KEY_ID'],
+      ['--aws-secret-access-key', this.awsSecretAccessKey, 'env://AWS_SECRET_ACCESS_KEY'],
+      ['--aws-session-token', this.awsSessionToken, 'env://AWS_SESSION_TOKEN'],
+      ['--aws-region', this.awsRegion],
+      ['--aws-role-arn', this.awsRoleArn],
+      ['--aws-web-identity-token', this.awsWebIdentityToken, 'file://$AWS_WEB_IDENTITY_TOKEN_FILE'],
+      ['--argocd-token', this.argocdToken, 'env://ARGOCD_AUTH_TOKEN'],
+    ];
+    return ['--source', '.', ...values.flatMap(([flag, value, shown]) => (value ? [flag, shown ?? String(value)] : []))];
   }
 
   private exec(container: Container, args: string[]): Container {
@@ -554,6 +667,13 @@ function flag(name: string, value: string | number | undefined | null): string[]
 
 function list(name: string, values: string[] | undefined | null): string[] {
   return values === undefined || values === null || values.length === 0 ? [] : [name, values.join(',')];
+}
+
+/** How the runner's paths read for the caller: an input file by its name, the report folder where the workflows export it. */
+async function inputNames(files: Record<string, File | undefined>): Promise<Record<string, string>> {
+  const names: Record<string, string> = { [reportDir]: '.lockstep/run' };
+  for (const [path, file] of Object.entries(files)) if (file) names[path] = await file.name();
+  return names;
 }
 
 function describeFailure(command: string, result: StageResult): string {

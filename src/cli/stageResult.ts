@@ -22,10 +22,14 @@ export interface StageResult {
   /** Files the command wrote, as given on its command line. */
   artifacts: string[];
   tests: TestSuiteResult[];
+  /** Values a later stage of a pipeline takes as arguments (`{{name}}` in its plan). */
+  outputs?: Record<string, string>;
+  /** Set when the command found nothing to do for the rest of its pipeline: why, in one sentence. */
+  endRun?: string;
 }
 
 /** What the running command has told about itself so far; one command runs per process. */
-const recorded: { summary?: string; artifacts: string[]; tests: TestSuiteResult[] } = { artifacts: [], tests: [] };
+const recorded: { summary?: string; artifacts: string[]; tests: TestSuiteResult[]; outputs: Record<string, string>; endRun?: string } = { artifacts: [], tests: [], outputs: {} };
 
 /** The command's one-line summary: the ✔/✖ line it ends with, else its last line. */
 export function recordSummary(rendered: string): void {
@@ -37,6 +41,16 @@ export function recordSummary(rendered: string): void {
 
 export function recordArtifacts(...files: string[]): void {
   recorded.artifacts.push(...files);
+}
+
+/** Values for the later stages of a pipeline: the resolved version, the lock that ran before a deploy. */
+export function recordOutputs(values: Record<string, string>): void {
+  Object.assign(recorded.outputs, values);
+}
+
+/** The pipeline this command runs in has nothing more to do: it ends as a success, saying why. */
+export function recordEndRun(reason: string): void {
+  recorded.endRun = reason;
 }
 
 /** Test counts: the suites of the JUnit XML the command wrote, read back by the one JUnit reader (report/readJunit.ts). */
@@ -67,6 +81,7 @@ export function stageResult(exitStatus: number, error?: unknown): StageResult {
     details: isLockstepError(error) ? error.details : [],
     artifacts: [...recorded.artifacts],
     tests: [...recorded.tests],
+    ...(failed ? {} : { outputs: { ...recorded.outputs }, ...(recorded.endRun ? { endRun: recorded.endRun } : {}) }),
   };
 }
 

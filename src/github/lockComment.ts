@@ -3,7 +3,7 @@ import { lockId } from '../lock/integrity.js';
 import { lockHeadlineMarkdown, renderDiffMarkdown, renderLockMarkdown } from '../lock/render.js';
 import { markdownCode, markdownText } from '../render/escape.js';
 import type { ReleaseLock } from '../lock/schema.js';
-import { stickyMarker } from './markers.js';
+import { lockMarker, stickyMarker } from './markers.js';
 import type { RemoteLock } from './remoteLock.js';
 
 export const lockCommentKey = 'lock-comment';
@@ -31,6 +31,7 @@ export function renderLockComment({ lock, baseRef, base }: LockCommentInput): st
     else lines.push(`_${ref} has no lock yet (${markdownCode(base.label)} is absent): this is the first one._`, '');
     lines.push(renderDiffMarkdown(diffLocks(null, lock)).trimEnd());
   }
-  lines.push('', '<sub>Kept up to date by lockstep: this comment is edited on every run, never duplicated.</sub>', '');
+  // The lock lockstep made for this pull request: the gate reads it when the body carries none (a hotfix opened by a person).
+  lines.push('', '<sub>Kept up to date by lockstep: this comment is edited on every run, never duplicated.</sub>', lockMarker(lock.integrity), '');
   return lines.join('\n');
 }

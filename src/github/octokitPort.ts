@@ -153,6 +153,12 @@ export function octokitPort(client: GitHubClient, repository: RepositoryName, op
         toPullRequest((await client.rest.pulls.get({ owner, repo, pull_number: number })).data),
       ),
 
+    listPullRequestsForCommit: (sha) =>
+      call({ action: `looking for the pull requests of commit ${sha.slice(0, 7)}`, permission: 'pull-requests: read' }, async () => {
+        const pulls = await client.paginate(client.rest.repos.listPullRequestsAssociatedWithCommit, { owner, repo, commit_sha: sha, per_page: 100 });
+        return pulls.map((pull) => toPullRequest(pull));
+      }),
+
     findOpenPullRequests: (head, base) =>
       call({ action: `looking for an open pull request ${head} → ${base}`, permission: 'pull-requests: read' }, async () => {
         const pulls = await client.paginate(client.rest.pulls.list, { owner, repo, state: 'open', head: `${owner}:${head}`, base, per_page: 100 });

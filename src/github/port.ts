@@ -88,6 +88,8 @@ export interface GitHubPort {
   whoAmI(): Promise<string>;
 
   getPullRequest(number: number): Promise<PullRequestInfo>;
+  /** The pull requests a commit belongs to: for a merge commit, the pull request it merged. */
+  listPullRequestsForCommit(sha: string): Promise<PullRequestInfo[]>;
   /** Open pull requests from `head` (a branch of this repository) into `base`. */
   findOpenPullRequests(head: string, base: string): Promise<PullRequestInfo[]>;
   createPullRequest(input: { head: string; base: string; title: string; body: string }): Promise<PullRequestInfo>;

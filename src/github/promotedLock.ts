@@ -25,7 +25,9 @@ export function checkPromotedLock(input: PromotedLockInput): PromotedLockCheck {
   const problems: string[] = [];
   const { marker, head, target } = input;
   if (input.markerProblem) problems.push(input.markerProblem);
-  else if (marker === null) problems.push('the pull request body has no lockstep lock marker (was it opened by `lockstep pr open-promotion`?)');
+  else if (marker === null) {
+    problems.push('the pull request body has no lockstep lock marker (was it opened by `lockstep pr open-promotion`?), and lockstep commented no lock on it (a hotfix: run the hotfix workflow)');
+  }
   if (head.state === 'absent') problems.push(`the pull request carries no lock (${head.label} is absent)`);
   if (head.state === 'invalid') problems.push(`${head.label} is not a valid lock: ${head.problem}`);
   if (head.state === 'valid' && marker !== null && head.lock.integrity !== marker) {

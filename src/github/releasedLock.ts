@@ -35,3 +35,25 @@ export async function readReleasedLockByTag(github: GitHubPort, tag: string, arc
   if (archived.state === 'valid') return { state: 'found', lock: archived.lock, from: `\`${archived.label}\`` };
   return { state: 'unavailable', problem: archived.state === 'invalid' ? archived.problem : `no ${archived.label}` };
 }
+
+/** A published release and the lock it carries. */
+export interface PublishedRelease {
+  version: string;
+  lock: ReleaseLock;
+  from: string;
+}
+
+/**
+ * Every published (non-draft) release whose lock can be read: the second copy of the archive, for a
+ * checkout whose archive misses a release. One that cannot be read is reported and left out.
+ */
+export async function listPublishedReleases(github: GitHubPort, archiveDir: string, onSkip: (tag: string, problem: string) => void): Promise<PublishedRelease[]> {
+  const published: PublishedRelease[] = [];
+  for (const release of await github.listReleases()) {
+    if (release.draft) continue;
+    const found = await readReleasedLock(github, release, archiveDir);
+    if (found.state === 'found') published.push({ version: release.tag, lock: found.lock, from: found.from });
+    else onSkip(release.tag, found.problem);
+  }
+  return published;
+}

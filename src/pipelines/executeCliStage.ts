@@ -10,8 +10,9 @@ import { flagWords } from '../cli/table/spec.js';
 import { lastLines } from '../exec/run.js';
 import { diffLocks } from '../lock/diff.js';
 import { readLock } from '../lock/read.js';
-import type { PipelineStage, StageOutcome } from '../run/runPipeline.js';
-import { rerunLine, type CliStage } from './plans.js';
+import type { PipelineStage, StageOutcome, StageOutputs } from '../run/runPipeline.js';
+import { daggerCallContext, stageRerunLine } from './daggerRerun.js';
+import type { CliStage } from './plans.js';
 
 /** This package's own CLI: stages run as the same commands a person or a workflow would type. */
 export const cliEntry = fileURLToPath(new URL('../../bin/lockstep.js', import.meta.url));
@@ -29,17 +30,51 @@ export interface CliStageOptions {
 export function cliPipelineStage(stage: CliStage, options: CliStageOptions): PipelineStage {
   return {
     name: stage.name,
-    rerun: rerunLine(stage.args),
+    rerun: stageRerunLine(stage.args, daggerCallContext(options.env ?? process.env)),
     ...(stage.when ? { when: stage.when } : {}),
     ...(stage.failureOf ? { failureOf: stage.failureOf } : {}),
     ...(stage.skip ? { skip: stage.skip } : {}),
-    async run(note) {
-      const result = await runCliStage(stage.args, options, note);
-      const outcome: StageOutcome = { summary: result.summary, tests: result.tests, artifacts: result.artifacts, ...(await collect(stage, options.cwd, result)) };
+    async run(note, outputs) {
+      const filled = fillStage(stage, outputs);
+      const result = await runCliStage(filled.args, options, note);
+      const outcome: StageOutcome = {
+        summary: result.summary,
+        tests: result.tests,
+        artifacts: result.artifacts,
+        rerun: stageRerunLine(filled.args, daggerCallContext(options.env ?? process.env)),
+        ...(result.outputs ? { outputs: result.outputs } : {}),
+        ...(result.endRun ? { endRun: result.endRun } : {}),
+        ...(await collect(filled, options.cwd, result)),
+      };
       if (result.status === 'passed') return outcome;
       return { ...outcome, failure: { code: result.code ?? 'INTERNAL', exitStatus: result.exitStatus, message: result.summary, details: result.details } };
     },
   };
+}
+
+const placeholder = /\{\{([A-Za-z][A-Za-z0-9]*)\}\}/g;
+
+/**
+ * The stage with every `{{name}}` in its arguments and collected files replaced by the output of an
+ * earlier stage. A value is one argument (no shell ever sees it); a name no earlier stage gave is a
+ * bug of the plan, not of the input.
+ */
+export function fillStage(stage: CliStage, outputs: StageOutputs): CliStage {
+  const fill = (text: string) =>
+    text.replace(placeholder, (_match, name: string) => {
+      const value = outputs[name];
+      if (value === undefined) throw new Error(`stage ${stage.name} needs {{${name}}}, which no earlier stage gave`);
+      return value;
+    });
+  const diff = stage.collect?.diff;
+  const lock = stage.collect?.lock;
+  const collect = stage.collect && {
+    ...(lock ? { lock: { file: fill(lock.file), label: fill(lock.label) } } : {}),
+    ...(diff
+      ? { diff: { label: fill(diff.label), ...(diff.before === undefined ? {} : { before: fill(diff.before) }), ...(diff.after === undefined ? {} : { after: fill(diff.after) }) } }
+      : {}),
+  };
+  return { ...stage, args: stage.args.map(fill), ...(collect ? { collect } : {}) };
 }
 
 /** Runs one lockstep command and returns the result it wrote; a command that died before writing one is an internal failure. */
@@ -91,6 +126,7 @@ async function collect(stage: CliStage, cwd: string, result: StageResult): Promi
   // Without a planned path, the diff is of the file the stage wrote (the archived release, wherever the config keeps the archive).
   const after = wanted.diff ? (wanted.diff.after ?? result.artifacts[0]) : undefined;
   if (wanted.diff && after !== undefined && existsSync(resolveFile(after))) {
+    // An empty `before` (no release yet) is a first release: every service is new.
     const before = wanted.diff.before && existsSync(resolveFile(wanted.diff.before)) ? await readLock(resolveFile(wanted.diff.before)) : null;
     outcome.diffs = [{ label: wanted.diff.label, diff: diffLocks(before, await readLock(resolveFile(after))) }];
   }

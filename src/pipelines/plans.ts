@@ -1,4 +1,4 @@
-import { stages, programFlags } from '../cli/table/index.js';
+import { programFlags, stages } from '../cli/table/index.js';
 import { commandLine, flagWords } from '../cli/table/spec.js';
 import { defaultRequiredApprovals, productionBranch, productionEnvironment, stagingBranch, stagingEnvironment } from '../defaults.js';
 
@@ -114,55 +114,87 @@ export function promoteStagingStages(settings: PipelineSettings, inputs: { lock:
 
 export interface PromoteProductionInputs {
   lock: string;
-  version: string;
+  /** The release version; by default `release resolve` derives it from the lock (the next semver). */
+  version?: string;
+  /** The merged pull request; by default `release resolve` asks GitHub which one merged the commit. */
   pullRequest?: number;
   required?: number;
   environment?: string;
   /** The release archive; default: the config's github.releaseArchiveDir. */
   releasesDir?: string;
-  /** The release before this one, for the release diff. */
+  /** The release before this one, for the release diff; default: the newest archived release. */
   previousRelease?: string;
-  /** The commit the release tag points at (default: the head of main when tagging). */
+  /** The commit being released, which the tag points at (default: HEAD of the checkout). */
   commit?: string;
+  /** The production branch. */
+  branch?: string;
 }
 
-/** After the merge into main: the approval gate, health, deploy, smoke, then archive and publish the release. */
+/**
+ * After the merge into main: resolve what is released (nothing when no service changed since the
+ * newest release: the run ends there), the approval gate, health, deploy, smoke, then archive the
+ * release, commit the archive to the production branch and publish it. Failed smoke tests return
+ * production to the release that ran before the deploy. Later stages take what earlier ones found
+ * (`{{version}}`, `{{previousLock}}`) as arguments.
+ */
 export function promoteProductionStages(settings: PipelineSettings, inputs: PromoteProductionInputs): CliStage[] {
   const environment = inputs.environment ?? productionEnvironment;
+  const branch = inputs.branch ?? productionBranch;
   const smokeDir = `${settings.reportDir}/${environment}/smoke`;
   const required = inputs.required ?? defaultRequiredApprovals;
-  const gateSkip = !settings.github
-    ? `skipped: no GitHub here; in CI \`lockstep gate approvals\` requires ${required} approvals`
-    : inputs.pullRequest === undefined
-      ? 'skipped: no pull request number given'
-      : undefined;
+  const releasesDir = inputs.releasesDir || undefined;
+  const noGitHub = (what: string) => (settings.github ? {} : { skip: `skipped: no GitHub here; ${what}` });
+  const resolve = commandLine(stages.releaseResolve, {
+    lock: inputs.lock,
+    branch,
+    commit: inputs.commit || undefined,
+    version: inputs.version || undefined,
+    pr: inputs.pullRequest,
+    releasesDir,
+    offline: !settings.github,
+  });
   return [
+    { name: 'release resolve', args: withConfig(settings, resolve) },
     {
       name: 'approval gate',
-      args: withConfig(settings, commandLine(stages.gateApprovals, { pr: inputs.pullRequest ?? 0, required, lock: inputs.lock, commit: inputs.commit || undefined })),
-      ...(gateSkip ? { skip: gateSkip } : {}),
+      args: withConfig(settings, commandLine(stages.gateApprovals, { pr: '{{pullRequest}}', required, lock: inputs.lock, commit: '{{commit}}', productionBranch: branch })),
+      ...noGitHub(`in CI \`lockstep gate approvals\` requires ${required} approvals`),
     },
     { name: 'health', args: withConfig(settings, commandLine(stages.health, { env: environment })) },
     { name: 'deploy', args: withConfig(settings, commandLine(stages.deploy, { env: environment, lock: inputs.lock })), collect: { lock: { file: inputs.lock, label: `Deployed to ${environment}` } } },
     { name: 'smoke', args: withConfig(settings, commandLine(stages.smoke, { env: environment, reportDir: smokeDir })) },
     {
       name: 'release archive',
-      args: withConfig(settings, commandLine(stages.releaseArchive, { lock: inputs.lock, version: inputs.version, dir: inputs.releasesDir || undefined })),
-      collect: { diff: { before: inputs.previousRelease, label: inputs.previousRelease ? `Release ${inputs.version} against the previous release` : `Release ${inputs.version}: the first release` } },
+      args: withConfig(settings, commandLine(stages.releaseArchive, { lock: inputs.lock, version: '{{version}}', dir: releasesDir })),
+      collect: {
+        diff: inputs.previousRelease
+          ? { before: inputs.previousRelease, label: 'Release {{version}} against the previous release' }
+          : { before: '{{releasedLock}}', label: '{{releaseDiffLabel}}' },
+      },
+    },
+    {
+      name: 'release commit',
+      args: withConfig(settings, commandLine(stages.releaseCommitArchive, { version: '{{version}}', branch, dir: releasesDir })),
+      ...noGitHub('the archived release stays in this checkout: commit it'),
     },
     {
       name: 'release publish',
-      args: withConfig(settings, commandLine(stages.releasePublish, { version: inputs.version, lock: inputs.lock, target: inputs.commit || undefined })),
-      ...(settings.github ? {} : { skip: 'skipped: no GitHub here; the lock is archived in the release archive' }),
+      args: withConfig(settings, commandLine(stages.releasePublish, { version: '{{version}}', lock: inputs.lock, target: '{{commit}}', branch })),
+      ...noGitHub('the lock is archived in the release archive'),
     },
-    { name: 'rollback', args: withConfig(settings, commandLine(stages.rollback, { env: environment, releasesDir: inputs.releasesDir || undefined })), when: 'failure', failureOf: ['smoke'] },
+    {
+      name: 'rollback',
+      args: withConfig(settings, commandLine(stages.rollback, { env: environment, toLock: '{{previousLock}}', releasesDir })),
+      when: 'failure',
+      failureOf: ['smoke'],
+    },
   ];
 }
 
 /** Manual rollback: back to the previous (or named) release through the deploy path, then smoke tests. */
-export function rollbackStages(settings: PipelineSettings, inputs: { environment: string; to?: string; releasesDir?: string; smoke: boolean }): CliStage[] {
+export function rollbackStages(settings: PipelineSettings, inputs: { environment: string; to?: string; toLock?: string; releasesDir?: string; smoke: boolean }): CliStage[] {
   const smokeDir = `${settings.reportDir}/${inputs.environment}/smoke`;
-  const args = commandLine(stages.rollback, { env: inputs.environment, to: inputs.to || undefined, releasesDir: inputs.releasesDir || undefined });
+  const args = commandLine(stages.rollback, { env: inputs.environment, to: inputs.to || undefined, toLock: inputs.toLock, releasesDir: inputs.releasesDir || undefined });
   return [
     { name: 'rollback', args: withConfig(settings, args) },
     ...(inputs.smoke ? [{ name: 'smoke', args: withConfig(settings, commandLine(stages.smoke, { env: inputs.environment, reportDir: smokeDir })) }] : []),
@@ -170,8 +202,8 @@ export function rollbackStages(settings: PipelineSettings, inputs: { environment
 }
 
 /** Renders a stage's arguments as the command a person pastes to rerun it. */
-export function rerunLine(args: string[]): string {
-  return ['lockstep', ...args.map(quoteArgument)].join(' ');
+export function rerunLine(args: string[], program = 'lockstep'): string {
+  return [program, ...args.map(quoteArgument)].join(' ');
 }
 
 function quoteArgument(argument: string): string {

@@ -13,6 +13,7 @@ export function renderRunSummary(report: RunReport, files: { json: string; html:
   const reruns = failed.map((stage) => `rerun ${stage.name} alone:\n  ${stage.rerun}`);
   return [
     `${mark[report.status]} ${report.pipeline} ${report.status} in ${formatDuration(report.durationMs)}`,
+    ...(report.conclusion ? [report.conclusion] : []),
     '',
     table,
     ...(reruns.length > 0 ? ['', ...reruns] : []),

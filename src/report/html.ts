@@ -21,6 +21,7 @@ export function renderRunReportHtml(report: RunReport): string {
 <header class="${report.status}">
   <h1>${escapeHtml(report.pipeline)} <span class="badge ${report.status}">${report.status === 'passed' ? '✔ passed' : '✖ failed'}</span></h1>
   <p>${escapeHtml(report.startedAt)} · ${formatDuration(report.durationMs)} · ${report.stages.length} stages</p>
+  ${report.conclusion ? `<p class="conclusion"><strong>${escapeHtml(report.conclusion)}</strong></p>` : ''}
 </header>
 <main>
 <section>

@@ -8,6 +8,7 @@ export function renderRunMarkdown(report: RunReport): string {
   const lines = [
     `### ${mark[report.status]} ${cell(report.pipeline)} ${report.status} in ${formatDuration(report.durationMs)}`,
     '',
+    ...(report.conclusion ? [`**${cell(report.conclusion)}**`, ''] : []),
     '| | stage | duration | summary |',
     '| --- | --- | --- | --- |',
     ...report.stages.map((stage) => `| ${mark[stage.status]} | ${cell(stage.name)} | ${stage.status === 'skipped' ? '' : formatDuration(stage.durationMs)} | ${cell(stage.summary)}${stage.code ? ` (\`${stage.code}\`)` : ''} |`),

@@ -47,6 +47,8 @@ export interface RunReport {
   locks: Array<{ label: string; lock: ReleaseLock }>;
   diffs: Array<{ label: string; diff: LockDiff }>;
   tests: TestSuiteResult[];
+  /** Set when a stage ended the run early with nothing to do: what it found, said plainly. */
+  conclusion?: string;
   /** Files the run wrote (reports, locks, rendered PR bodies), relative to the working directory. */
   artifacts: string[];
 }

@@ -20,7 +20,19 @@ export interface StageOutcome {
   locks?: Array<{ label: string; lock: ReleaseLock }>;
   diffs?: Array<{ label: string; diff: LockDiff }>;
   artifacts?: string[];
+  /** Values later stages take as arguments (`{{name}}`): a resolved version, the lock that ran before a deploy. */
+  outputs?: Record<string, string>;
+  /**
+   * Set by a stage that found there is nothing to do (the lock is already released): the run ends
+   * here as a success, the later stages are skipped with this reason, and the report says it.
+   */
+  endRun?: string;
+  /** The command as it ran, once its `{{name}}` arguments were filled in. */
+  rerun?: string;
 }
+
+/** The outputs of the stages that ran so far, by name; a later output of the same name wins. */
+export type StageOutputs = Readonly<Record<string, string>>;
 
 export interface PipelineStage {
   name: string;
@@ -32,7 +44,7 @@ export interface PipelineStage {
   failureOf?: string[];
   /** A visible reason to skip the stage (for example: the approval gate without GitHub). */
   skip?: string;
-  run(note: (message: string) => void): Promise<StageOutcome>;
+  run(note: (message: string) => void, outputs: StageOutputs): Promise<StageOutcome>;
 }
 
 /**
@@ -56,6 +68,8 @@ export async function runPipeline(pipeline: string, stages: PipelineStage[], dis
     artifacts: [],
   };
   let failed = false;
+  let ended: string | undefined;
+  const outputs: Record<string, string> = {};
   const failedStages = new Set<string>();
   for (const [position, stage] of stages.entries()) {
     const index = position + 1;
@@ -64,7 +78,9 @@ export async function runPipeline(pipeline: string, stages: PipelineStage[], dis
     const neededAfterFailure = failed && (!stage.failureOf || stage.failureOf.some((name) => failedStages.has(name)));
     const skipReason =
       stage.skip ??
-      (when === 'success' && failed
+      (ended !== undefined && when !== 'always'
+        ? `not needed: ${ended}`
+        : when === 'success' && failed
         ? 'not run: an earlier stage failed'
         : when === 'failure' && !neededAfterFailure
           ? failed
@@ -81,9 +97,15 @@ export async function runPipeline(pipeline: string, stages: PipelineStage[], dis
     const started = performance.now();
     let failure: StageFailure | undefined;
     try {
-      const outcome = await stage.run((message) => display.note(message));
+      const outcome = await stage.run((message) => display.note(message), { ...outputs });
       failure = outcome.failure;
       record.summary = outcome.summary;
+      if (outcome.rerun) record.rerun = outcome.rerun;
+      Object.assign(outputs, outcome.outputs ?? {});
+      if (!failure && outcome.endRun) {
+        ended = outcome.endRun;
+        report.conclusion = outcome.endRun;
+      }
       report.tests.push(...(outcome.tests ?? []));
       report.artifacts.push(...(outcome.artifacts ?? []));
       if (!failure) {

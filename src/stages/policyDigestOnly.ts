@@ -1,7 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InputError, LockstepError } from '../errors.js';
 import { decodeUtf8, defaultMaxBytes, readBoundedText } from '../io/readDocument.js';
+import type { ConfiguredFile } from '../policy/configuredFiles.js';
 import { checkDigestOnly, type PolicySource, type PolicyViolation } from '../policy/digestOnly.js';
 
 export interface DigestOnlyInput {
@@ -9,6 +10,8 @@ export interface DigestOnlyInput {
   paths: string[];
   /** Where `-` is read from; defaults to process.stdin. */
   readStdin?: () => Promise<string>;
+  /** Files the config names (used when paths is empty); one that is absent is listed as skipped. */
+  configured?: ConfiguredFile[];
 }
 
 export interface CheckedFileSummary {
@@ -32,10 +35,13 @@ const skippedDirectories = new Set(['.git', 'node_modules']);
 
 /** Checks every file named or found; the report lists violations, the caller decides how to fail. */
 export async function checkDigestOnlyPaths(input: DigestOnlyInput): Promise<DigestOnlyReport> {
-  if (input.paths.length === 0) throw new InputError('digest-only', 'paths', 'name at least one file or directory');
   const report: DigestOnlyReport = { ok: true, files: [], skipped: [], references: 0, violations: [] };
+  const paths = input.paths.length > 0 ? input.paths : await presentFiles(input.configured ?? [], report.skipped);
+  if (paths.length === 0) {
+    throw new InputError('digest-only', 'paths', input.configured ? 'none of the files the config names exists: name files or directories to check' : 'name at least one file or directory');
+  }
   const seen = new Set<string>();
-  for (const path of input.paths) {
+  for (const path of paths) {
     const files = path === '-' ? ['-'] : await expand(path, report.skipped);
     for (const file of files) {
       if (seen.has(file)) continue;
@@ -60,6 +66,20 @@ export function assertDigestOnly(report: DigestOnlyReport): void {
     `${report.violations.length} of ${report.references} image references are not pinned by digest${latest ? ` (${latest} use latest)` : ''}`,
     { hint: 'pin every image as <repository>@sha256:<digest> (lockstep lock show prints the digests of a lock)' },
   );
+}
+
+/** The configured files that exist; the others are reported as skipped, since a repository may not have them yet (no lock before the first pull request). */
+async function presentFiles(files: ConfiguredFile[], skipped: DigestOnlyReport['skipped']): Promise<string[]> {
+  const present: string[] = [];
+  for (const file of files) {
+    try {
+      await access(file.path);
+      present.push(file.path);
+    } catch {
+      skipped.push({ path: file.path, reason: `named by ${file.field} in the config, not found` });
+    }
+  }
+  return present;
 }
 
 async function expand(path: string, skipped: DigestOnlyReport['skipped']): Promise<string[]> {

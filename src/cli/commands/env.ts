@@ -1,6 +1,6 @@
 // `lockstep health|deploy|status|e2e|smoke|rollback --env E`: everything that acts on one environment.
 import type { Command } from 'commander';
-import { recordArtifacts, recordTests } from '../stageResult.js';
+import { recordArtifacts, recordOutputs, recordTests } from '../stageResult.js';
 import { readJunitDir } from '../../report/readJunit.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import type { LockstepConfig } from '../../config/schema.js';
@@ -25,7 +25,7 @@ import { rollback } from '../../stages/rollback.js';
 import { configuredReleasesDir } from '../../environments/releases/archive.js';
 import { connectGitHub } from '../heavyAdapters.js';
 import { detectCompose } from '../../compose/composeCommand.js';
-import { readReleasedLockByTag } from '../../github/releasedLock.js';
+import { listPublishedReleases, readReleasedLockByTag } from '../../github/releasedLock.js';
 import { defaultHolder } from '../../environments/lease/decideLease.js';
 import { createRegistryClient } from '../../registry/client.js';
 import { describeRetry, registryClientOptions } from '../../registry/fromConfig.js';
@@ -55,6 +55,8 @@ export async function deployAction(options: OptionsOf<typeof stages.deploy>, com
   const context = await deployContext(global.config, options.env, options.holder);
   try {
     const result = await deployLock({ ...context, lock });
+    // A pipeline's rollback after failed smoke tests returns to exactly this lock.
+    recordOutputs({ previousLock: result.previousIntegrity ?? '' });
     emit(global, result, () => renderDeployed(result));
   } finally {
     context.registry.close();
@@ -112,12 +114,16 @@ export async function rollbackAction(options: OptionsOf<typeof stages.rollback>,
   const global = command.optsWithGlobals<GlobalOptions>();
   if (options.to !== undefined) {
     if (!parseReleaseVersion(options.to)) throw new InputError('--to', undefined, `"${options.to}" is not a release version such as v1.4.2`);
+    if (options.toLock !== undefined) throw new InputError('--to-lock', undefined, 'names a release as --to does: give one of them');
+  }
+  if (options.toLock !== undefined && options.toLock !== '' && !/^sha256:[0-9a-f]{64}$/.test(options.toLock)) {
+    throw new InputError('--to-lock', undefined, 'must be a lock integrity (sha256:<64 hex>), or empty when nothing ran before');
   }
   const context = await deployContext(global.config, options.env, options.holder);
   try {
     const releasesDir = options.releasesDir ?? configuredReleasesDir(context.lockstep, global.config);
-    const releasedLock = process.env[options.tokenEnv] ? await releasedLockFromGitHub(context.lockstep.github, global.config, options.tokenEnv) : undefined;
-    const result = await rollback({ ...context, releasesDir, to: options.to, releasedLock });
+    const fromGitHub = process.env[options.tokenEnv] ? await releasesOnGitHub(context.lockstep.github, global.config, options.tokenEnv) : undefined;
+    const result = await rollback({ ...context, releasesDir, to: options.to, toLock: options.toLock, ...fromGitHub });
     emit(global, result, () => `${renderDeployed(result.deploy)}rolled back from ${result.from.version ?? result.from.integrity ?? 'nothing'} to ${result.to.version}\n`);
   } finally {
     context.registry.close();
@@ -133,10 +139,13 @@ function warmUpCompose(): void {
   detectCompose().catch(() => undefined);
 }
 
-/** Reads the lock a release carries on GitHub (asset, else the archived file at its tag). */
-async function releasedLockFromGitHub(config: LockstepConfig['github'], configFile: string, tokenEnv: string) {
+/** The releases on GitHub: the lock one carries (asset, else the archived file at its tag), and all of them with their locks. */
+async function releasesOnGitHub(config: LockstepConfig['github'], configFile: string, tokenEnv: string) {
   const github = await connectGitHub({ tokenEnv, config, configFile, onNotice: progress });
-  return (tag: string) => readReleasedLockByTag(github, tag, config.releaseArchiveDir);
+  return {
+    releasedLock: (tag: string) => readReleasedLockByTag(github, tag, config.releaseArchiveDir),
+    publishedReleases: () => listPublishedReleases(github, config.releaseArchiveDir, (tag, problem) => progress(`warning: release ${tag} on GitHub: ${problem}`)),
+  };
 }
 
 async function deployContext(configFile: string, environment: string, holder: string | undefined) {

@@ -37,13 +37,15 @@ export async function runPromoteProductionAction(options: OptionsOf<typeof stage
     releasesDir: options.releasesDir,
     previousRelease: options.previousRelease,
     commit: options.commit,
+    branch: options.branch,
   });
   await execute(command, 'promote-production', planned, settings);
 }
 
 export async function runRollbackAction(options: OptionsOf<typeof stages.runRollback>, command: Command): Promise<void> {
   const settings = pipelineSettings(command, options);
-  await execute(command, 'rollback', rollbackStages(settings, { environment: options.env, to: options.to, releasesDir: options.releasesDir, smoke: options.smoke }), settings);
+  const inputs = { environment: options.env, to: options.to, toLock: options.toLock, releasesDir: options.releasesDir, smoke: options.smoke };
+  await execute(command, 'rollback', rollbackStages(settings, inputs), settings);
 }
 
 export async function runHotfixAction(options: OptionsOf<typeof stages.runHotfix>, command: Command): Promise<void> {

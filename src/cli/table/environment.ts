@@ -61,6 +61,7 @@ export const rollback = {
   flags: {
     env,
     to: { flags: '--to <version>', help: 'the archived release to return to, e.g. v1.4.2' },
+    toLock: { flags: '--to-lock <integrity>', help: 'return to the release archived with this lock (what ran before a deploy; empty: nothing did)' },
     releasesDir: { flags: '--releases-dir <dir>', help: "where archived releases are (default: the config's github.releaseArchiveDir)" },
     holder: { flags: '--holder <name>', help: 'who deploys, shown to a concurrent run' },
     tokenEnv: {

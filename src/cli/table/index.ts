@@ -4,7 +4,7 @@ import { deploy, e2e, health, rollback, smoke, status } from './environment.js';
 import { gateApprovals, prComment, prCommitLock, prOpenPromotion } from './github.js';
 import { lockDiff, lockExport, lockGenerate, lockShow, lockVerify, policyDigestOnly } from './lock.js';
 import { runHotfix, runPrCheck, runPromoteProduction, runPromoteStaging, runRollback, runStackTest } from './pipelines.js';
-import { releaseArchive, releaseNextVersion, releasePublish } from './release.js';
+import { releaseArchive, releaseCommitArchive, releaseNextVersion, releasePublish, releaseResolve } from './release.js';
 import { demo, init } from './setup.js';
 import { stackDown, stackPlan, stackTest, stackUp } from './stack.js';
 import { addCommand, type CommandSpec } from './spec.js';
@@ -30,6 +30,8 @@ export const stages = {
   releaseNextVersion,
   releaseArchive,
   releasePublish,
+  releaseResolve,
+  releaseCommitArchive,
   stackPlan,
   stackUp,
   stackTest,

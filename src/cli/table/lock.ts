@@ -69,7 +69,8 @@ export const policyDigestOnly = {
   name: 'digest-only',
   description:
     'Fail (exit 4) on any image not pinned by digest, and on latest, in compose files, Kubernetes manifests and helm values. ' +
-    'Directories are walked for *.yaml and *.yml; - reads standard input.',
-  operands: [{ name: '<paths...>', help: 'files, directories or - (standard input)', dagger: 'paths' }],
+    'Directories are walked for *.yaml and *.yml; - reads standard input. ' +
+    "With no paths, the files the config names: the stack compose files, the compose environments' files and the committed lock.",
+  operands: [{ name: '[paths...]', help: 'files, directories or - (standard input); default: the files the config names', dagger: 'paths' }],
   flags: {},
 } as const satisfies CommandSpec;

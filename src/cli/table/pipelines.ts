@@ -1,4 +1,4 @@
-import { defaultRef, defaultRequiredApprovals, defaultTokenEnv, productionEnvironment, stagingEnvironment } from '../../defaults.js';
+import { defaultRef, defaultRequiredApprovals, defaultTokenEnv, productionBranch, productionEnvironment, stagingEnvironment } from '../../defaults.js';
 import { branchName, commaList, envVarName, fullCommit, positiveInt } from '../parse.js';
 import type { CommandSpec } from './spec.js';
 
@@ -55,17 +55,19 @@ export const runPromoteStaging = {
 export const runPromoteProduction = {
   group: 'run',
   name: 'promote-production',
-  description: 'After the merge into main: approval gate, health, deploy, smoke, archive and publish the release; rollback when smoke fails.',
+  description:
+    'After the merge into main: resolve the release (nothing to do when no service changed), approval gate, health, deploy, smoke, archive, commit and publish the release; back to the release that ran before when smoke fails.',
   flags: {
     ...composite,
     lock: { flags: '--lock <file>', help: 'the lock on main', required: true, dagger: 'lockFile' },
-    version: { flags: '--version <version>', help: 'the release version, vX.Y.Z', required: true },
-    pr: { flags: '--pr <number>', help: 'the promotion pull request (for the approval gate)', parse: positiveInt, dagger: 'pullRequest' },
+    version: { flags: '--version <version>', help: 'the release version, vX.Y.Z (default: the next one the lock calls for)' },
+    pr: { flags: '--pr <number>', help: 'the merged pull request, for the approval gate (default: the one GitHub says merged the commit)', parse: positiveInt, dagger: 'pullRequest' },
     required: { flags: '--required <count>', help: 'approvals required', parse: positiveInt, default: defaultRequiredApprovals },
     env: { flags: '--env <name>', help: 'the production environment', default: productionEnvironment, dagger: 'environment' },
     releasesDir,
     previousRelease: { flags: '--previous-release <file>', help: 'the previous release lock, for the release diff' },
-    commit: { flags: '--commit <sha>', help: 'the commit the release tag points at (default: the head of main when tagging)', parse: fullCommit },
+    commit: { flags: '--commit <sha>', help: 'the commit being released, which the tag points at (default: HEAD of this checkout)', parse: fullCommit },
+    branch: { flags: '--branch <name>', help: 'the production branch', parse: branchName, default: productionBranch },
   },
 } as const satisfies CommandSpec;
 
@@ -77,6 +79,7 @@ export const runRollback = {
     ...composite,
     env: { flags: '--env <name>', help: 'the environment', required: true, dagger: 'environment' },
     to: { flags: '--to <version>', help: 'the archived release to return to' },
+    toLock: { flags: '--to-lock <integrity>', help: 'the archived release with this lock integrity (what ran before a deploy)' },
     releasesDir,
     smoke: { flags: '--no-smoke', help: 'skip the smoke probes after the rollback' },
   },

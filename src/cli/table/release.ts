@@ -1,5 +1,5 @@
 import { productionBranch } from '../../defaults.js';
-import { branchName, fullCommit } from '../parse.js';
+import { branchName, fullCommit, positiveInt } from '../parse.js';
 import { gitHubFlags } from './github.js';
 import type { CommandSpec } from './spec.js';
 
@@ -35,6 +35,35 @@ export const releasePublish = {
     version: { flags: '--version <version>', help: 'the release version, e.g. v1.4.2 (also the git tag)', required: true },
     lock: { flags: '--lock <file>', help: 'the lock that was released', required: true, dagger: 'lockFile' },
     target: { flags: '--target <sha>', help: 'the commit to tag (default: the head of --branch)', parse: fullCommit },
+    branch: { flags: '--branch <name>', help: 'the production branch', parse: branchName, default: productionBranch },
+    ...gitHubFlags,
+  },
+} as const satisfies CommandSpec;
+
+export const releaseResolve = {
+  group: 'release',
+  name: 'resolve',
+  description: 'Resolve a production run: the pull request that merged the commit, the next version, or nothing to do when no service changed since the newest release.',
+  flags: {
+    lock: { flags: '--lock <file>', help: "the lock on the production branch (default: the config's github.lockPath)", dagger: 'lockFile' },
+    commit: { flags: '--commit <sha>', help: 'the commit being released (default: HEAD of this checkout)', parse: fullCommit },
+    pr: { flags: '--pr <number>', help: 'the merged pull request, instead of asking GitHub', parse: positiveInt, dagger: 'pullRequest' },
+    version: { flags: '--version <version>', help: 'the release version, instead of the next one the lock calls for' },
+    bump: { flags: '--bump <level>', help: 'override the derived bump: major, minor or patch' },
+    branch: { flags: '--branch <name>', help: 'the production branch', parse: branchName, default: productionBranch },
+    releasesDir: { flags: '--releases-dir <dir>', help: "the release archive (default: the config's github.releaseArchiveDir)" },
+    offline: { flags: '--offline', help: 'no GitHub: the archive alone says what was released, and no pull request is looked up' },
+    ...gitHubFlags,
+  },
+} as const satisfies CommandSpec;
+
+export const releaseCommitArchive = {
+  group: 'release',
+  name: 'commit-archive',
+  description: 'Commit an archived release (locks/releases/<version>.lock.yaml) to the production branch through the GitHub API; never replaces one.',
+  flags: {
+    version: { flags: '--version <version>', help: 'the archived release version, e.g. v1.4.2', required: true },
+    dir: { flags: '--dir <dir>', help: "the archive folder (default: the config's github.releaseArchiveDir)" },
     branch: { flags: '--branch <name>', help: 'the production branch', parse: branchName, default: productionBranch },
     ...gitHubFlags,
   },

@@ -58,8 +58,11 @@ export type OptionsOf<C extends CommandSpec> = {
   -readonly [K in keyof C['flags']]: AlwaysSet<C['flags'][K]> extends true ? ValueOf<C['flags'][K]> : ValueOf<C['flags'][K]> | undefined;
 };
 
+/** A value an earlier stage of a pipeline outputs (`{{version}}`), put in when the stage runs. */
+export type Placeholder = `{{${string}}}`;
+
 /** Values for some of a command's flags, as a plan or a caller writes them. */
-export type FlagValues<C extends Pick<CommandSpec, 'flags'>> = { [K in keyof C['flags']]?: ValueOf<C['flags'][K]> | readonly string[] | number | undefined };
+export type FlagValues<C extends Pick<CommandSpec, 'flags'>> = { [K in keyof C['flags']]?: ValueOf<C['flags'][K]> | Placeholder | readonly string[] | number | undefined };
 
 export function longFlag(flag: FlagSpec): string {
   const long = flag.flags.split(/[ ,|]+/).find((word) => word.startsWith('--'));

@@ -692,6 +692,16 @@ export class GitHubDouble {
           return { status: 200, headers, body: this.complete('pulls/list', 200, body.map((item) => this.pullJson(item))) };
         },
       },
+      // The pull requests of a commit: the one whose merge made it, and those whose head it is.
+      'repos/list-pull-requests-associated-with-commit': {
+        needs: ['contents', 'read'],
+        handle: (request) => {
+          const sha = request.params.commit_sha ?? '';
+          const items = [...this.pulls.values()].filter((item) => item.mergeCommitSha === sha || this.pullHead(item) === sha);
+          const { body, headers } = this.page(request, items, `/repos/${this.owner}/${this.repo}/commits/${sha}/pulls`);
+          return { status: 200, headers, body: this.complete('repos/list-pull-requests-associated-with-commit', 200, body.map((item) => this.pullJson(item))) };
+        },
+      },
       'pulls/create': {
         needs: ['pull_requests', 'write'],
         handle: (request) => {

@@ -21,7 +21,7 @@ const probe = spawnSync('dagger', ['version'], { encoding: 'utf8' });
 const skip = probe.error ? `no dagger CLI on PATH (${(probe.error as NodeJS.ErrnoException).code}): install dagger v0.21.9 to run this suite` : false;
 
 /** Every function `dagger functions` lists, as the CLI names them. */
-const moduleFunctions = ['runner', 'lock-generate', 'lock-verify', 'lock-diff', 'stack-test', 'health', 'deploy', 'end-to-end', 'smoke', 'release', 'pr-comment', 'pr-commit-lock', 'pr-open-promotion', 'gate-approvals', 'release-publish', 'committed-lock', 'digest-only', 'pr-check', 'promote-staging', 'promote-production', 'hotfix', 'rollback'];
+const moduleFunctions = ['runner', 'lock-generate', 'lock-verify', 'lock-diff', 'stack-test', 'health', 'deploy', 'end-to-end', 'smoke', 'release', 'pr-comment', 'pr-commit-lock', 'pr-open-promotion', 'gate-approvals', 'release-publish', 'release-resolve', 'committed-lock', 'digest-only', 'pr-check', 'promote-staging', 'promote-production', 'hotfix', 'rollback'];
 
 let work: string;
 let before1: string;

@@ -4,6 +4,8 @@ import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { buildProgram } from '../../../src/cli/program.js';
+import { stageRerunLine } from '../../../src/pipelines/daggerRerun.js';
+import { prCheckStages, promoteProductionStages, promoteStagingStages, rollbackStages, stackTestStages, type CliStage, type PipelineSettings } from '../../../src/pipelines/plans.js';
 import { callLinesIn, coreChains, daggerCallFlags, daggerGlobalFlags, strcaseKebab, words, type DaggerCallLine } from './support/daggerCli.js';
 import { prepareRuntimeCopy, root, runtimeExports, runUnderRuntime, type RuntimeCopy } from './support/runtimeCopy.js';
 
@@ -53,7 +55,7 @@ after(async () => {
   if (copy) await copy.remove();
 });
 
-const stageFunctions = ['lockGenerate', 'lockVerify', 'lockDiff', 'health', 'deploy', 'endToEnd', 'smoke', 'release', 'prComment', 'prCommitLock', 'prOpenPromotion', 'gateApprovals', 'releasePublish'];
+const stageFunctions = ['lockGenerate', 'lockVerify', 'lockDiff', 'health', 'deploy', 'endToEnd', 'smoke', 'release', 'prComment', 'prCommitLock', 'prOpenPromotion', 'gateApprovals', 'releaseCommitArchive', 'releasePublish', 'releaseResolve'];
 const pipelineFunctions = ['stackTest', 'prCheck', 'promoteStaging', 'promoteProduction', 'hotfix', 'rollback'];
 const checkFunctions = ['committedLock', 'digestOnly'];
 
@@ -326,3 +328,45 @@ describe('every documented and printed `dagger call` line parses against the mod
     else assert.equal(readSection(doc, 'dagger'), table, 'docs/dagger.md Dagger functions are stale: rerun with LOCKSTEP_UPDATE_DOCS=1');
   });
 });
+
+describe('the rerun lines a pipeline run through the module prints', () => {
+  // The runner's layout as dagger/src hands it to `lockstep run`: inputs under /lockstep/in, the report under /lockstep/out.
+  const settings: PipelineSettings = { config: 'lockstep.config.yaml', reportDir: '/lockstep/out/report', github: true, currentLock: 'locks/current.lock.yaml' };
+  const context = {
+    call: ['--source', '.', '--config', 'lockstep.config.yaml', '--github-token', 'env://GITHUB_TOKEN', '--aws-access-key-id', 'env://AWS_ACCESS_KEY_ID', '--argocd-token', 'env://ARGOCD_AUTH_TOKEN'],
+    paths: { '/lockstep/out/report': '.lockstep/run', '/lockstep/in/lock.yaml': 'release.lock.yaml', '/lockstep/in/base.lock.yaml': 'production.lock.yaml' },
+  };
+  const plans: Record<string, CliStage[]> = {
+    'pr-check': prCheckStages(settings, { ref: 'HEAD', pullRequest: 7, project: 'lockstep-pr', branch: 'dev', suites: ['integration'] }),
+    hotfix: prCheckStages(settings, { ref: 'HEAD', pullRequest: 8, project: 'lockstep-hotfix', branch: 'fix', base: '/lockstep/in/base.lock.yaml', only: ['cart'] }),
+    'stack-test': stackTestStages(settings, { lock: '/lockstep/in/lock.yaml', project: 'lockstep-stack', suites: ['system'] }),
+    'promote-staging': promoteStagingStages(settings, { lock: '/lockstep/in/lock.yaml', runUrl: 'https://ci.example.com/run/1' }),
+    'promote-production': promoteProductionStages(settings, { lock: 'locks/current.lock.yaml', version: 'v1.4.0', pullRequest: 9, commit: 'abc1234' }),
+    rollback: rollbackStages(settings, { environment: 'production', to: 'v1.3.0', smoke: true }),
+  };
+  const rerunLines = () => Object.entries(plans).flatMap(([pipeline, stages]) => stages.map((stage) => ({ at: `${pipeline}: ${stage.name}`, line: stageRerunLine(stage.args, context) })));
+
+  it('is the `dagger call` of the stage function, with the caller\'s paths and none of the runner\'s', () => {
+    for (const { at, line } of rerunLines()) {
+      assert.match(line, /^dagger call --source \. --config lockstep\.config\.yaml --github-token env:\/\/GITHUB_TOKEN /, at);
+      assert.doesNotMatch(line, /\/lockstep\/|\/work\//, at);
+    }
+    const byStage = Object.fromEntries(rerunLines().map(({ at, line }) => [at, line]));
+    assert.match(byStage['promote-staging: deploy']!, / deploy --environment staging --lock-file release\.lock\.yaml$/);
+    assert.match(byStage['promote-staging: open promotion']!, / pr-open-promotion --from staging --to main --lock-file release\.lock\.yaml --end-to-end-summary \.lockstep\/run\/staging\/e2e\/summary\.md --run-url https:/);
+    assert.match(byStage['hotfix: hotfix lock']!, / lock-generate --ref HEAD --pull-request 8 --base production\.lock\.yaml --only cart$/);
+    assert.match(byStage['pr-check: stack up']!, / stack-test --lock-file \.lockstep\/run\/lock\.yaml$/);
+    assert.match(byStage['rollback: rollback']!, / rollback --environment production --to v1\.3\.0 --smoke=false$/);
+  });
+
+  it('parses against the module: its functions, their flags, no clash with dagger\'s own flags', () => {
+    const problems = rerunLines().flatMap(({ at, line }) => callLinesIn(line, at).flatMap(problemsOf));
+    assert.deepEqual(problems, []);
+    assert.equal(rerunLines().flatMap(({ at, line }) => callLinesIn(line, at)).length, rerunLines().length, 'every line is a dagger call');
+  });
+
+  it('keeps the lockstep command outside the module', () => {
+    assert.equal(stageRerunLine(plans['promote-staging']![1]!.args, null), 'lockstep --config lockstep.config.yaml deploy --env staging --lock /lockstep/in/lock.yaml');
+  });
+});
+

@@ -34,10 +34,14 @@ const moduleOnly: Record<string, string> = {
   format: 'how lock-diff returns its result: text, --markdown or --json',
 };
 
-function scan(source: string): { functions: DaggerFunction[]; flags: string[] } {
+const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+function scan(source: string): { functions: DaggerFunction[]; flags: string[]; constructorFlags: string[] } {
   const file = ts.createSourceFile(modulePath, source, ts.ScriptTarget.Latest, true);
   const functions: DaggerFunction[] = [];
   const allFlags: string[] = [];
+  // The module's own flags (its constructor's arguments, and --source), which the rerun lines of a `dagger call` repeat.
+  const constructorFlags = ['--source'];
   const flagsIn = (node: ts.Node): string[] => {
     const found: string[] = [];
     const visit = (child: ts.Node) => {
@@ -51,6 +55,7 @@ function scan(source: string): { functions: DaggerFunction[]; flags: string[] } 
   };
   const visit = (node: ts.Node) => {
     if (ts.isClassDeclaration(node)) allFlags.push(...flagsIn(node));
+    if (ts.isConstructorDeclaration(node)) constructorFlags.push(...node.parameters.map((parameter) => `--${kebab(parameter.name.getText(file))}`));
     if (ts.isMethodDeclaration(node) && (ts.getDecorators(node) ?? []).some((decorator) => decorator.getText(file).startsWith('@func'))) {
       let pipeline: string | undefined;
       const findPipeline = (child: ts.Node) => {
@@ -72,10 +77,9 @@ function scan(source: string): { functions: DaggerFunction[]; flags: string[] } 
     ts.forEachChild(node, visit);
   };
   visit(file);
-  return { functions, flags: allFlags };
+  return { functions, flags: allFlags, constructorFlags };
 }
 
-const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 const specs: CommandSpec[] = Object.values(stages);
 
 /** The command a function runs: `lockstep run <pipeline>`, else the command its name spells (lockGenerate: lock generate). */
@@ -97,9 +101,9 @@ function carrierOf(spec: CommandSpec, parameter: string): { flag?: FlagSpec; ope
 const isSwitch = (flag: FlagSpec) => !/[<[]/.test(flag.flags);
 
 function problemsOf(source: string): string[] {
-  const { functions, flags } = scan(source);
+  const { functions, flags, constructorFlags } = scan(source);
   const problems: string[] = [];
-  const known = new Set([...specs.flatMap((spec) => Object.values(spec.flags).map(longFlag)), ...Object.values(programFlags).map(longFlag)]);
+  const known = new Set([...specs.flatMap((spec) => Object.values(spec.flags).map(longFlag)), ...Object.values(programFlags).map(longFlag), ...constructorFlags]);
   for (const flag of flags) if (!known.has(flag)) problems.push(`${flag} is no flag of the stage table`);
   for (const daggerFunction of functions) {
     const spec = commandOf(daggerFunction);

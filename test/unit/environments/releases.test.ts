@@ -57,3 +57,23 @@ describe('rollback target', () => {
     assert.ok(!missing.ok && /v9.9.9 is not archived \(archived: v1.0.0, v1.1.0, v1.2.0, v1.2.1\)/.test(missing.problem));
   });
 });
+
+describe('rollback target after a failed deploy', () => {
+  // v1.3.0 is archived with the lock of v1.0.0 again (a re-release), v1.2.0 is the new, failing one.
+  const archive = [release('v1.0.0', 'a'), release('v1.1.0', 'b'), release('v1.2.0', 'c'), release('v1.3.0', 'a')];
+
+  it('returns to the newest release of the lock that ran before, whatever is archived since', () => {
+    const choice = chooseRollback(archive, integrity('c'), { lock: integrity('b') });
+    assert.ok(choice.ok);
+    assert.equal(choice.release.version, 'v1.1.0');
+    const again = chooseRollback(archive, integrity('c'), { lock: integrity('a') });
+    assert.ok(again.ok);
+    assert.equal(again.release.version, 'v1.3.0');
+  });
+
+  it('does not fall back on "the release before the live one" when the lock that ran is not archived', () => {
+    const choice = chooseRollback(archive, integrity('c'), { lock: integrity('e') });
+    assert.equal(choice.ok, false);
+    assert.match(!choice.ok ? choice.problem : '', /not an archived release/);
+  });
+});

@@ -21,9 +21,13 @@ function allPlans(): Array<[string, CliStage[]]> {
     plans.push([`promote-production bare ${mode}`, promoteProductionStages(settings, { lock: 'l.yaml', version: 'v1.2.3' })]);
     plans.push([`rollback ${mode}`, rollbackStages(settings, { environment: 'production', to: 'v1.0.0', releasesDir: 'rel', smoke: true })]);
     plans.push([`rollback bare ${mode}`, rollbackStages(settings, { environment: 'staging', smoke: false })]);
+    plans.push([`rollback to what ran before ${mode}`, rollbackStages(settings, { environment: 'staging', toLock: '', smoke: true })]);
   }
   return plans;
 }
+
+/** What earlier stages output, as `release resolve` and `deploy` would, for the placeholders of later ones. */
+const outputs: Record<string, string> = { pullRequest: '4', commit: 'c'.repeat(40), version: 'v1.2.3', previousLock: `sha256:${'a'.repeat(64)}` };
 
 /** The command tree with every action replaced: parsing checks commands, flags, their values and required options. */
 function parsingProgram(): Command {
@@ -48,7 +52,8 @@ describe('the pipeline plans', () => {
       // A skipped stage never runs: it holds a placeholder for the pull request it lacks.
       for (const stage of stages.filter((candidate) => candidate.skip === undefined)) {
         const program = parsingProgram() as Command & { parsed: Array<{ command: string }> };
-        await assert.doesNotReject(program.parseAsync(stage.args, { from: 'user' }), `${plan}: ${stage.name}: lockstep ${stage.args.join(' ')}`);
+        const args = stage.args.map((arg) => arg.replace(/\{\{(\w+)\}\}/g, (_all, name: string) => outputs[name] ?? `{{${name}}}`));
+        await assert.doesNotReject(program.parseAsync(args, { from: 'user' }), `${plan}: ${stage.name}: lockstep ${args.join(' ')}`);
         assert.equal(program.parsed.length, 1, `${plan}: ${stage.name} ran one command`);
       }
     }
@@ -82,14 +87,17 @@ describe('the pipeline plans', () => {
     ]);
     assert.deepEqual(lines(promoteStagingStages(offline, { lock: 'l.yaml' })).at(-1), 'open promotion (rendered): --config lockstep.config.yaml pr open-promotion --from staging --to main --lock l.yaml --e2e-summary report/staging/e2e/summary.md --out report/promotion-pr.md');
     assert.deepEqual(lines(promoteProductionStages(online, { lock: 'l.yaml', version: 'v1.2.3', pullRequest: 4, releasesDir: 'rel', commit: 'c'.repeat(40) })), [
-      `approval gate: --config ci.yaml gate approvals --pr 4 --required 4 --lock l.yaml --commit ${'c'.repeat(40)}`,
+      `release resolve: --config ci.yaml release resolve --lock l.yaml --branch main --commit ${'c'.repeat(40)} --version v1.2.3 --pr 4 --releases-dir rel`,
+      'approval gate: --config ci.yaml gate approvals --pr {{pullRequest}} --required 4 --lock l.yaml --commit {{commit}} --production-branch main',
       'health: --config ci.yaml health --env production',
       'deploy: --config ci.yaml deploy --env production --lock l.yaml',
       'smoke: --config ci.yaml smoke --env production --report-dir out/production/smoke',
-      'release archive: --config ci.yaml release archive --lock l.yaml --version v1.2.3 --dir rel',
-      `release publish: --config ci.yaml release publish --version v1.2.3 --lock l.yaml --target ${'c'.repeat(40)}`,
-      'rollback: --config ci.yaml rollback --env production --releases-dir rel',
+      'release archive: --config ci.yaml release archive --lock l.yaml --version {{version}} --dir rel',
+      'release commit: --config ci.yaml release commit-archive --version {{version}} --branch main --dir rel',
+      'release publish: --config ci.yaml release publish --version {{version}} --lock l.yaml --target {{commit}} --branch main',
+      'rollback: --config ci.yaml rollback --env production --to-lock {{previousLock}} --releases-dir rel',
     ]);
+    assert.equal(lines(promoteProductionStages(offline, { lock: 'l.yaml' }))[0], 'release resolve: --config lockstep.config.yaml release resolve --lock l.yaml --branch main --offline');
     assert.deepEqual(lines(rollbackStages(offline, { environment: 'staging', to: 'v1.0.0', releasesDir: 'rel', smoke: true })), [
       'rollback: --config lockstep.config.yaml rollback --env staging --to v1.0.0 --releases-dir rel',
       'smoke: --config lockstep.config.yaml smoke --env staging --report-dir report/staging/smoke',

@@ -107,3 +107,55 @@ describe('runPipeline stage failures', () => {
     assert.deepEqual(report.stages.map((s) => [s.code, s.exitStatus]), [['UNHEALTHY', 1], ['INTERNAL', 70]]);
   });
 });
+
+describe('runPipeline outputs and an early end', () => {
+  it('gives later stages the outputs of earlier ones, and a later output of the same name wins', async () => {
+    const seen: Array<Record<string, string>> = [];
+    const emitting = (name: string, outputs: Record<string, string>): PipelineStage => ({
+      name,
+      rerun: `lockstep ${name}`,
+      async run(_note, given) {
+        seen.push({ ...given });
+        return { summary: 'ok', outputs, rerun: `lockstep ${name} --filled` };
+      },
+    });
+    const report = await runPipeline('p', [emitting('resolve', { version: 'v1.2.0', pr: '7' }), emitting('deploy', { pr: '8' }), emitting('archive', {})], quiet);
+    assert.deepEqual(seen, [{}, { version: 'v1.2.0', pr: '7' }, { version: 'v1.2.0', pr: '8' }]);
+    assert.equal(report.stages[1]!.rerun, 'lockstep deploy --filled', 'the report shows the command as it ran');
+  });
+
+  it('ends as a success when a stage finds nothing to do: later stages skipped with its reason, teardown still runs', async () => {
+    const ran: string[] = [];
+    const resolve: PipelineStage = {
+      name: 'release resolve',
+      rerun: 'lockstep release resolve',
+      async run() {
+        ran.push('release resolve');
+        return { summary: 'nothing to do', endRun: 'no service changed since release v1.0.0; nothing deployed' };
+      },
+    };
+    const report = await runPipeline(
+      'promote-production',
+      [resolve, stage('deploy', 'pass', {}, ran), stage('rollback', 'pass', { when: 'failure' }, ran), stage('down', 'pass', { when: 'always' }, ran)],
+      quiet,
+    );
+    assert.deepEqual(ran, ['release resolve', 'down']);
+    assert.equal(report.status, 'passed');
+    assert.equal(report.conclusion, 'no service changed since release v1.0.0; nothing deployed');
+    assert.deepEqual(report.stages.map((s) => s.status), ['passed', 'skipped', 'skipped', 'passed']);
+    assert.equal(report.stages[1]!.summary, 'not needed: no service changed since release v1.0.0; nothing deployed');
+    assert.match(renderRunReportHtml(report), /<strong>no service changed since release v1\.0\.0; nothing deployed<\/strong>/);
+  });
+
+  it('does not end the run for a stage that failed, whatever it said', async () => {
+    const failing: PipelineStage = {
+      name: 'resolve',
+      rerun: 'lockstep resolve',
+      run: async () => ({ summary: 'x', endRun: 'nothing to do', failure: { code: 'GATE_REFUSED', exitStatus: 4, message: 'no pull request', details: [] } }),
+    };
+    const report = await runPipeline('p', [failing, stage('rollback', 'pass', { when: 'failure' })], quiet);
+    assert.equal(report.status, 'failed');
+    assert.equal(report.conclusion, undefined);
+    assert.equal(report.stages[1]!.status, 'passed');
+  });
+});

@@ -9,6 +9,14 @@ import { moduleAddress, moduleRefs } from '../../../src/init/templates.js';
 /** Where the workflows export a pipeline's report, and the variables the secrets come from. */
 const reportDir = '.lockstep/run';
 const secretSources = { githubToken: 'env://GITHUB_TOKEN', registryAuth: 'env://LOCKSTEP_REGISTRY_PASSWORD', kubeconfig: 'env://LOCKSTEP_KUBECONFIG' } as const;
+/** The credentials of the ecs and helm-values (Argo CD) targets: AWS's from the OIDC step, Argo CD's token a secret. */
+const targetSecrets = {
+  '--aws-access-key-id': 'env://AWS_ACCESS_KEY_ID',
+  '--aws-secret-access-key': 'env://AWS_SECRET_ACCESS_KEY',
+  '--aws-session-token': 'env://AWS_SESSION_TOKEN',
+  '--argocd-token': 'env://ARGOCD_AUTH_TOKEN',
+} as const;
+const awsAction = 'aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 /** The orchestrator workflows `lockstep init` writes into a team's repository (not lockstep's own CI). */
@@ -108,7 +116,11 @@ describe('GitHub Actions workflows', () => {
         for (const [name, job] of Object.entries(workflow.jobs)) {
           assert.ok(job.permissions, `${name} declares its permissions`);
           if (job !== mainJob(workflow)) assert.ok(!JSON.stringify(job).includes('secrets.'), `${name} holds no secret`);
-          for (const [scope, level] of Object.entries(job.permissions)) assert.equal(level, 'read', `${name}: ${scope}`);
+          for (const [scope, level] of Object.entries(job.permissions)) {
+            // id-token: write lets the AWS OIDC step ask GitHub for a token; it grants nothing on the repository.
+            if (scope === 'id-token' && want.needs.includes('environment') && job === mainJob(workflow)) assert.equal(level, 'write');
+            else assert.equal(level, 'read', `${name}: ${scope}`);
+          }
         }
       });
 
@@ -123,20 +135,33 @@ describe('GitHub Actions workflows', () => {
           '--source',
           ...(needs.has('github') ? ['--github-token', '--repository'] : []),
           ...(needs.has('registry') ? ['--registry-username', '--registry-auth'] : []),
-          ...(needs.has('environment') ? ['--kubeconfig'] : []),
+          ...(needs.has('environment') ? ['--kubeconfig', '--aws-region', ...Object.keys(targetSecrets)] : []),
         ];
         assert.deepEqual(constructor.sort(), wanted.sort());
         for (const [flag, source] of [
           ['--github-token', secretSources.githubToken],
           ['--registry-auth', secretSources.registryAuth],
           ['--kubeconfig', secretSources.kubeconfig],
+          ...Object.entries(targetSecrets),
         ] as const) {
           if (!constructor.includes(flag)) continue;
           assert.equal(words[words.indexOf(flag) + 1], source, `${flag} comes from the variable rerun lines name`);
           const variable = source.replace('env://', '');
           assert.ok(step.env?.[variable], `${variable} is set on the step`);
-          assert.match(step.env![variable]!, /^\$\{\{ (secrets\.\w+|steps\.app\.outputs\.token) \}\}$/, `${variable} is a secret`);
+          const fromOidc = variable.startsWith('AWS_') ? `|env\\.${variable}` : '';
+          assert.match(step.env![variable]!, new RegExp(`^\\$\\{\\{ (secrets\\.\\w+|steps\\.app\\.outputs\\.token${fromOidc}) \\}\\}$`), `${variable} is a secret`);
         }
+      });
+
+      if (want.needs.includes('environment')) it('takes AWS credentials for ecs targets from GitHub OIDC (role-to-assume), before the dagger call', () => {
+        const job = mainJob(workflow);
+        assert.equal(job.permissions?.['id-token'], 'write');
+        const at = job.steps.findIndex((step) => step.uses === awsAction);
+        assert.ok(at >= 0, 'the configure-aws-credentials step');
+        assert.ok(at < job.steps.findIndex(isDaggerCall), 'before the dagger call');
+        assert.deepEqual(job.steps[at]!.with, { 'role-to-assume': '${{ vars.LOCKSTEP_AWS_ROLE_ARN }}', 'aws-region': '${{ vars.LOCKSTEP_AWS_REGION }}' });
+        assert.equal(job.steps[at]!.if, "vars.LOCKSTEP_AWS_ROLE_ARN != ''", 'skipped without an ecs environment');
+        assert.equal(daggerStep(workflow).env?.AWS_REGION, '${{ env.AWS_REGION }}');
       });
 
       it('exports the report where rerun lines point, uploads it, and fails the job from it', () => {
