@@ -19,5 +19,9 @@ export const productionBranch = 'main';
 export const stagingEnvironment = 'staging';
 export const productionEnvironment = 'production';
 
+/** Where runs write their reports; a stage's own reports go in a folder per environment below it. */
+export const defaultReportDir = 'report';
+export const stageReportDir = (reportDir: string, environment: string, stage: 'e2e' | 'smoke'): string => `${reportDir}/${environment}/${stage}`;
+
 /** The variable holding the GitHub token. */
 export const defaultTokenEnv = 'GITHUB_TOKEN';

@@ -1,6 +1,6 @@
 import { programFlags, stages } from '../cli/table/index.js';
 import { commandLine, flagWords } from '../cli/table/spec.js';
-import { defaultRequiredApprovals, productionBranch, productionEnvironment, stagingBranch, stagingEnvironment } from '../defaults.js';
+import { defaultRequiredApprovals, productionBranch, productionEnvironment, stageReportDir, stagingBranch, stagingEnvironment } from '../defaults.js';
 
 /**
  * The composite pipelines, one per trigger, as data: which CLI stages run in which order. This is
@@ -99,7 +99,7 @@ export function prCheckStages(settings: PipelineSettings, inputs: PrCheckInputs 
 /** After the merge into staging: health gate, deploy exactly the lock, E2E, the promotion pull request. */
 export function promoteStagingStages(settings: PipelineSettings, inputs: { lock: string; environment?: string; runUrl?: string }): CliStage[] {
   const environment = inputs.environment ?? stagingEnvironment;
-  const e2eDir = `${settings.reportDir}/${environment}/e2e`;
+  const e2eDir = stageReportDir(settings.reportDir, environment, 'e2e');
   const promote = { from: stagingBranch, to: productionBranch, lock: inputs.lock, e2eSummary: `${e2eDir}/summary.md` };
   const promotion = settings.github
     ? commandLine(stages.prOpenPromotion, { ...promote, runUrl: inputs.runUrl || undefined })
@@ -140,7 +140,7 @@ export interface PromoteProductionInputs {
 export function promoteProductionStages(settings: PipelineSettings, inputs: PromoteProductionInputs): CliStage[] {
   const environment = inputs.environment ?? productionEnvironment;
   const branch = inputs.branch ?? productionBranch;
-  const smokeDir = `${settings.reportDir}/${environment}/smoke`;
+  const smokeDir = stageReportDir(settings.reportDir, environment, 'smoke');
   const required = inputs.required ?? defaultRequiredApprovals;
   const releasesDir = inputs.releasesDir || undefined;
   const noGitHub = (what: string) => (settings.github ? {} : { skip: `skipped: no GitHub here; ${what}` });
@@ -193,7 +193,7 @@ export function promoteProductionStages(settings: PipelineSettings, inputs: Prom
 
 /** Manual rollback: back to the previous (or named) release through the deploy path, then smoke tests. */
 export function rollbackStages(settings: PipelineSettings, inputs: { environment: string; to?: string; toLock?: string; releasesDir?: string; smoke: boolean }): CliStage[] {
-  const smokeDir = `${settings.reportDir}/${inputs.environment}/smoke`;
+  const smokeDir = stageReportDir(settings.reportDir, inputs.environment, 'smoke');
   const args = commandLine(stages.rollback, { env: inputs.environment, to: inputs.to || undefined, toLock: inputs.toLock, releasesDir: inputs.releasesDir || undefined });
   return [
     { name: 'rollback', args: withConfig(settings, args) },

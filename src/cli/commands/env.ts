@@ -7,6 +7,7 @@ import type { LockstepConfig } from '../../config/schema.js';
 import type { stages } from '../table/index.js';
 import type { OptionsOf } from '../table/spec.js';
 import { parseReleaseVersion } from '../../environments/releases/version.js';
+import { defaultReportDir, stageReportDir } from '../../defaults.js';
 import { InputError, LockstepError } from '../../errors.js';
 import { appendFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
@@ -78,7 +79,7 @@ export async function e2eAction(options: OptionsOf<typeof stages.e2e>, command: 
   const global = command.optsWithGlobals<GlobalOptions>();
   const lockstep = await loadConfig(global.config);
   const config = environmentConfig(lockstep, global.config, options.env);
-  const reportDir = options.reportDir ?? `report/${options.env}/e2e`;
+  const reportDir = options.reportDir ?? stageReportDir(defaultReportDir, options.env, 'e2e');
   const result = await runE2e({ environment: options.env, config, lockstep, configFile: global.config, reportDir, progress });
   recordTests(await readJunitDir(reportDir, options.env));
   recordArtifacts(result.summaryFile);
@@ -96,7 +97,7 @@ export async function smokeAction(options: OptionsOf<typeof stages.smoke>, comma
   const summaryFile = await markdownSummaryFile(options.markdownSummary);
   const config = environmentConfig(await loadConfig(global.config), global.config, options.env);
   if (!config.smoke) throw new InputError(global.config, `environments.${options.env}.smoke`, 'is not configured: no probes to run');
-  const reportDir = options.reportDir ?? `report/${options.env}/smoke`;
+  const reportDir = options.reportDir ?? stageReportDir(defaultReportDir, options.env, 'smoke');
   const result = await runSmoke({ environment: options.env, smoke: config.smoke, reportDir, progress });
   recordTests(await readJunitDir(reportDir, options.env));
   recordArtifacts(result.markdownFile);

@@ -1,10 +1,10 @@
-import { defaultRef, defaultRequiredApprovals, defaultTokenEnv, productionBranch, productionEnvironment, stagingEnvironment } from '../../defaults.js';
+import { defaultRef, defaultReportDir, defaultRequiredApprovals, defaultTokenEnv, productionBranch, productionEnvironment, stagingEnvironment } from '../../defaults.js';
 import { branchName, commaList, envVarName, fullCommit, positiveInt } from '../parse.js';
 import type { CommandSpec } from './spec.js';
 
 /** `lockstep run <pipeline>`: the composites the workflows run, each a sequence of lockstep commands. */
 const composite = {
-  reportDir: { flags: '--report-dir <dir>', help: 'where run.json, index.html and the stage reports go', default: 'report' },
+  reportDir: { flags: '--report-dir <dir>', help: 'where run.json, index.html and the stage reports go', default: defaultReportDir },
   offline: { flags: '--offline', help: 'no GitHub: render comments and pull-request bodies to files, skip the approval gate and the GitHub release, visibly' },
   tokenEnv: { flags: '--token-env <name>', help: 'the environment variable holding the GitHub token (offline when it is unset)', parse: envVarName, default: defaultTokenEnv },
   currentLock: { flags: '--current-lock <file>', help: 'the lock committed on the target branch, for diffs' },
