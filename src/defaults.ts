@@ -23,5 +23,8 @@ export const productionEnvironment = 'production';
 export const defaultReportDir = 'report';
 export const stageReportDir = (reportDir: string, environment: string, stage: 'e2e' | 'smoke'): string => `${reportDir}/${environment}/${stage}`;
 
+/** The public images lockstep's own containers start from; LOCKSTEP_NODE_IMAGE, _BASE_IMAGE and _REGISTRY_IMAGE replace them where no registry is reachable. */
+export const defaultImages = { node: 'node:22-bookworm-slim', base: 'debian:bookworm-slim', registry: 'registry:2' } as const;
+
 /** The variable holding the GitHub token. */
 export const defaultTokenEnv = 'GITHUB_TOKEN';

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { emit, type OutputOptions } from '../output.js';
 import type { stages } from '../table/index.js';
 import type { OptionsOf } from '../table/spec.js';
+import { defaultImages } from '../../defaults.js';
+import { baseImagesFromEnv } from '../../sandbox/images.js';
 import { runDemo } from '../../demo/runDemo.js';
 import { renderDemoSummary } from '../../demo/renderDemoSummary.js';
 
@@ -12,9 +14,9 @@ export async function demoAction(options: OptionsOf<typeof stages.demo>, command
   const result = await runDemo({
     keep: Boolean(options.keep),
     reportDir: options.reportDir,
-    registryImage: options.registryImage ?? (process.env.LOCKSTEP_REGISTRY_IMAGE || 'registry:2'),
-    nodeImage: options.nodeImage ?? (process.env.LOCKSTEP_NODE_IMAGE || 'node:22-bookworm-slim'),
-    baseImage: options.baseImage ?? (process.env.LOCKSTEP_BASE_IMAGE || 'debian:bookworm-slim'),
+    registryImage: options.registryImage ?? (process.env.LOCKSTEP_REGISTRY_IMAGE || defaultImages.registry),
+    nodeImage: options.nodeImage ?? baseImagesFromEnv().node,
+    baseImage: options.baseImage ?? baseImagesFromEnv().base,
     say: (line) => process.stderr.write(`${line}\n`),
   });
   emit(output, result, () => renderDemoSummary(result, performance.now() - started));

@@ -1,3 +1,4 @@
+import { defaultImages } from '../../defaults.js';
 import { repositoryName, tagTemplateValue } from '../parse.js';
 import { gitHubFlags } from './github.js';
 import type { CommandSpec } from './spec.js';
@@ -10,9 +11,9 @@ export const demo = {
   flags: {
     keep: { flags: '--keep', help: 'leave the sandbox (registry, repositories, both environments) running to poke at' },
     reportDir: { flags: '--report-dir <dir>', help: 'where the run reports and demo.json are written', default: 'report/demo' },
-    registryImage: { flags: '--registry-image <image>', help: 'the registry image (default: $LOCKSTEP_REGISTRY_IMAGE, else registry:2)' },
-    nodeImage: { flags: '--node-image <image>', help: 'the base image of the Node services (default: $LOCKSTEP_NODE_IMAGE, else node:22-bookworm-slim)' },
-    baseImage: { flags: '--base-image <image>', help: 'the base image of the redis image (default: $LOCKSTEP_BASE_IMAGE, else debian:bookworm-slim)' },
+    registryImage: { flags: '--registry-image <image>', help: `the registry image (default: $LOCKSTEP_REGISTRY_IMAGE, else ${defaultImages.registry})` },
+    nodeImage: { flags: '--node-image <image>', help: `the base image of the Node services (default: $LOCKSTEP_NODE_IMAGE, else ${defaultImages.node})` },
+    baseImage: { flags: '--base-image <image>', help: `the base image of the redis image (default: $LOCKSTEP_BASE_IMAGE, else ${defaultImages.base})` },
   },
 } as const satisfies CommandSpec;
 
