@@ -21,7 +21,7 @@ export const stackUp = {
   name: 'up',
   description: 'Start the stack with every locked service pinned to image@digest; wait until all are healthy. Tears down on failure or Ctrl-C.',
   flags: {
-    lock: { flags: '--lock <file>', help: 'the release lock whose images to run', required: true },
+    lock: { flags: '--lock <file>', help: 'the release lock whose images to run', required: true, dagger: 'lockFile' },
     project,
     timeout: { flags: '--timeout <duration>', help: 'how long the start may take, pulls included', parse: durationMs, default: 300_000, defaultHelp: '5m' },
     keepOnFailure: { flags: '--keep-on-failure', help: 'leave a stack that failed to start running, for inspection' },
