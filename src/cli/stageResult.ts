@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ExitCode, isLockstepError, type ErrorCode } from '../errors.js';
 import type { TestSuiteResult } from '../report/runReport.js';
+import { programFlags } from './table/index.js';
+import { longFlag } from './table/spec.js';
 
 /**
  * What one command did, for machines: `lockstep --result-file <file> <command>` writes it whether the
@@ -60,10 +62,11 @@ export function recordTests(suites: readonly TestSuiteResult[]): void {
 
 /** `--result-file <file>` or `--result-file=<file>` anywhere before `--`; read before commander parses, so bad input is recorded too. */
 export function resultFileArgument(argv: readonly string[]): string | undefined {
+  const flag = longFlag(programFlags.resultFile);
   for (const [index, argument] of argv.entries()) {
     if (argument === '--') return undefined;
-    if (argument === '--result-file') return argv[index + 1];
-    if (argument.startsWith('--result-file=')) return argument.slice('--result-file='.length);
+    if (argument === flag) return argv[index + 1];
+    if (argument.startsWith(`${flag}=`)) return argument.slice(flag.length + 1);
   }
   return undefined;
 }
