@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from 'commander';
+import { hasUrlCredentials, noCredentialsInUrl } from '../config/fields.js';
+import { tagTemplate } from '../config/services.js';
 import { InputError } from '../errors.js';
 
 /** commander argument parsers that fail with a message naming the flag (commander adds the flag). */
@@ -40,5 +42,43 @@ export function envVarName(value: string): string {
       `takes the name of an environment variable, such as GITHUB_TOKEN, not a secret (what was given is not repeated here${looksLikeToken ? ': it looks like a token' : ''})`,
     );
   }
+  return value;
+}
+
+/** A branch name GitHub accepts (git check-ref-format, simplified to what lockstep needs). */
+export function branchName(value: string): string {
+  if (!/^[A-Za-z0-9._/-]{1,200}$/.test(value) || value.startsWith('-') || value.startsWith('/') || value.endsWith('/') || value.includes('..') || value.endsWith('.lock')) {
+    throw new InvalidArgumentError('must be a branch name such as staging');
+  }
+  return value;
+}
+
+export function fullCommit(value: string): string {
+  if (!/^[0-9a-f]{40}$/.test(value)) throw new InvalidArgumentError('must be a full 40-hex-digit commit');
+  return value;
+}
+
+export function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be an http(s) URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('must be an http(s) URL');
+  if (hasUrlCredentials(value)) throw new InvalidArgumentError(noCredentialsInUrl);
+  return value;
+}
+
+/** A GitHub repository as owner/name. */
+export function repositoryName(value: string): string {
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(value)) throw new InvalidArgumentError('must be owner/name');
+  return value;
+}
+
+/** An image tag template ({commit}, {shortCommit}). */
+export function tagTemplateValue(value: string): string {
+  const parsed = tagTemplate.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'must be a tag template');
   return value;
 }

@@ -1,34 +1,26 @@
 import { Command, type Option } from 'commander';
-import { registerDemoCommands } from './commands/demo.js';
-import { registerEnvironmentCommands } from './commands/env.js';
-import { registerGateCommands } from './commands/gate.js';
-import { registerInitCommands } from './commands/init.js';
-import { registerLockCommands } from './commands/lock.js';
-import { registerPolicyCommands } from './commands/policy.js';
-import { registerPrCommands } from './commands/pr.js';
-import { registerReleaseCommands } from './commands/release.js';
-import { registerRunCommands } from './commands/run.js';
-import { registerStackCommands } from './commands/stack.js';
 import { commanderErrorLine } from './errors.js';
+import { actions } from './actions.js';
+import { declareCommand, programFlags, stages } from './table/index.js';
+import { toOption } from './table/spec.js';
 
 /**
- * The command tree. Each group module declares commands and flags; the code that does the work (config
- * parsing, registries, GitHub, Kubernetes, compose) is imported inside the action, so `lockstep --help`
- * and every command load only what they use. Small modules without dependencies (errors, paths, the
- * pipeline plans) are imported statically: loading them lazily saves nothing.
+ * The command tree: each command of the stage table (./table), in its order, with its action
+ * (./actions), loaded when the command runs.
  */
-const groups: Array<(program: Command) => void> = [registerLockCommands, registerPolicyCommands, registerEnvironmentCommands, registerReleaseCommands, registerStackCommands, registerPrCommands, registerGateCommands, registerRunCommands, registerDemoCommands, registerInitCommands];
-
 export function buildProgram(version: string): Command {
   const program = new Command('lockstep')
     .description('Promote a microservice system from dev to staging to production with one release lock.')
     .version(version, '-V, --version')
-    .option('-c, --config <file>', 'the lockstep config file', 'lockstep.config.yaml')
-    .option('--json', 'print machine-readable JSON instead of tables')
-    .option('--result-file <file>', 'also write what the command did as JSON: status, error code, exit status, summary, artifacts, test counts')
     .configureOutput({ outputError: (text, write) => write(commanderErrorLine(text)) })
     .exitOverride();
-  for (const register of groups) register(program);
+  for (const flag of Object.values(programFlags)) program.addOption(toOption(flag));
+  for (const [key, spec] of Object.entries(stages) as Array<[keyof typeof stages, (typeof stages)[keyof typeof stages]]>) {
+    declareCommand(program, spec).action(async (...args: unknown[]) => {
+      const action = (await actions[key]()) as (...args: unknown[]) => Promise<void>;
+      await action(...args);
+    });
+  }
   applyToAll(program, (command) => command.exitOverride());
   versionFlagBeforeSubcommandsOnly(program);
   return program;

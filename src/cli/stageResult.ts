@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ExitCode, isLockstepError, type ErrorCode } from '../errors.js';
 import type { TestSuiteResult } from '../report/runReport.js';
+import { programFlags } from './table/index.js';
+import { longFlag } from './table/spec.js';
 
 /**
  * What one command did, for machines: `lockstep --result-file <file> <command>` writes it whether the
@@ -53,18 +55,18 @@ export function recordEndRun(reason: string): void {
   recorded.endRun = reason;
 }
 
-/** Test counts come from the JUnit XML the command wrote, read back by the one JUnit reader. */
-export async function recordTests(junitDir: string, against: string): Promise<void> {
-  const { readJunitDir } = await import('../report/readJunit.js');
-  recorded.tests.push(...(await readJunitDir(junitDir, against)));
+/** Test counts: the suites of the JUnit XML the command wrote, read back by the one JUnit reader (report/readJunit.ts). */
+export function recordTests(suites: readonly TestSuiteResult[]): void {
+  recorded.tests.push(...suites);
 }
 
 /** `--result-file <file>` or `--result-file=<file>` anywhere before `--`; read before commander parses, so bad input is recorded too. */
 export function resultFileArgument(argv: readonly string[]): string | undefined {
+  const flag = longFlag(programFlags.resultFile);
   for (const [index, argument] of argv.entries()) {
     if (argument === '--') return undefined;
-    if (argument === '--result-file') return argv[index + 1];
-    if (argument.startsWith('--result-file=')) return argument.slice('--result-file='.length);
+    if (argument === flag) return argv[index + 1];
+    if (argument.startsWith(`${flag}=`)) return argument.slice(flag.length + 1);
   }
   return undefined;
 }

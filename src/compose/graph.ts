@@ -503,12 +503,13 @@ class GraphReader {
       const parts = value.split(':');
       if (parts.length > 3) this.fail(path, 'must be "volume:/path", "./dir:/path[:mode]" or "/path"');
       if (parts.some((part) => part === '')) this.fail(path, `"${value}" has an empty part (is a variable unset?)`);
+      const [first = '', second = '', mode = ''] = parts;
       if (parts.length === 1) {
-        [source, target] = [null, parts[0]!];
+        [source, target] = [null, first];
         type = 'volume';
       } else {
-        [source, target] = [parts[0]!, parts[1]!];
-        readOnly = (parts[2] ?? '').split(',').includes('ro');
+        [source, target] = [first, second];
+        readOnly = mode.split(',').includes('ro');
         type = /^[./~]/.test(source) ? 'bind' : 'volume';
       }
     } else if (isMapping(value)) {
@@ -605,6 +606,6 @@ function record<T>(): Record<string, T> {
 
 function sortRecord<T>(input: Record<string, T>): Record<string, T> {
   const out = record<T>();
-  for (const key of Object.keys(input).sort()) out[key] = input[key]!;
+  for (const [key, value] of Object.entries(input).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[key] = value;
   return out;
 }

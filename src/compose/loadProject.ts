@@ -160,12 +160,13 @@ class ProjectLoader {
   private bindSource(mount: unknown): unknown {
     if (typeof mount === 'string') {
       const parts = mount.split(':');
-      if (parts.length < 2 || parts.length > 3 || !/^[./~]/.test(parts[0]!)) return mount;
+      const [source = '', target, mode = ''] = parts;
+      if (parts.length < 2 || parts.length > 3 || !/^[./~]/.test(source)) return mount;
       const long = newMapping();
       long.type = 'bind';
-      long.source = this.relative(parts[0]!);
-      long.target = parts[1];
-      long.read_only = (parts[2] ?? '').split(',').includes('ro');
+      long.source = this.relative(source);
+      long.target = target;
+      long.read_only = mode.split(',').includes('ro');
       return long;
     }
     if (isMapping(mount) && mount.type === 'bind' && typeof mount.source === 'string') mount.source = this.relative(mount.source);
@@ -179,15 +180,16 @@ class ProjectLoader {
     entries.forEach((entry, index) => {
       const at = `include[${index}]`;
       const config = typeof entry === 'string' ? { path: entry } : isMapping(entry) ? entry : undefined;
-      const paths = config === undefined ? [] : Array.isArray(config.path) ? config.path : [config.path];
-      if (paths.length === 0 || !paths.every((path): path is string => typeof path === 'string' && path !== '')) {
+      const paths: unknown[] = config === undefined ? [] : Array.isArray(config.path) ? config.path : [config.path];
+      const [first] = paths;
+      if (config === undefined || typeof first !== 'string' || !paths.every((path): path is string => typeof path === 'string' && path !== '')) {
         throw new InputError(this.real(file), at, 'must be a path or a mapping with path');
       }
       const remote = paths.find(isRemote);
       if (remote) throw new InputError(this.real(file), at, `remote include ${remote} is not supported: lockstep must read the same files compose runs, from the repository`);
       const files = paths.map((path) => this.relative(path));
-      const projectDir = typeof config!.project_directory === 'string' ? this.relative(config!.project_directory) : posix.dirname(files[0]!);
-      const envFiles = config!.env_file === undefined ? [] : (Array.isArray(config!.env_file) ? config!.env_file : [config!.env_file]).map((path) => this.relative(String(path)));
+      const projectDir = typeof config.project_directory === 'string' ? this.relative(config.project_directory) : posix.dirname(this.relative(first));
+      const envFiles = config.env_file === undefined ? [] : (Array.isArray(config.env_file) ? config.env_file : [config.env_file]).map((path) => this.relative(String(path)));
       const env =
         envFiles.length === 0
           ? projectEnvironment(this.source, projectDir, null, this.root)

@@ -1,3 +1,4 @@
+import { defaultImages } from '../defaults.js';
 import { z } from 'zod';
 import { serviceName } from '../lock/schema.js';
 import { confinedPath as relativePath } from './fields.js';
@@ -13,7 +14,7 @@ export const stackSuite = z
       // A value starting with "-" would be read by `docker run` as an option, not as the image.
       .regex(/^[A-Za-z0-9][^\s]*$/, 'must be an image reference (it may not start with "-" or hold spaces)')
       .optional()
-      .describe('The image the suite runs in; defaults to LOCKSTEP_NODE_IMAGE, else node:22-bookworm-slim.'),
+      .describe(`The image the suite runs in; defaults to LOCKSTEP_NODE_IMAGE, else ${defaultImages.node}.`),
     command: z
       .array(z.string())
       .min(1)

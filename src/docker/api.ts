@@ -1,8 +1,9 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { Duplex, type Readable, type Writable } from 'node:stream';
 import { LockstepError } from '../errors.js';
+import { startStream } from '../exec/run.js';
 import { dockerEnv, type DockerHost } from './host.js';
 
 /**
@@ -118,7 +119,7 @@ export class DockerApi {
 
   private connection(): Duplex {
     if (this.host.socketPath !== null) return connect({ path: this.host.socketPath });
-    return new DialStdioSocket(spawn('docker', ['system', 'dial-stdio'], { env: dockerEnv(this.host), stdio: ['pipe', 'pipe', 'ignore'] }));
+    return new DialStdioSocket(startStream('docker', ['system', 'dial-stdio'], { env: dockerEnv(this.host) }));
   }
 }
 

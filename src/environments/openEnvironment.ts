@@ -1,3 +1,4 @@
+import { defaultTokenEnv } from '../defaults.js';
 import { dirname, join, resolve } from 'node:path';
 import type { EnvironmentConfig } from '../config/environments.js';
 import { loadConfig } from '../config/load.js';
@@ -50,7 +51,7 @@ export async function createTarget(lockstep: LockstepConfig, configFile: string,
         const [owner, repo] = target.githubRepository?.split('/') ?? [];
         const repository = owner && repo ? { owner, repo } : githubRepositoryOf(target.repository);
         if (!repository) throw new InputError(configFile, field, `is needed in pull-request mode: ${target.repository} is not a github.com URL`);
-        return connectGitHub({ tokenEnv: target.tokenEnv ?? 'GITHUB_TOKEN', config: lockstep.github, configFile, env, repository });
+        return connectGitHub({ tokenEnv: target.tokenEnv ?? defaultTokenEnv, config: lockstep.github, configFile, env, repository });
       };
       return createHelmValuesTarget({ name, target, health: config.health, services, configFile, baseDir }, { env, github, labels: lockstep.github.labels });
     }

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { basename } from 'node:path';
 import { LockstepError, type ErrorCode } from '../errors.js';
 
@@ -128,6 +129,14 @@ export function run(program: string, args: readonly string[], options: RunOption
     if (options.input !== undefined) child.stdin.end(options.input);
     else child.stdin.end();
   });
+}
+
+/**
+ * Starts a program that lives as long as a connection and is used as a byte stream (`docker system
+ * dial-stdio`): an argument array, never a shell, its stderr dropped. The caller owns the process.
+ */
+export function startStream(program: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): ChildProcessByStdio<Writable, Readable, null> {
+  return spawn(program, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'ignore'] });
 }
 
 export function lastLines(text: string, count: number): string[] {

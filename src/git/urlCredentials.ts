@@ -6,10 +6,9 @@
 
 /** Why `url` may not be used as it is, or null when it carries no credential. */
 export function credentialInUrl(url: string): string | null {
-  const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)@/i.exec(url);
-  if (!match) return null;
-  const scheme = match[1]!.toLowerCase();
-  const userinfo = match[2]!;
+  const [, schemeName, userinfo] = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)@/i.exec(url) ?? [];
+  if (schemeName === undefined || userinfo === undefined) return null;
+  const scheme = schemeName.toLowerCase();
   // An ssh user name (ssh://git@host) names an account, not a secret; a password never belongs there,
   // and over http(s) any user part is how tokens are passed (https://<token>@host, https://x:<token>@host).
   if (userinfo.includes(':')) return 'carries a password';

@@ -23,9 +23,9 @@ export async function loadGithubConfig(file: string, explicit: boolean): Promise
 export function resolveRepository(config: GithubConfig, configFile: string, env: NodeJS.ProcessEnv = process.env): RepositoryName {
   const value = config.repository ?? env.GITHUB_REPOSITORY;
   if (!value) throw new InputError(configFile, 'github.repository', 'is not set and GITHUB_REPOSITORY is empty: lockstep needs owner/name');
-  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value);
-  if (!match) throw new InputError('environment', 'GITHUB_REPOSITORY', 'must be owner/name');
-  return { owner: match[1]!, repo: match[2]! };
+  const [, owner, repo] = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value) ?? [];
+  if (owner === undefined || repo === undefined) throw new InputError('environment', 'GITHUB_REPOSITORY', 'must be owner/name');
+  return { owner, repo };
 }
 
 export function resolveApiUrl(flag: string | undefined, config: GithubConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {

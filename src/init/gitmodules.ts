@@ -28,11 +28,10 @@ export function parseConfigList(output: string): Submodule[] {
     const newline = record.indexOf('\n');
     const key = newline === -1 ? record : record.slice(0, newline);
     const value = newline === -1 ? '' : record.slice(newline + 1);
-    const match = /^submodule\.(.+)\.(path|url)$/.exec(key);
-    if (!match) continue;
-    const name = match[1]!;
+    const [, name, field] = /^submodule\.(.+)\.(path|url)$/.exec(key) ?? [];
+    if (name === undefined) continue;
     const entry = byName.get(name) ?? { name, path: '', url: null };
-    if (match[2] === 'path') entry.path = value.replace(/\/+$/, '');
+    if (field === 'path') entry.path = value.replace(/\/+$/, '');
     else entry.url = value;
     byName.set(name, entry);
   }

@@ -52,8 +52,8 @@ export function bypassesProxy(url: URL, noProxy: string): boolean {
 }
 
 function splitEntry(entry: string): { name: string; entryPort: string | undefined } {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  if (bracketed) return { name: bracketed[1]!, entryPort: bracketed[2] };
+  const [, bracketedName, bracketedPort] = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry) ?? [];
+  if (bracketedName !== undefined) return { name: bracketedName, entryPort: bracketedPort };
   // A bare IPv6 address has colons that are not a port.
   if (isIP(entry.split('/')[0]!) === 6) return { name: entry, entryPort: undefined };
   const colon = entry.lastIndexOf(':');

@@ -1,3 +1,5 @@
+import { stages } from '../cli/table/index.js';
+import { longFlag, type CommandSpec, type FlagSpec } from '../cli/table/spec.js';
 import { rerunLine } from './plans.js';
 
 /**
@@ -5,7 +7,8 @@ import { rerunLine } from './plans.js';
  * its own (/lockstep/in, /lockstep/out), which mean nothing to the person reading the report; they
  * rerun a stage with `dagger call`, through the module's function for it. The module says how it was
  * called (its constructor flags) and how its runner paths read for the caller, in LOCKSTEP_DAGGER_CALL;
- * this file owns the rest: which function and flags stand for each CLI stage.
+ * this file owns which function runs each CLI stage and which of its flags the function takes; the
+ * stage table names the function's argument for each flag.
  */
 
 export interface DaggerCallContext {
@@ -15,40 +18,65 @@ export interface DaggerCallContext {
   paths: Record<string, string>;
 }
 
-/** A CLI command, the module function that runs it alone, its flags by CLI flag, and the CLI flags the function sets itself. */
+/** A CLI command, the module function that runs it alone, its flags as the function's, and the CLI flags the function sets itself. */
 interface FunctionRow {
-  command: string[];
+  /** The command's words (`lock generate`), its alias too. */
+  commands: string[][];
   fn: string;
+  /** CLI flag -> the function's flag. */
   flags: Record<string, string>;
-  implied?: string[];
+  implied: string[];
   /** Flags the function needs to run this stage alone (rollback without its smoke stage). */
-  extra?: string[];
+  extra: string[];
   /** Value-less CLI flags the function decides itself (release resolve is offline without a GitHub token). */
-  switches?: string[];
+  switches: string[];
 }
 
-const lockFlag = { '--lock': '--lock-file' };
-const envFlag = { '--env': '--environment' };
+type FlagKey<C extends CommandSpec> = keyof C['flags'] & string;
+
+/**
+ * A row from the stage table: the flags the function takes, by the table's names; each is passed as
+ * the function's argument the table names (`dagger`), else as the flag's own name.
+ */
+function row<C extends CommandSpec>(
+  spec: C,
+  fn: string,
+  flags: ReadonlyArray<FlagKey<C>>,
+  more: { implied?: ReadonlyArray<FlagKey<C>>; switches?: ReadonlyArray<FlagKey<C>>; extra?: string[] } = {},
+): FunctionRow {
+  const table: Readonly<Record<FlagKey<C>, FlagSpec>> = spec.flags;
+  const flag = (key: FlagKey<C>): FlagSpec => table[key];
+  const words = (name: string) => [...(spec.group ? [spec.group] : []), name];
+  return {
+    commands: [words(spec.name), ...(spec.alias ? [words(spec.alias)] : [])],
+    fn,
+    flags: Object.fromEntries(flags.map((key) => [longFlag(flag(key)), `--${kebab(flag(key).dagger ?? key)}`])),
+    implied: (more.implied ?? []).map((key) => longFlag(flag(key))),
+    extra: more.extra ?? [],
+    switches: (more.switches ?? []).map((key) => longFlag(flag(key))),
+  };
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 
 const functions: FunctionRow[] = [
-  { command: ['lock', 'generate'], fn: 'lock-generate', flags: { '--ref': '--ref', '--pull-request': '--pull-request', '--base': '--base', '--only': '--only' }, implied: ['--out'] },
-  { command: ['stack', 'up'], fn: 'stack-test', flags: { ...lockFlag }, implied: ['--project'] },
-  { command: ['stack', 'test'], fn: 'stack-test', flags: { '--suite': '--suite' }, implied: ['--project', '--report'] },
-  { command: ['stack', 'down'], fn: 'stack-test', flags: {}, implied: ['--project'] },
-  { command: ['pr', 'comment'], fn: 'pr-comment', flags: { '--pr': '--pull-request', ...lockFlag }, implied: ['--out', '--base-lock'] },
-  { command: ['pr', 'commit-lock'], fn: 'pr-commit-lock', flags: { '--branch': '--branch', '--pr': '--pull-request', ...lockFlag } },
-  { command: ['pr', 'open-promotion'], fn: 'pr-open-promotion', flags: { '--from': '--from', '--to': '--to', '--run-url': '--run-url', '--e2e-summary': '--end-to-end-summary', ...lockFlag }, implied: ['--out'] },
-  { command: ['gate', 'approvals'], fn: 'gate-approvals', flags: { '--pr': '--pull-request', '--required': '--required', '--commit': '--commit', ...lockFlag }, implied: ['--production-branch'] },
-  { command: ['health'], fn: 'health', flags: { ...envFlag } },
-  { command: ['deploy'], fn: 'deploy', flags: { ...envFlag, ...lockFlag } },
-  { command: ['e2e'], fn: 'end-to-end', flags: { ...envFlag }, implied: ['--report-dir'] },
-  { command: ['end-to-end'], fn: 'end-to-end', flags: { ...envFlag }, implied: ['--report-dir'] },
-  { command: ['smoke'], fn: 'smoke', flags: { ...envFlag }, implied: ['--report-dir'] },
-  { command: ['release', 'resolve'], fn: 'release-resolve', flags: { '--commit': '--commit', '--pr': '--pull-request', '--version': '--version', ...lockFlag }, implied: ['--branch'], switches: ['--offline'] },
-  { command: ['release', 'archive'], fn: 'release', flags: { '--version': '--version', ...lockFlag } },
-  { command: ['release', 'commit-archive'], fn: 'release-commit-archive', flags: { '--version': '--version' }, implied: ['--branch'] },
-  { command: ['release', 'publish'], fn: 'release-publish', flags: { '--version': '--version', '--target': '--target', ...lockFlag }, implied: ['--branch'] },
-  { command: ['rollback'], fn: 'rollback', flags: { ...envFlag, '--to': '--to', '--to-lock': '--to-lock' }, extra: ['--smoke=false'] },
+  row(stages.lockGenerate, 'lock-generate', ['ref', 'pullRequest', 'base', 'only'], { implied: ['out'] }),
+  row(stages.stackUp, 'stack-test', ['lock'], { implied: ['project'] }),
+  row(stages.stackTest, 'stack-test', ['suite'], { implied: ['project', 'report'] }),
+  row(stages.stackDown, 'stack-test', [], { implied: ['project'] }),
+  row(stages.prComment, 'pr-comment', ['pr', 'lock'], { implied: ['out', 'baseLock'] }),
+  row(stages.prCommitLock, 'pr-commit-lock', ['branch', 'pr', 'lock']),
+  row(stages.prOpenPromotion, 'pr-open-promotion', ['from', 'to', 'runUrl', 'e2eSummary', 'lock'], { implied: ['out'] }),
+  row(stages.gateApprovals, 'gate-approvals', ['pr', 'required', 'commit', 'lock'], { implied: ['productionBranch'] }),
+  row(stages.health, 'health', ['env']),
+  row(stages.deploy, 'deploy', ['env', 'lock']),
+  row(stages.e2e, 'end-to-end', ['env'], { implied: ['reportDir'] }),
+  row(stages.smoke, 'smoke', ['env'], { implied: ['reportDir'] }),
+  row(stages.releaseResolve, 'release-resolve', ['commit', 'pr', 'version', 'lock'], { implied: ['branch'], switches: ['offline'] }),
+  row(stages.releaseArchive, 'release', ['version', 'lock']),
+  row(stages.releaseCommitArchive, 'release-commit-archive', ['version'], { implied: ['branch'] }),
+  row(stages.releasePublish, 'release-publish', ['version', 'target', 'lock'], { implied: ['branch'] }),
+  row(stages.rollback, 'rollback', ['env', 'to', 'toLock'], { extra: ['--smoke=false'] }),
 ];
 
 /** The context the module set for this run, or null outside the module. */
@@ -72,17 +100,18 @@ export function daggerCallContext(env: NodeJS.ProcessEnv = process.env): DaggerC
 export function stageRerunLine(args: string[], context: DaggerCallContext | null): string {
   if (!context) return rerunLine(args);
   const rest = args[0] === '--config' ? args.slice(2) : args;
-  const row = functions.find((candidate) => candidate.command.every((word, index) => rest[index] === word));
+  const found = functions.flatMap((candidate) => candidate.commands.map((command) => ({ row: candidate, command }))).find(({ command }) => command.every((word, index) => rest[index] === word));
   const shown = (value: string) => displayPath(value, context.paths);
   const fallback = () => rerunLine(args.map(shown));
-  if (!row) return fallback();
+  if (!found) return fallback();
+  const { row, command } = found;
   const words = ['call', ...context.call, row.fn];
-  const flags = rest.slice(row.command.length);
+  const flags = rest.slice(command.length);
   for (let index = 0; index < flags.length; index += 1) {
     const flag = flags[index]!;
     const value = flags[index + 1];
-    if (row.switches?.includes(flag)) continue;
-    if (row.implied?.includes(flag)) {
+    if (row.switches.includes(flag)) continue;
+    if (row.implied.includes(flag)) {
       index += 1;
       continue;
     }
@@ -91,7 +120,7 @@ export function stageRerunLine(args: string[], context: DaggerCallContext | null
     words.push(mapped, shown(value));
     index += 1;
   }
-  return rerunLine([...words, ...(row.extra ?? [])], 'dagger');
+  return rerunLine([...words, ...row.extra], 'dagger');
 }
 
 function displayPath(value: string, paths: Record<string, string>): string {

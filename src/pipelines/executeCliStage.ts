@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StageResult } from '../cli/stageResult.js';
-import { lastLines } from '../exec/run.js';
+import { programFlags } from '../cli/table/index.js';
+import { flagWords } from '../cli/table/spec.js';
+import { lastLines, run } from '../exec/run.js';
 import { diffLocks } from '../lock/diff.js';
 import { readLock } from '../lock/read.js';
 import type { PipelineStage, StageOutcome, StageOutputs } from '../run/runPipeline.js';
@@ -81,7 +82,7 @@ export async function runCliStage(args: string[], options: CliStageOptions, note
   const dir = await mkdtemp(join(tmpdir(), 'lockstep-stage-'));
   try {
     const file = join(dir, 'result.json');
-    const exit = await spawnCli(['--result-file', file, ...args], options, note);
+    const exit = await spawnCli([...flagWords({ flags: programFlags }, { resultFile: file }), ...args], options, note);
     const written = await readFile(file, 'utf8').then((text) => JSON.parse(text) as StageResult, () => undefined);
     return written ?? { schema: 'lockstep/stage-result/v1', status: 'failed', code: 'INTERNAL', exitStatus: exit.code, summary: exit.lastError ?? `exited with ${exit.code}`, details: [], artifacts: [], tests: [] };
   } finally {
@@ -89,27 +90,23 @@ export async function runCliStage(args: string[], options: CliStageOptions, note
   }
 }
 
-function spawnCli(args: string[], options: CliStageOptions, note: (message: string) => void): Promise<{ code: number; lastError?: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], {
-      cwd: options.cwd,
-      env: { ...(options.env ?? process.env), LOCKSTEP_QUIET: '' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    let pending = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      stderr += text;
-      pending += text;
+/** Runs the CLI through the one exec port; its stderr lines are progress, its stdout is for people (the result file says what it did). */
+async function spawnCli(args: string[], options: CliStageOptions, note: (message: string) => void): Promise<{ code: number; lastError?: string }> {
+  let pending = '';
+  const ran = await run(process.execPath, [cliEntry, ...args], {
+    cwd: options.cwd,
+    env: { ...(options.env ?? process.env), LOCKSTEP_QUIET: '' },
+    allowFailure: true,
+    onOutput: (chunk, stream) => {
+      if (stream !== 'stderr') return;
+      pending += chunk;
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       // Progress for the person watching; the error itself arrives in the result file.
       for (const line of lines) if (line.trim() && !line.startsWith('lockstep: ')) note(line.trim());
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), lastError: lastLines(stderr, 1)[0] }));
+    },
   });
+  return { code: ran.exitCode, lastError: lastLines(ran.stderr, 1)[0] };
 }
 
 /** The locks and diffs a stage's plan asks to show, read from the files the stage wrote. */

@@ -1,4 +1,6 @@
-import { defaultRequiredApprovals } from '../defaults.js';
+import { programFlags, stages } from '../cli/table/index.js';
+import { commandLine, flagWords } from '../cli/table/spec.js';
+import { defaultRequiredApprovals, productionBranch, productionEnvironment, stageReportDir, stagingBranch, stagingEnvironment } from '../defaults.js';
 
 /**
  * The composite pipelines, one per trigger, as data: which CLI stages run in which order. This is
@@ -55,25 +57,24 @@ export interface StackTestInputs {
 
 /** The whole stack from compose with a lock's images, its suites, and the teardown that always runs. */
 export function stackTestStages(settings: PipelineSettings, inputs: StackTestInputs): CliStage[] {
-  const suites = inputs.suites && inputs.suites.length > 0 ? ['--suite', inputs.suites.join(',')] : [];
+  const suite = inputs.suites && inputs.suites.length > 0 ? inputs.suites : undefined;
   return [
-    { name: 'stack up', args: withConfig(settings, ['stack', 'up', '--lock', inputs.lock, '--project', inputs.project]) },
-    { name: 'stack test', args: withConfig(settings, ['stack', 'test', '--project', inputs.project, '--report', `${settings.reportDir}/stack`, ...suites]) },
-    { name: 'stack down', args: withConfig(settings, ['stack', 'down', '--project', inputs.project]), when: 'always' },
+    { name: 'stack up', args: withConfig(settings, commandLine(stages.stackUp, { lock: inputs.lock, project: inputs.project })) },
+    { name: 'stack test', args: withConfig(settings, commandLine(stages.stackTest, { project: inputs.project, report: `${settings.reportDir}/stack`, suite })) },
+    { name: 'stack down', args: withConfig(settings, commandLine(stages.stackDown, { project: inputs.project })), when: 'always' },
   ];
 }
 
-const withConfig = (settings: PipelineSettings, args: string[]) => ['--config', settings.config, ...args];
+const withConfig = (settings: PipelineSettings, args: string[]) => [...flagWords({ flags: programFlags }, { config: settings.config }), ...args];
 
 /** dev -> staging pull request: the lock, the whole stack with its suites, the sticky comment. */
 export function prCheckStages(settings: PipelineSettings, inputs: PrCheckInputs & { base?: string; only?: string[] }): CliStage[] {
   const lock = `${settings.reportDir}/lock.yaml`;
-  const generate = ['lock', 'generate', '--ref', inputs.ref, '--out', lock];
-  if (inputs.pullRequest !== undefined) generate.push('--pull-request', String(inputs.pullRequest));
-  if (inputs.base) generate.push('--base', inputs.base, '--only', (inputs.only ?? []).join(','));
+  const hotfix = inputs.base ? { base: inputs.base, only: inputs.only ?? [] } : {};
+  const generate = commandLine(stages.lockGenerate, { ref: inputs.ref, out: lock, pullRequest: inputs.pullRequest, ...hotfix });
   const comment = settings.github
-    ? ['pr', 'comment', '--pr', String(inputs.pullRequest ?? 0), '--lock', lock]
-    : ['pr', 'comment', '--lock', lock, '--out', `${settings.reportDir}/pr-comment.md`, ...(settings.currentLock ? ['--base-lock', settings.currentLock] : [])];
+    ? commandLine(stages.prComment, { pr: inputs.pullRequest ?? 0, lock })
+    : commandLine(stages.prComment, { lock, out: `${settings.reportDir}/pr-comment.md`, baseLock: settings.currentLock || undefined });
   return [
     {
       name: inputs.base ? 'hotfix lock' : 'lock generate',
@@ -90,22 +91,23 @@ export function prCheckStages(settings: PipelineSettings, inputs: PrCheckInputs 
       ...(settings.github && inputs.pullRequest === undefined ? { skip: 'skipped: no pull request number given' } : {}),
     },
     ...(settings.github && inputs.branch !== undefined
-      ? [{ name: 'commit lock', args: withConfig(settings, ['pr', 'commit-lock', '--branch', inputs.branch, '--lock', lock, ...(inputs.pullRequest === undefined ? [] : ['--pr', String(inputs.pullRequest)])]) }]
+      ? [{ name: 'commit lock', args: withConfig(settings, commandLine(stages.prCommitLock, { branch: inputs.branch, lock, pr: inputs.pullRequest })) }]
       : []),
   ];
 }
 
 /** After the merge into staging: health gate, deploy exactly the lock, E2E, the promotion pull request. */
 export function promoteStagingStages(settings: PipelineSettings, inputs: { lock: string; environment?: string; runUrl?: string }): CliStage[] {
-  const environment = inputs.environment ?? 'staging';
-  const e2eDir = `${settings.reportDir}/${environment}/e2e`;
+  const environment = inputs.environment ?? stagingEnvironment;
+  const e2eDir = stageReportDir(settings.reportDir, environment, 'e2e');
+  const promote = { from: stagingBranch, to: productionBranch, lock: inputs.lock, e2eSummary: `${e2eDir}/summary.md` };
   const promotion = settings.github
-    ? ['pr', 'open-promotion', '--from', 'staging', '--to', 'main', '--lock', inputs.lock, '--e2e-summary', `${e2eDir}/summary.md`, ...(inputs.runUrl ? ['--run-url', inputs.runUrl] : [])]
-    : ['pr', 'open-promotion', '--from', 'staging', '--to', 'main', '--lock', inputs.lock, '--e2e-summary', `${e2eDir}/summary.md`, '--out', `${settings.reportDir}/promotion-pr.md`];
+    ? commandLine(stages.prOpenPromotion, { ...promote, runUrl: inputs.runUrl || undefined })
+    : commandLine(stages.prOpenPromotion, { ...promote, out: `${settings.reportDir}/promotion-pr.md` });
   return [
-    { name: 'health', args: withConfig(settings, ['health', '--env', environment]) },
-    { name: 'deploy', args: withConfig(settings, ['deploy', '--env', environment, '--lock', inputs.lock]), collect: { lock: { file: inputs.lock, label: `Deployed to ${environment}` } } },
-    { name: 'e2e', args: withConfig(settings, ['e2e', '--env', environment, '--report-dir', e2eDir]) },
+    { name: 'health', args: withConfig(settings, commandLine(stages.health, { env: environment })) },
+    { name: 'deploy', args: withConfig(settings, commandLine(stages.deploy, { env: environment, lock: inputs.lock })), collect: { lock: { file: inputs.lock, label: `Deployed to ${environment}` } } },
+    { name: 'e2e', args: withConfig(settings, commandLine(stages.e2e, { env: environment, reportDir: e2eDir })) },
     { name: settings.github ? 'open promotion' : 'open promotion (rendered)', args: withConfig(settings, promotion) },
   ];
 }
@@ -136,33 +138,34 @@ export interface PromoteProductionInputs {
  * (`{{version}}`, `{{previousLock}}`) as arguments.
  */
 export function promoteProductionStages(settings: PipelineSettings, inputs: PromoteProductionInputs): CliStage[] {
-  const environment = inputs.environment ?? 'production';
-  const branch = inputs.branch ?? 'main';
-  const smokeDir = `${settings.reportDir}/${environment}/smoke`;
+  const environment = inputs.environment ?? productionEnvironment;
+  const branch = inputs.branch ?? productionBranch;
+  const smokeDir = stageReportDir(settings.reportDir, environment, 'smoke');
   const required = inputs.required ?? defaultRequiredApprovals;
-  const releasesDir = inputs.releasesDir ? ['--releases-dir', inputs.releasesDir] : [];
+  const releasesDir = inputs.releasesDir || undefined;
   const noGitHub = (what: string) => (settings.github ? {} : { skip: `skipped: no GitHub here; ${what}` });
-  const resolve = [
-    'release', 'resolve', '--lock', inputs.lock, '--branch', branch,
-    ...(inputs.commit ? ['--commit', inputs.commit] : []),
-    ...(inputs.version ? ['--version', inputs.version] : []),
-    ...(inputs.pullRequest === undefined ? [] : ['--pr', String(inputs.pullRequest)]),
-    ...releasesDir,
-    ...(settings.github ? [] : ['--offline']),
-  ];
+  const resolve = commandLine(stages.releaseResolve, {
+    lock: inputs.lock,
+    branch,
+    commit: inputs.commit || undefined,
+    version: inputs.version || undefined,
+    pr: inputs.pullRequest,
+    releasesDir,
+    offline: !settings.github,
+  });
   return [
     { name: 'release resolve', args: withConfig(settings, resolve) },
     {
       name: 'approval gate',
-      args: withConfig(settings, ['gate', 'approvals', '--pr', '{{pullRequest}}', '--required', String(required), '--lock', inputs.lock, '--commit', '{{commit}}', '--production-branch', branch]),
+      args: withConfig(settings, commandLine(stages.gateApprovals, { pr: '{{pullRequest}}', required, lock: inputs.lock, commit: '{{commit}}', productionBranch: branch })),
       ...noGitHub(`in CI \`lockstep gate approvals\` requires ${required} approvals`),
     },
-    { name: 'health', args: withConfig(settings, ['health', '--env', environment]) },
-    { name: 'deploy', args: withConfig(settings, ['deploy', '--env', environment, '--lock', inputs.lock]), collect: { lock: { file: inputs.lock, label: `Deployed to ${environment}` } } },
-    { name: 'smoke', args: withConfig(settings, ['smoke', '--env', environment, '--report-dir', smokeDir]) },
+    { name: 'health', args: withConfig(settings, commandLine(stages.health, { env: environment })) },
+    { name: 'deploy', args: withConfig(settings, commandLine(stages.deploy, { env: environment, lock: inputs.lock })), collect: { lock: { file: inputs.lock, label: `Deployed to ${environment}` } } },
+    { name: 'smoke', args: withConfig(settings, commandLine(stages.smoke, { env: environment, reportDir: smokeDir })) },
     {
       name: 'release archive',
-      args: withConfig(settings, ['release', 'archive', '--lock', inputs.lock, '--version', '{{version}}', ...(inputs.releasesDir ? ['--dir', inputs.releasesDir] : [])]),
+      args: withConfig(settings, commandLine(stages.releaseArchive, { lock: inputs.lock, version: '{{version}}', dir: releasesDir })),
       collect: {
         diff: inputs.previousRelease
           ? { before: inputs.previousRelease, label: 'Release {{version}} against the previous release' }
@@ -171,17 +174,17 @@ export function promoteProductionStages(settings: PipelineSettings, inputs: Prom
     },
     {
       name: 'release commit',
-      args: withConfig(settings, ['release', 'commit-archive', '--version', '{{version}}', '--branch', branch, ...(inputs.releasesDir ? ['--dir', inputs.releasesDir] : [])]),
+      args: withConfig(settings, commandLine(stages.releaseCommitArchive, { version: '{{version}}', branch, dir: releasesDir })),
       ...noGitHub('the archived release stays in this checkout: commit it'),
     },
     {
       name: 'release publish',
-      args: withConfig(settings, ['release', 'publish', '--version', '{{version}}', '--lock', inputs.lock, '--target', '{{commit}}', '--branch', branch]),
+      args: withConfig(settings, commandLine(stages.releasePublish, { version: '{{version}}', lock: inputs.lock, target: '{{commit}}', branch })),
       ...noGitHub('the lock is archived in the release archive'),
     },
     {
       name: 'rollback',
-      args: withConfig(settings, ['rollback', '--env', environment, '--to-lock', '{{previousLock}}', ...releasesDir]),
+      args: withConfig(settings, commandLine(stages.rollback, { env: environment, toLock: '{{previousLock}}', releasesDir })),
       when: 'failure',
       failureOf: ['smoke'],
     },
@@ -190,18 +193,11 @@ export function promoteProductionStages(settings: PipelineSettings, inputs: Prom
 
 /** Manual rollback: back to the previous (or named) release through the deploy path, then smoke tests. */
 export function rollbackStages(settings: PipelineSettings, inputs: { environment: string; to?: string; toLock?: string; releasesDir?: string; smoke: boolean }): CliStage[] {
-  const smokeDir = `${settings.reportDir}/${inputs.environment}/smoke`;
-  const args = [
-    'rollback', '--env', inputs.environment,
-    ...(inputs.to ? ['--to', inputs.to] : []),
-    ...(inputs.toLock === undefined ? [] : ['--to-lock', inputs.toLock]),
-    ...(inputs.releasesDir ? ['--releases-dir', inputs.releasesDir] : []),
-  ];
+  const smokeDir = stageReportDir(settings.reportDir, inputs.environment, 'smoke');
+  const args = commandLine(stages.rollback, { env: inputs.environment, to: inputs.to || undefined, toLock: inputs.toLock, releasesDir: inputs.releasesDir || undefined });
   return [
     { name: 'rollback', args: withConfig(settings, args) },
-    ...(inputs.smoke
-      ? [{ name: 'smoke', args: withConfig(settings, ['smoke', '--env', inputs.environment, '--report-dir', smokeDir]) }]
-      : []),
+    ...(inputs.smoke ? [{ name: 'smoke', args: withConfig(settings, commandLine(stages.smoke, { env: inputs.environment, reportDir: smokeDir })) }] : []),
   ];
 }
 

@@ -22,21 +22,21 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
   for (const raw of splitOutsideQuotes(header)) {
     const element = raw.trim();
     if (element === '') continue;
-    const param = paramPattern.exec(element);
-    if (param) {
-      if (current) current.params[param[1]!.toLowerCase()] = unquote(param[2]!.trim());
+    const [, name, value = ''] = paramPattern.exec(element) ?? [];
+    if (name !== undefined) {
+      if (current) current.params[name.toLowerCase()] = unquote(value.trim());
       continue;
     }
-    const scheme = schemePattern.exec(element);
-    if (!scheme) {
+    const [, scheme, rest] = schemePattern.exec(element) ?? [];
+    if (scheme === undefined) {
       current = undefined;
       continue;
     }
-    current = { scheme: scheme[1]!.toLowerCase(), params: {} };
+    current = { scheme: scheme.toLowerCase(), params: {} };
     challenges.push(current);
     // After the scheme comes either the first parameter or token68 credentials, which carry nothing we use.
-    const first = scheme[2] === undefined ? null : paramPattern.exec(scheme[2].trim());
-    if (first) current.params[first[1]!.toLowerCase()] = unquote(first[2]!.trim());
+    const [, firstName, firstValue = ''] = (rest === undefined ? null : paramPattern.exec(rest.trim())) ?? [];
+    if (firstName !== undefined) current.params[firstName.toLowerCase()] = unquote(firstValue.trim());
   }
   return challenges;
 }

@@ -8,11 +8,11 @@ import type { TestSuiteResult } from './runReport.js';
  */
 export function parseJunit(text: string, against: string): TestSuiteResult[] {
   const suites: TestSuiteResult[] = [];
-  for (const match of text.matchAll(/<testsuite\s([^>]*)>([\s\S]*?)<\/testsuite>/g)) {
-    const attributes = parseAttributes(match[1]!);
-    const failures = [...match[2]!.matchAll(/<testcase\s([^>]*?)>\s*<failure\s([^>]*?)>/g)].map((failure) => ({
-      name: unescapeXml(parseAttributes(failure[1]!).name ?? 'test'),
-      message: unescapeXml(parseAttributes(failure[2]!).message ?? 'failed'),
+  for (const [, suiteAttributes = '', body = ''] of text.matchAll(/<testsuite\s([^>]*)>([\s\S]*?)<\/testsuite>/g)) {
+    const attributes = parseAttributes(suiteAttributes);
+    const failures = [...body.matchAll(/<testcase\s([^>]*?)>\s*<failure\s([^>]*?)>/g)].map(([, testcase = '', failure = '']) => ({
+      name: unescapeXml(parseAttributes(testcase).name ?? 'test'),
+      message: unescapeXml(parseAttributes(failure).message ?? 'failed'),
     }));
     const tests = Number(attributes.tests ?? 0);
     const failed = Number(attributes.failures ?? 0) + Number(attributes.errors ?? 0);
@@ -32,9 +32,11 @@ export async function readJunitDir(dir: string, against: string): Promise<TestSu
 }
 
 function parseAttributes(text: string): Record<string, string> {
-  return Object.fromEntries([...text.matchAll(/([\w:-]+)="([^"]*)"/g)].map((match) => [match[1]!, match[2]!]));
+  return Object.fromEntries([...text.matchAll(/([\w:-]+)="([^"]*)"/g)].map(([, name = '', value = '']) => [name, value]));
 }
 
 function unescapeXml(text: string): string {
-  return text.replace(/&(lt|gt|quot|apos|amp);/g, (_all, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]!);
+  return text.replace(/&(lt|gt|quot|apos|amp);/g, (entity, name: string) => xmlEntities[name] ?? entity);
 }
+
+const xmlEntities: Readonly<Record<string, string>> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };

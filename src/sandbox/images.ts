@@ -1,3 +1,4 @@
+import { defaultImages } from '../defaults.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LockstepError } from '../errors.js';
@@ -12,7 +13,7 @@ export interface BaseImages {
 
 /** LOCKSTEP_NODE_IMAGE / LOCKSTEP_BASE_IMAGE where no registry is reachable, the public images elsewhere. */
 export function baseImagesFromEnv(env: NodeJS.ProcessEnv = process.env): BaseImages {
-  return { node: env.LOCKSTEP_NODE_IMAGE || 'node:22-bookworm-slim', base: env.LOCKSTEP_BASE_IMAGE || 'debian:bookworm-slim' };
+  return { node: env.LOCKSTEP_NODE_IMAGE || defaultImages.node, base: env.LOCKSTEP_BASE_IMAGE || defaultImages.base };
 }
 
 export interface BuiltImage {

@@ -1,3 +1,4 @@
+import { defaultImages } from '../defaults.js';
 import { resolve } from 'node:path';
 import type { Environment } from '../compose/interpolate.js';
 import type { StackSuite } from '../config/stack.js';
@@ -5,7 +6,7 @@ import { InputError } from '../errors.js';
 import type { PlannedSuite } from './plan.js';
 import type { ResolvedSuite } from './suiteInvocation.js';
 
-export const defaultSuiteImage = 'node:22-bookworm-slim';
+export const defaultSuiteImage = defaultImages.node;
 
 /** The suites with their defaults filled in: the image from LOCKSTEP_NODE_IMAGE when set, the timeout in ms. */
 export function planSuites(suites: StackSuite[], env: Environment): PlannedSuite[] {

@@ -97,9 +97,9 @@ function splitDescription(description: string): { name: string; directive: 'skip
   const rawName = hash < 0 ? description : description.slice(0, hash);
   const name = rawName.trim().replace(/\\(.)/g, '$1');
   if (hash < 0) return { name, directive: null, reason: null };
-  const directive = /^#\s*(SKIP|TODO)\S*\s*(.*)$/i.exec(description.slice(hash).trim());
-  if (!directive) return { name, directive: null, reason: null };
-  return { name, directive: directive[1]!.toLowerCase() as 'skip' | 'todo', reason: directive[2]?.trim() || null };
+  const [, directive, reason] = /^#\s*(SKIP|TODO)\S*\s*(.*)$/i.exec(description.slice(hash).trim()) ?? [];
+  if (directive === undefined) return { name, directive: null, reason: null };
+  return { name, directive: directive.toLowerCase() as 'skip' | 'todo', reason: reason?.trim() || null };
 }
 
 function parseDiagnostics(block: string): Record<string, unknown> {

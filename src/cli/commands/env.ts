@@ -1,172 +1,134 @@
+// `lockstep health|deploy|status|e2e|smoke|rollback --env E`: everything that acts on one environment.
 import type { Command } from 'commander';
 import { recordArtifacts, recordOutputs, recordTests } from '../stageResult.js';
+import { readJunitDir } from '../../report/readJunit.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import type { LockstepConfig } from '../../config/schema.js';
-import { envVarName } from '../parse.js';
+import type { stages } from '../table/index.js';
+import type { OptionsOf } from '../table/spec.js';
 import { parseReleaseVersion } from '../../environments/releases/version.js';
+import { defaultReportDir, stageReportDir } from '../../defaults.js';
 import { InputError, LockstepError } from '../../errors.js';
 import { appendFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
+import { openEnvironment, environmentConfig } from '../../environments/openEnvironment.js';
+import { runHealthGate } from '../../stages/health.js';
+import { renderHealthMarkdown, renderHealthText } from '../../environments/health/renderHealth.js';
+import { readLock } from '../../lock/read.js';
+import { deployLock } from '../../stages/deploy.js';
+import { loadConfig } from '../../config/load.js';
+import { checkLockMatchesConfig } from '../../lock/matchConfig.js';
+import { readStatus, renderStatusText } from '../../stages/status.js';
+import { runE2e } from '../../stages/e2e.js';
+import { renderSummaryText } from '../../stack/summary.js';
+import { runSmoke, renderSmokeMarkdown, renderSmokeText } from '../../stages/smoke.js';
+import { rollback } from '../../stages/rollback.js';
+import { configuredReleasesDir } from '../../environments/releases/archive.js';
+import { connectGitHub } from '../heavyAdapters.js';
+import { detectCompose } from '../../compose/composeCommand.js';
+import { listPublishedReleases, readReleasedLockByTag } from '../../github/releasedLock.js';
+import { defaultHolder } from '../../environments/lease/decideLease.js';
+import { createRegistryClient } from '../../registry/client.js';
+import { describeRetry, registryClientOptions } from '../../registry/fromConfig.js';
 
 interface GlobalOptions extends OutputOptions {
   config: string;
 }
 
-const envOption = ['--env <name>', 'the environment (a key of environments in the config)'] as const;
+export async function healthAction(options: OptionsOf<typeof stages.health>, command: Command): Promise<void> {
+  const global = command.optsWithGlobals<GlobalOptions>();
+  const summaryFile = await markdownSummaryFile(options.markdownSummary);
+  const env = await openEnvironment(global.config, options.env);
+  const report = await runHealthGate({ environment: env.name, target: env.target, health: env.config.health });
+  emit(global, report, () => renderHealthText(report));
+  if (summaryFile) await appendSummary(summaryFile, renderHealthMarkdown(report));
+  if (!report.healthy) {
+    const failed = report.checks.filter((check) => !check.ok).map((check) => check.name);
+    throw new LockstepError('UNHEALTHY', `${env.name} is unhealthy (${failed.join(', ')})`);
+  }
+}
 
-/** `lockstep health|deploy|status|e2e|smoke|rollback --env E`: everything that acts on one environment. */
-export function registerEnvironmentCommands(program: Command): void {
-  program
-    .command('health')
-    .description('Run the health gate of an environment: target API, host resources, dependencies. Exit 1 when unhealthy.')
-    .requiredOption(...envOption)
-    .option('--markdown-summary [file]', 'append a markdown block to this file (default: $GITHUB_STEP_SUMMARY)')
-    .action(async (options: { env: string; markdownSummary?: string | true }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const { openEnvironment } = await import('../../environments/openEnvironment.js');
-      const { runHealthGate } = await import('../../stages/health.js');
-      const { renderHealthMarkdown, renderHealthText } = await import('../../environments/health/renderHealth.js');
-      const summaryFile = await markdownSummaryFile(options.markdownSummary);
-      const env = await openEnvironment(global.config, options.env);
-      const report = await runHealthGate({ environment: env.name, target: env.target, health: env.config.health });
-      emit(global, report, () => renderHealthText(report));
-      if (summaryFile) await appendSummary(summaryFile, renderHealthMarkdown(report));
-      if (!report.healthy) {
-        const failed = report.checks.filter((check) => !check.ok).map((check) => check.name);
-        throw new LockstepError('UNHEALTHY', `${env.name} is unhealthy (${failed.join(', ')})`);
-      }
-    });
+export async function deployAction(options: OptionsOf<typeof stages.deploy>, command: Command): Promise<void> {
+  warmUpCompose();
+  const global = command.optsWithGlobals<GlobalOptions>();
+  const lock = await readLock(options.lock);
+  checkLockMatchesConfig(options.lock, lock, global.config, Object.keys((await loadConfig(global.config)).services));
+  const context = await deployContext(global.config, options.env, options.holder);
+  try {
+    const result = await deployLock({ ...context, lock });
+    // A pipeline's rollback after failed smoke tests returns to exactly this lock.
+    recordOutputs({ previousLock: result.previousIntegrity ?? '' });
+    emit(global, result, () => renderDeployed(result));
+  } finally {
+    context.registry.close();
+  }
+}
 
-  program
-    .command('deploy')
-    .description('Deploy a lock to an environment: verify, health gate, lease, migrate, roll out, restore on any failure.')
-    .requiredOption(...envOption)
-    .requiredOption('--lock <file>', 'the release lock to deploy')
-    .option('--holder <name>', 'who deploys, shown to a concurrent run (default: the CI run, else user@host:pid)')
-    .action(async (options: { env: string; lock: string; holder?: string }, command: Command) => {
-      warmUpCompose();
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const { readLock } = await import('../../lock/read.js');
-      const { deployLock } = await import('../../stages/deploy.js');
-      const lock = await readLock(options.lock);
-      const { loadConfig } = await import('../../config/load.js');
-      const { checkLockMatchesConfig } = await import('../../lock/matchConfig.js');
-      checkLockMatchesConfig(options.lock, lock, global.config, Object.keys((await loadConfig(global.config)).services));
-      const context = await deployContext(global.config, options.env, options.holder);
-      try {
-        const result = await deployLock({ ...context, lock });
-        // A pipeline's rollback after failed smoke tests returns to exactly this lock.
-        recordOutputs({ previousLock: result.previousIntegrity ?? '' });
-        emit(global, result, () => renderDeployed(result));
-      } finally {
-        context.registry.close();
-      }
-    });
+export async function statusAction(options: OptionsOf<typeof stages.status>, command: Command): Promise<void> {
+  const global = command.optsWithGlobals<GlobalOptions>();
+  const env = await openEnvironment(global.config, options.env);
+  const status = await readStatus(env.name, env.target);
+  emit(global, status, () => renderStatusText(status));
+  if (options.check && !status.inSync) {
+    const what = status.lockId === null ? 'records no lock' : `drifted from lock ${status.lockId}: ${status.drifted.join(', ')}`;
+    throw new LockstepError('DRIFT', `${env.name} ${what}`);
+  }
+}
 
-  program
-    .command('status')
-    .description('Show which lock an environment runs and whether any service drifted from it.')
-    .requiredOption(...envOption)
-    .option('--check', 'exit 1 when a service drifted or no lock is recorded')
-    .action(async (options: { env: string; check?: boolean }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const { openEnvironment } = await import('../../environments/openEnvironment.js');
-      const { readStatus, renderStatusText } = await import('../../stages/status.js');
-      const env = await openEnvironment(global.config, options.env);
-      const status = await readStatus(env.name, env.target);
-      emit(global, status, () => renderStatusText(status));
-      if (options.check && !status.inSync) {
-        const what = status.lockId === null ? 'records no lock' : `drifted from lock ${status.lockId}: ${status.drifted.join(', ')}`;
-        throw new LockstepError('DRIFT', `${env.name} ${what}`);
-      }
-    });
-
-  program
-    .command('e2e')
-    // The Dagger function's name: dagger's names cannot hold digits (strcase makes e2e "e-2-e").
-    .alias('end-to-end')
-    .description('Run the stack suites against a deployed environment, on its network; JUnit XML and summary.md in the report folder.')
-    .requiredOption(...envOption)
-    .option('--report-dir <dir>', 'where <suite>.xml, <suite>.log and summary.md go (default: report/<env>/e2e)')
-    .action(async (options: { env: string; reportDir?: string }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const { loadConfig } = await import('../../config/load.js');
-      const { environmentConfig } = await import('../../environments/openEnvironment.js');
-      const { runE2e } = await import('../../stages/e2e.js');
-      const { renderSummaryText } = await import('../../stack/summary.js');
-      const lockstep = await loadConfig(global.config);
-      const config = environmentConfig(lockstep, global.config, options.env);
-      const reportDir = options.reportDir ?? `report/${options.env}/e2e`;
-      const result = await runE2e({ environment: options.env, config, lockstep, configFile: global.config, reportDir, progress });
-      await recordTests(reportDir, options.env);
-      recordArtifacts(result.summaryFile);
-      emit(global, result, () => `${renderSummaryText(result.suites)}
+export async function e2eAction(options: OptionsOf<typeof stages.e2e>, command: Command): Promise<void> {
+  const global = command.optsWithGlobals<GlobalOptions>();
+  const lockstep = await loadConfig(global.config);
+  const config = environmentConfig(lockstep, global.config, options.env);
+  const reportDir = options.reportDir ?? stageReportDir(defaultReportDir, options.env, 'e2e');
+  const result = await runE2e({ environment: options.env, config, lockstep, configFile: global.config, reportDir, progress });
+  recordTests(await readJunitDir(reportDir, options.env));
+  recordArtifacts(result.summaryFile);
+  emit(global, result, () => `${renderSummaryText(result.suites)}
 
 report: ${result.summaryFile}`);
-      if (!result.ok) {
-        const failed = result.suites.filter((suite) => !suite.ok).map((suite) => suite.suite);
-        throw new LockstepError('TESTS_FAILED', `e2e suites failed against ${options.env}: ${failed.join(', ')}`);
-      }
-    });
+  if (!result.ok) {
+    const failed = result.suites.filter((suite) => !suite.ok).map((suite) => suite.suite);
+    throw new LockstepError('TESTS_FAILED', `e2e suites failed against ${options.env}: ${failed.join(', ')}`);
+  }
+}
 
-  program
-    .command('smoke')
-    .description('Run the smoke probes of an environment (HTTP status, body, latency, retries); JUnit XML and markdown in the report folder.')
-    .requiredOption(...envOption)
-    .option('--report-dir <dir>', 'where smoke.xml and smoke.md go (default: report/<env>/smoke)')
-    .option('--markdown-summary [file]', 'append the markdown to this file (default: $GITHUB_STEP_SUMMARY)')
-    .action(async (options: { env: string; reportDir?: string; markdownSummary?: string | true }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const { loadConfig } = await import('../../config/load.js');
-      const { environmentConfig } = await import('../../environments/openEnvironment.js');
-      const { runSmoke, renderSmokeMarkdown, renderSmokeText } = await import('../../stages/smoke.js');
-      const summaryFile = await markdownSummaryFile(options.markdownSummary);
-      const config = environmentConfig(await loadConfig(global.config), global.config, options.env);
-      if (!config.smoke) throw new InputError(global.config, `environments.${options.env}.smoke`, 'is not configured: no probes to run');
-      const reportDir = options.reportDir ?? `report/${options.env}/smoke`;
-      const result = await runSmoke({ environment: options.env, smoke: config.smoke, reportDir, progress });
-      await recordTests(reportDir, options.env);
-      recordArtifacts(result.markdownFile);
-      emit(global, result, () => renderSmokeText(result));
-      if (summaryFile) await appendSummary(summaryFile, renderSmokeMarkdown(options.env, result.probes));
-      if (!result.ok) {
-        throw new LockstepError('TESTS_FAILED', `smoke tests of ${options.env} failed`, {
-          details: result.probes.filter((probe) => !probe.ok).map((probe) => `${probe.name}: ${probe.verdict.detail}`),
-        });
-      }
+export async function smokeAction(options: OptionsOf<typeof stages.smoke>, command: Command): Promise<void> {
+  const global = command.optsWithGlobals<GlobalOptions>();
+  const summaryFile = await markdownSummaryFile(options.markdownSummary);
+  const config = environmentConfig(await loadConfig(global.config), global.config, options.env);
+  if (!config.smoke) throw new InputError(global.config, `environments.${options.env}.smoke`, 'is not configured: no probes to run');
+  const reportDir = options.reportDir ?? stageReportDir(defaultReportDir, options.env, 'smoke');
+  const result = await runSmoke({ environment: options.env, smoke: config.smoke, reportDir, progress });
+  recordTests(await readJunitDir(reportDir, options.env));
+  recordArtifacts(result.markdownFile);
+  emit(global, result, () => renderSmokeText(result));
+  if (summaryFile) await appendSummary(summaryFile, renderSmokeMarkdown(options.env, result.probes));
+  if (!result.ok) {
+    throw new LockstepError('TESTS_FAILED', `smoke tests of ${options.env} failed`, {
+      details: result.probes.filter((probe) => !probe.ok).map((probe) => `${probe.name}: ${probe.verdict.detail}`),
     });
+  }
+}
 
-  program
-    .command('rollback')
-    .description('Redeploy an archived release (default: the one before the release live) through the deploy path.')
-    .requiredOption(...envOption)
-    .option('--to <version>', 'the archived release to return to, e.g. v1.4.2')
-    .option('--to-lock <integrity>', 'return to the release archived with this lock (what ran before a deploy; empty: nothing did)')
-    .option('--releases-dir <dir>', "where archived releases are (default: the config's github.releaseArchiveDir)")
-    .option('--holder <name>', 'who deploys, shown to a concurrent run')
-    .option('--token-env <name>', "the variable holding a GitHub token, to check the archived lock against the release's own (skipped, with a warning, when unset)", envVarName, 'GITHUB_TOKEN')
-    .action(async (options: { env: string; to?: string; toLock?: string; releasesDir?: string; holder?: string; tokenEnv: string }, command: Command) => {
-      warmUpCompose();
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const { rollback } = await import('../../stages/rollback.js');
-      if (options.to !== undefined) {
-        if (!parseReleaseVersion(options.to)) throw new InputError('--to', undefined, `"${options.to}" is not a release version such as v1.4.2`);
-        if (options.toLock !== undefined) throw new InputError('--to-lock', undefined, 'names a release as --to does: give one of them');
-      }
-      if (options.toLock !== undefined && options.toLock !== '' && !/^sha256:[0-9a-f]{64}$/.test(options.toLock)) {
-        throw new InputError('--to-lock', undefined, 'must be a lock integrity (sha256:<64 hex>), or empty when nothing ran before');
-      }
-      const context = await deployContext(global.config, options.env, options.holder);
-      try {
-        const { configuredReleasesDir } = await import('../../environments/releases/archive.js');
-        const releasesDir = options.releasesDir ?? configuredReleasesDir(context.lockstep, global.config);
-        const fromGitHub = process.env[options.tokenEnv] ? await releasesOnGitHub(context.lockstep.github, global.config, options.tokenEnv) : undefined;
-        const result = await rollback({ ...context, releasesDir, to: options.to, toLock: options.toLock, ...fromGitHub });
-        emit(global, result, () => `${renderDeployed(result.deploy)}rolled back from ${result.from.version ?? result.from.integrity ?? 'nothing'} to ${result.to.version}\n`);
-      } finally {
-        context.registry.close();
-      }
-    });
+export async function rollbackAction(options: OptionsOf<typeof stages.rollback>, command: Command): Promise<void> {
+  warmUpCompose();
+  const global = command.optsWithGlobals<GlobalOptions>();
+  if (options.to !== undefined) {
+    if (!parseReleaseVersion(options.to)) throw new InputError('--to', undefined, `"${options.to}" is not a release version such as v1.4.2`);
+    if (options.toLock !== undefined) throw new InputError('--to-lock', undefined, 'names a release as --to does: give one of them');
+  }
+  if (options.toLock !== undefined && options.toLock !== '' && !/^sha256:[0-9a-f]{64}$/.test(options.toLock)) {
+    throw new InputError('--to-lock', undefined, 'must be a lock integrity (sha256:<64 hex>), or empty when nothing ran before');
+  }
+  const context = await deployContext(global.config, options.env, options.holder);
+  try {
+    const releasesDir = options.releasesDir ?? configuredReleasesDir(context.lockstep, global.config);
+    const fromGitHub = process.env[options.tokenEnv] ? await releasesOnGitHub(context.lockstep.github, global.config, options.tokenEnv) : undefined;
+    const result = await rollback({ ...context, releasesDir, to: options.to, toLock: options.toLock, ...fromGitHub });
+    emit(global, result, () => `${renderDeployed(result.deploy)}rolled back from ${result.from.version ?? result.from.integrity ?? 'nothing'} to ${result.to.version}\n`);
+  } finally {
+    context.registry.close();
+  }
 }
 
 /**
@@ -175,14 +137,12 @@ report: ${result.summaryFile}`);
  * delaying the rollout. (For a kubernetes environment it is one wasted background probe.)
  */
 function warmUpCompose(): void {
-  import('../../compose/composeCommand.js').then(({ detectCompose }) => detectCompose()).catch(() => undefined);
+  detectCompose().catch(() => undefined);
 }
 
 /** The releases on GitHub: the lock one carries (asset, else the archived file at its tag), and all of them with their locks. */
 async function releasesOnGitHub(config: LockstepConfig['github'], configFile: string, tokenEnv: string) {
-  const { connectGitHub } = await import('../../github/connect.js');
-  const { listPublishedReleases, readReleasedLockByTag } = await import('../../github/releasedLock.js');
-  const github = connectGitHub({ tokenEnv, config, configFile, onNotice: progress });
+  const github = await connectGitHub({ tokenEnv, config, configFile, onNotice: progress });
   return {
     releasedLock: (tag: string) => readReleasedLockByTag(github, tag, config.releaseArchiveDir),
     publishedReleases: () => listPublishedReleases(github, config.releaseArchiveDir, (tag, problem) => progress(`warning: release ${tag} on GitHub: ${problem}`)),
@@ -190,10 +150,6 @@ async function releasesOnGitHub(config: LockstepConfig['github'], configFile: st
 }
 
 async function deployContext(configFile: string, environment: string, holder: string | undefined) {
-  const { openEnvironment } = await import('../../environments/openEnvironment.js');
-  const { defaultHolder } = await import('../../environments/lease/decideLease.js');
-  const { createRegistryClient } = await import('../../registry/client.js');
-  const { describeRetry, registryClientOptions } = await import('../../registry/fromConfig.js');
   const env = await openEnvironment(configFile, environment);
   const images = Object.values(env.lockstep.services).map((service) => service.image);
   const registry = createRegistryClient(registryClientOptions(env.lockstep.registry, (event) => progress(describeRetry(event)), images));

@@ -1,110 +1,79 @@
+// `lockstep stack plan|up|test|down`: the whole system from compose, for pull requests.
 import type { Command } from 'commander';
-import { commaList, durationMs } from '../parse.js';
+import type { stages } from '../table/index.js';
+import type { OptionsOf } from '../table/spec.js';
 import { recordArtifacts, recordTests } from '../stageResult.js';
+import { readJunitDir } from '../../report/readJunit.js';
 import { emit, progress, type OutputOptions } from '../output.js';
 import { LockstepError } from '../../errors.js';
 import { dirname, resolve } from 'node:path';
+import { loadConfig } from '../../config/load.js';
+import { planStack } from '../../stages/stackPlan.js';
+import { renderPlanText, renderUpText } from '../../stack/renderPlan.js';
+import { stackUp } from '../../stages/stackUp.js';
+import { withTeardownOnSignal } from '../../stack/interrupt.js';
+import { stackTest } from '../../stages/stackTest.js';
+import { renderSummaryText } from '../../stack/summary.js';
+import { testTitle } from '../../stack/suiteResult.js';
+import { checkProjectName, defaultProjectName, stackWorkDir } from '../../stack/project.js';
+import { detectCompose } from '../../compose/composeCommand.js';
+import { stackDown } from '../../stages/stackDown.js';
 
 interface GlobalOptions extends OutputOptions {
   config: string;
 }
 
-const projectOption = [
-  '--project <name>',
-  'the compose project (default: $LOCKSTEP_STACK_PROJECT, else lockstep-<folder of the config file>)',
-] as const;
+export async function stackPlanAction(options: OptionsOf<typeof stages.stackPlan>, command: Command): Promise<void> {
+  const global = command.optsWithGlobals<GlobalOptions>();
+  const plan = await planStack({ configFile: global.config, config: await loadConfig(global.config), lockFile: options.lock });
+  emit(global, plan, () => renderPlanText(plan));
+}
 
-/** `lockstep stack plan|up|test|down`: the whole system from compose, for pull requests. */
-export function registerStackCommands(program: Command): void {
-  const stack = program.command('stack').description('Run the whole system from compose with a lock\'s images, test it, tear it down.');
+export async function stackUpAction(options: OptionsOf<typeof stages.stackUp>, command: Command): Promise<void> {
+  const global = command.optsWithGlobals<GlobalOptions>();
+  const session = await openSession(global.config, options.project);
+  const result = await withTeardownOnSignal(
+    async (signal) =>
+      stackUp(
+        { configFile: global.config, config: session.config, lockFile: options.lock, project: session.project, timeoutMs: options.timeout, keepOnFailure: options.keepOnFailure },
+        { compose: await session.compose(), progress, teardown: session.teardown, signal },
+      ),
+    session.teardown,
+    progress,
+  );
+  emit(global, result, () => renderUpText(result));
+}
 
-  stack
-    .command('plan')
-    .description('Print the compose service graph (with --lock: every locked image as image@digest).')
-    .option('--lock <file>', 'pin the services to this release lock')
-    .action(async (options: { lock?: string }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const { loadConfig } = await import('../../config/load.js');
-      const { planStack } = await import('../../stages/stackPlan.js');
-      const { renderPlanText } = await import('../../stack/renderPlan.js');
-      const plan = await planStack({ configFile: global.config, config: await loadConfig(global.config), lockFile: options.lock });
-      emit(global, plan, () => renderPlanText(plan));
+export async function stackTestAction(options: OptionsOf<typeof stages.stackTest>, command: Command): Promise<void> {
+  const global = command.optsWithGlobals<GlobalOptions>();
+  const session = await openSession(global.config, options.project);
+  const reportDir = options.report ?? resolve(session.configDir, session.config.stack.reportDir);
+  const result = await withTeardownOnSignal(
+    (signal) =>
+      stackTest({ configFile: global.config, config: session.config, project: session.project, suites: options.suite, reportDir }, { progress, signal }),
+    session.teardown,
+    progress,
+  );
+  recordTests(await readJunitDir(reportDir, `stack ${session.project}`));
+  recordArtifacts(result.summaryFile);
+  emit(global, result, () => `${renderSummaryText(result.suites)}\n\nreport: ${result.summaryFile}`);
+  if (!result.ok) {
+    const failed = result.suites.flatMap((suite) => suite.tests.filter((test) => test.status === 'failed').map((test) => `${suite.suite}: ${testTitle(test)}`));
+    throw new LockstepError('TESTS_FAILED', `stack test: ${result.suites.filter((suite) => !suite.ok).map((suite) => suite.suite).join(', ')} failed`, {
+      details: failed.slice(0, 20),
+      hint: `see ${result.summaryFile}`,
     });
+  }
+}
 
-  stack
-    .command('up')
-    .description('Start the stack with every locked service pinned to image@digest; wait until all are healthy. Tears down on failure or Ctrl-C.')
-    .requiredOption('--lock <file>', 'the release lock whose images to run')
-    .option(...projectOption)
-    .option('--timeout <duration>', 'how long the start may take, pulls included (default: 5m)', durationMs)
-    .option('--keep-on-failure', 'leave a stack that failed to start running, for inspection')
-    .action(async (options: { lock: string; project?: string; timeout?: number; keepOnFailure?: boolean }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const session = await openSession(global.config, options.project);
-      // Finding compose runs while the stages load.
-      const compose = session.compose();
-      const [{ stackUp }, { withTeardownOnSignal }, { renderUpText }] = await Promise.all([
-        import('../../stages/stackUp.js'),
-        import('../../stack/interrupt.js'),
-        import('../../stack/renderPlan.js'),
-      ]);
-      const result = await withTeardownOnSignal(
-        async (signal) =>
-          stackUp(
-            { configFile: global.config, config: session.config, lockFile: options.lock, project: session.project, timeoutMs: options.timeout ?? 300_000, keepOnFailure: options.keepOnFailure },
-            { compose: await compose, progress, teardown: session.teardown, signal },
-          ),
-        session.teardown,
-        progress,
-      );
-      emit(global, result, () => renderUpText(result));
-    });
-
-  stack
-    .command('test')
-    .description('Run the configured suites in containers on the stack network; JUnit XML and summary.md in the report folder.')
-    .option(...projectOption)
-    .option('--suite <names>', 'comma-separated suites to run (default: all configured)', commaList)
-    .option('--report <dir>', 'the report folder (default: stack.reportDir of the config, report/stack)')
-    .action(async (options: { project?: string; suite?: string[]; report?: string }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const session = await openSession(global.config, options.project);
-      const { stackTest } = await import('../../stages/stackTest.js');
-      const { withTeardownOnSignal } = await import('../../stack/interrupt.js');
-      const { renderSummaryText } = await import('../../stack/summary.js');
-      const { testTitle } = await import('../../stack/suiteResult.js');
-      const reportDir = options.report ?? resolve(session.configDir, session.config.stack.reportDir);
-      const result = await withTeardownOnSignal(
-        (signal) =>
-          stackTest({ configFile: global.config, config: session.config, project: session.project, suites: options.suite, reportDir }, { progress, signal }),
-        session.teardown,
-        progress,
-      );
-      await recordTests(reportDir, `stack ${session.project}`);
-      recordArtifacts(result.summaryFile);
-      emit(global, result, () => `${renderSummaryText(result.suites)}\n\nreport: ${result.summaryFile}`);
-      if (!result.ok) {
-        const failed = result.suites.flatMap((suite) => suite.tests.filter((test) => test.status === 'failed').map((test) => `${suite.suite}: ${testTitle(test)}`));
-        throw new LockstepError('TESTS_FAILED', `stack test: ${result.suites.filter((suite) => !suite.ok).map((suite) => suite.suite).join(', ')} failed`, {
-          details: failed.slice(0, 20),
-          hint: `see ${result.summaryFile}`,
-        });
-      }
-    });
-
-  stack
-    .command('down')
-    .description('Remove the stack\'s containers, networks and volumes (also whatever a failed or interrupted run left).')
-    .option(...projectOption)
-    .action(async (options: { project?: string }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const session = await openSession(global.config, options.project, { configOptional: true });
-      const result = await session.teardown();
-      emit(global, result, () => {
-        const { containers, networks, volumes } = result.removed;
-        return `✔ ${result.project}: removed ${containers} containers, ${networks} networks, ${volumes} volumes (${(result.durationMs / 1000).toFixed(1)} s)`;
-      });
-    });
+export async function stackDownAction(options: OptionsOf<typeof stages.stackDown>, command: Command): Promise<void> {
+  const global = command.optsWithGlobals<GlobalOptions>();
+  const session = await openSession(global.config, options.project, { configOptional: true });
+  const result = await session.teardown();
+  emit(global, result, () => {
+    const { containers, networks, volumes } = result.removed;
+    return `✔ ${result.project}: removed ${containers} containers, ${networks} networks, ${volumes} volumes (${(result.durationMs / 1000).toFixed(1)} s)`;
+  });
 }
 
 /**
@@ -112,10 +81,6 @@ export function registerStackCommands(program: Command): void {
  * still sweeps by label when the config cannot be read, so a broken config never strands a stack.
  */
 async function openSession(configFile: string, projectFlag: string | undefined, options: { configOptional?: boolean } = {}) {
-  const { loadConfig } = await import('../../config/load.js');
-  const { checkProjectName, defaultProjectName, stackWorkDir } = await import('../../stack/project.js');
-  const { detectCompose } = await import('../../compose/composeCommand.js');
-  const { stackDown } = await import('../../stages/stackDown.js');
   const configDir = dirname(resolve(configFile));
   const fromEnv = process.env.LOCKSTEP_STACK_PROJECT;
   const project = projectFlag

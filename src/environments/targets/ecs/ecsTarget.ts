@@ -114,29 +114,29 @@ export class EcsTarget implements DeployTarget {
   }
 
   async apply(desired: DesiredState, progress: ProgressSink): Promise<void> {
-    const placements = Object.keys(desired.images)
-      .sort()
-      .map((service) => this.placement(service));
-    const { services, revisions } = await this.preflight(placements);
+    const placements = Object.entries(desired.images)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([service, image]) => ({ ...this.placement(service), image }));
+    const running = await this.preflight(placements);
     const id = lockId(desired.lock);
     const updates: Update[] = [];
     for (const [ecsService, group] of groupBy(placements)) {
-      const service = services.get(ecsService)!;
-      const running = revisions.get(service.taskDefinition!)!;
-      const images = Object.fromEntries(group.map((placement) => [placement.container, desired.images[placement.service]!]));
-      const unchanged = group.every((placement) => containerImage(running, placement.container) === images[placement.container]);
+      const { taskDefinition, revision } = running(ecsService);
+      const images = Object.fromEntries(group.map((placement) => [placement.container, placement.image]));
+      const unchanged = group.every((placement) => containerImage(revision, placement.container) === placement.image);
       if (unchanged) {
-        if (tagValue(running.tags, tagKeys.lockIntegrity) !== desired.lock.integrity) {
+        if (tagValue(revision.tags, tagKeys.lockIntegrity) !== desired.lock.integrity) {
           // The images already run: only the label moves, so no new deployment replaces healthy tasks.
-          await this.api.tag(service.taskDefinition!, lockTags([], desired.lock));
+          await this.api.tag(taskDefinition, lockTags([], desired.lock));
         }
-        progress(`${ecsService}: already runs ${group.map((placement) => shortImage(images[placement.container]!)).join(', ')}; recorded lock ${id}`);
+        progress(`${ecsService}: already runs ${group.map((placement) => shortImage(placement.image)).join(', ')}; recorded lock ${id}`);
         continue;
       }
-      const registered = await this.api.registerTaskDefinition(nextRevision(running, images, desired.lock));
-      await this.api.updateService(ecsService, registered.taskDefinitionArn!);
-      updates.push({ ecsService, taskDefinitionArn: registered.taskDefinitionArn!, services: group.map((placement) => placement.service) });
-      progress(`${ecsService}: ${revisionName(service.taskDefinition!)} -> ${revisionName(registered.taskDefinitionArn!)} (${group.map((placement) => `${placement.container} ${shortImage(images[placement.container]!)}`).join(', ')})`);
+      const registered = (await this.api.registerTaskDefinition(nextRevision(revision, images, desired.lock))).taskDefinitionArn;
+      if (!registered) throw new LockstepError('AWS', `ECS registered a task definition for ${ecsService} but returned no ARN; nothing was deployed`);
+      await this.api.updateService(ecsService, registered);
+      updates.push({ ecsService, taskDefinitionArn: registered, services: group.map((placement) => placement.service) });
+      progress(`${ecsService}: ${revisionName(taskDefinition)} -> ${revisionName(registered)} (${group.map((placement) => `${placement.container} ${shortImage(placement.image)}`).join(', ')})`);
     }
     await this.waitForRollouts(updates, progress);
     await this.writeRecord(desired.lock);
@@ -224,19 +224,23 @@ export class EcsTarget implements DeployTarget {
   }
 
   /** Every service, controller and container must be there before the first registration: a typo must not leave half a rollout. */
-  private async preflight(placements: Placement[]): Promise<{ services: Map<string, Service>; revisions: Map<string, TaskDefinitionWithTags> }> {
+  /** Checks every placement can be rolled out; returns, per ECS service, the task definition it runs. */
+  private async preflight(placements: Placement[]): Promise<(ecsService: string) => { taskDefinition: string; revision: TaskDefinitionWithTags }> {
     const running = await this.readRunning(placements);
+    const checked = new Map<string, { taskDefinition: string; revision: TaskDefinitionWithTags }>();
     const problems = placements.flatMap((placement) => {
       const service = running.services.get(placement.ecsService);
       if (!service || service.status !== 'ACTIVE') return [`${placement.service}: no active ECS service ${placement.ecsService} in cluster ${this.environment.target.cluster}`];
       const controller = service.deploymentController?.type ?? 'ECS';
       if (controller !== 'ECS') return [`${placement.service}: ECS service ${placement.ecsService} is deployed by ${controller}; lockstep drives the ECS rolling update only`];
-      const revision = running.revisions.get(service.taskDefinition ?? '');
-      if (!revision) return [`${placement.service}: the task definition ${service.taskDefinition ?? '(none)'} of ${placement.ecsService} could not be read`];
+      const taskDefinition = service.taskDefinition;
+      const revision = running.revisions.get(taskDefinition ?? '');
+      if (!taskDefinition || !revision) return [`${placement.service}: the task definition ${taskDefinition ?? '(none)'} of ${placement.ecsService} could not be read`];
       if (containerImage(revision, placement.container) === undefined) {
         const names = (revision.taskDefinition.containerDefinitions ?? []).map((container) => container.name).join(', ');
-        return [`${placement.service}: ${revisionName(service.taskDefinition!)} has no container ${placement.container} (it has ${names || 'none'})`];
+        return [`${placement.service}: ${revisionName(taskDefinition)} has no container ${placement.container} (it has ${names || 'none'})`];
       }
+      checked.set(placement.ecsService, { taskDefinition, revision });
       return [];
     });
     if (problems.length > 0) {
@@ -245,7 +249,11 @@ export class EcsTarget implements DeployTarget {
         hint: `map services to ECS services and containers under environments.${this.environment.name}.target.services`,
       });
     }
-    return running;
+    return (ecsService) => {
+      const found = checked.get(ecsService);
+      if (!found) throw new Error(`preflight did not check ${ecsService}`);
+      return found;
+    };
   }
 
   /** Polls until every deployment completed; stops at the first one ECS failed (the circuit breaker), or at the timeout. */
@@ -327,8 +335,8 @@ function containerImage(revision: TaskDefinitionWithTags, container: string): st
   return found ? (found.image ?? '') : undefined;
 }
 
-function groupBy(placements: Placement[]): Map<string, Placement[]> {
-  const groups = new Map<string, Placement[]>();
+function groupBy<P extends Placement>(placements: P[]): Map<string, P[]> {
+  const groups = new Map<string, P[]>();
   for (const placement of placements) groups.set(placement.ecsService, [...(groups.get(placement.ecsService) ?? []), placement]);
   return groups;
 }

@@ -103,10 +103,10 @@ export class ConfigRepo {
 
   async readFile(commit: string, path: string): Promise<RepoFile | null> {
     const listed = (await this.git(['ls-tree', commit, '--', path])).stdout.trim();
-    const match = /^(\d{6}) blob ([0-9a-f]{40})\t/.exec(listed);
-    if (!match) return null;
-    const blob = await this.git(['cat-file', 'blob', match[2]!]);
-    return { content: blob.stdout, mode: match[1]! };
+    const [, mode, blobId] = /^(\d{6}) blob ([0-9a-f]{40})\t/.exec(listed) ?? [];
+    if (mode === undefined || blobId === undefined) return null;
+    const blob = await this.git(['cat-file', 'blob', blobId]);
+    return { content: blob.stdout, mode };
   }
 
   async treeOf(commit: string): Promise<string> {

@@ -24,6 +24,6 @@ export async function openProposal(github: GitHubPort, proposal: HelmValuesPropo
 
 /** owner/name of a repository on github.com named by an https, ssh or scp-like URL; null otherwise. */
 export function githubRepositoryOf(url: string): { owner: string; repo: string } | null {
-  const match = /^(?:https:\/\/github\.com\/|ssh:\/\/git@github\.com\/|git@github\.com:)([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url);
-  return match ? { owner: match[1]!, repo: match[2]! } : null;
+  const [, owner, repo] = /^(?:https:\/\/github\.com\/|ssh:\/\/git@github\.com\/|git@github\.com:)([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url) ?? [];
+  return owner !== undefined && repo !== undefined ? { owner, repo } : null;
 }

@@ -127,24 +127,24 @@ function setValues(text: string, writes: Array<[string, string]>, file: string):
   for (const [map, tree] of intoMaps) {
     if (map === null) {
       const prefix = text.length === 0 || text.endsWith('\n') ? '' : '\n';
-      const start = isScalar(root) ? root.range![0] : text.length;
-      const end = isScalar(root) ? root.range![1] : text.length;
+      const start = isScalar(root) ? rangeOf(root)[0] : text.length;
+      const end = isScalar(root) ? rangeOf(root)[1] : text.length;
       edits.push({ start, end, text: `${prefix}${render(tree, '', unit)}` });
       continue;
     }
     const first = map.items[0]!;
-    const indent = ' '.repeat(column((first.key as Scalar).range![0]));
+    const indent = ' '.repeat(column(rangeOf(first.key as Scalar)[0]));
     const lastPair = map.items.at(-1)!;
     const lastNode = (lastPair.value ?? lastPair.key) as Scalar | YAMLMap;
-    const at = lineEnd(text, lastNode.range![1]);
+    const at = lineEnd(text, rangeOf(lastNode)[1]);
     edits.push({ start: at, end: at, text: `${at === text.length && !text.endsWith('\n') ? '\n' : ''}${render(tree, indent, unit)}` });
   }
   for (const [pair, tree] of intoNulls) {
-    const keyColumn = column((pair.key as Scalar).range![0]);
+    const keyColumn = column(rangeOf(pair.key as Scalar)[0]);
     const scalar = pair.value as Scalar;
-    let start = scalar.range![0];
+    let start = rangeOf(scalar)[0];
     while (start > 0 && text[start - 1] === ' ') start -= 1;
-    edits.push({ start, end: scalar.range![1], text: `\n${render(tree, ' '.repeat(keyColumn + unit), unit).replace(/\n$/, '')}` });
+    edits.push({ start, end: rangeOf(scalar)[1], text: `\n${render(tree, ' '.repeat(keyColumn + unit), unit).replace(/\n$/, '')}` });
   }
 
   let result = text;
@@ -159,7 +159,7 @@ function setValues(text: string, writes: Array<[string, string]>, file: string):
 
 function replaceScalar(text: string, node: Scalar, value: string, file: string, path: string): Edit | null {
   if (node.value === value) return null;
-  const [start, end] = node.range!;
+  const [start, end] = rangeOf(node);
   if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') throw new InputError(file, path, 'is a block scalar (| or >); write it as a plain or quoted value');
   const rendered = node.type === 'QUOTE_SINGLE' ? `'${value.replace(/'/g, "''")}'` : node.type === 'QUOTE_DOUBLE' ? JSON.stringify(value) : scalar(value);
   return { start, end, text: start === end && text[start - 1] === ':' ? ` ${rendered}` : rendered };
@@ -207,9 +207,15 @@ function indentUnit(root: unknown, column: (offset: number) => number): number {
   for (const pair of root.items) {
     const child = pair.value;
     if (isMap(child) && !child.flow && child.items[0]) {
-      const delta = column((child.items[0].key as Scalar).range![0]) - column((pair.key as Scalar).range![0]);
+      const delta = column(rangeOf(child.items[0].key as Scalar)[0]) - column(rangeOf(pair.key as Scalar)[0]);
       if (delta > 0) return delta;
     }
   }
   return 2;
+}
+
+/** Where a parsed node stands in the text; the parser sets it on every node it reads. */
+function rangeOf(node: { range?: [number, number, number] | null }): [number, number, number] {
+  if (!node.range) throw new Error('updateHelmValues: a parsed node has no source range');
+  return node.range;
 }

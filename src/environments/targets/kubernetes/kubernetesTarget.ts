@@ -115,16 +115,15 @@ export class KubernetesTarget implements DeployTarget {
   }
 
   async apply(desired: DesiredState, progress: ProgressSink): Promise<void> {
-    const placements = Object.keys(desired.images)
-      .sort()
-      .map((service) => this.placement(service));
+    const placements = Object.entries(desired.images)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([service, image]) => ({ ...this.placement(service), image }));
     const current = await this.preflight(placements);
     const id = lockId(desired.lock);
     const since = Date.now();
     await Promise.all(
-      placements.map(async (placement) => {
-        const image = desired.images[placement.service]!;
-        const deployment = current.get(placement.service)!;
+      current.map(async ({ placement, deployment }) => {
+        const { image } = placement;
         const running = containerOf(deployment, placement.container)?.image;
         const recorded = deployment.metadata?.annotations?.[annotations.lockIntegrity];
         const inits = initContainersRunning(deployment, image);
@@ -144,21 +143,22 @@ export class KubernetesTarget implements DeployTarget {
    * the lock annotation and record that went with them, then waits for those rollouts.
    */
   async restore(previous: LiveState, services: string[], progress: ProgressSink): Promise<void> {
-    const placements = services
-      .filter((service) => previous.services[service]?.image)
+    const placements = [...services]
       .sort()
-      .map((service) => this.placement(service));
+      .flatMap((service) => {
+        const image = previous.services[service]?.image;
+        return image ? [{ ...this.placement(service), image, integrity: previous.services[service]?.lockIntegrity ?? null }] : [];
+      });
     for (const service of services.filter((name) => !previous.services[name]?.image)) {
       progress(`${service}: nothing ran before; its deployment is left as it is`);
     }
     const since = Date.now();
     await Promise.all(
       placements.map(async (placement) => {
-        const before = previous.services[placement.service]!;
-        const integrity = before.lockIntegrity ?? null;
+        const { image, integrity } = placement;
         const id = integrity && previous.lock?.integrity === integrity ? lockId(previous.lock) : null;
-        await this.api.patchDeployment(this.namespace, placement.deployment, imagePatch(placement.container, before.image!, integrity, id));
-        progress(`${placement.service}: restoring ${shortImage(before.image!)}`);
+        await this.api.patchDeployment(this.namespace, placement.deployment, imagePatch(placement.container, image, integrity, id));
+        progress(`${placement.service}: restoring ${shortImage(image)}`);
       }),
     );
     // Judged on its own rollout: conditions the failed rollout left on the old ReplicaSet do not count.
@@ -248,7 +248,7 @@ export class KubernetesTarget implements DeployTarget {
   }
 
   /** Every deployment and container must exist before the first patch: a typo must not leave half a rollout. */
-  private async preflight(placements: Placement[]): Promise<Map<string, V1Deployment>> {
+  private async preflight<P extends Placement>(placements: P[]): Promise<Array<{ placement: P; deployment: V1Deployment }>> {
     const found = await Promise.all(placements.map(async (placement) => ({ placement, deployment: await this.api.readDeployment(this.namespace, placement.deployment) })));
     const problems = found.flatMap(({ placement, deployment }) => placementProblem(placement, deployment, this.namespace) ?? []);
     if (problems.length > 0) {
@@ -257,8 +257,10 @@ export class KubernetesTarget implements DeployTarget {
         hint: `map services to deployments and containers under environments.${this.environment.name}.target.services`,
       });
     }
-    const refusals = found.flatMap(({ placement, deployment }) => {
-      const refusal = rolloutRefusal(deployment!);
+    // Every deployment was found: a missing one is a placement problem above.
+    const checked = found.flatMap(({ placement, deployment }) => (deployment ? [{ placement, deployment }] : []));
+    const refusals = checked.flatMap(({ placement, deployment }) => {
+      const refusal = rolloutRefusal(deployment);
       return refusal ? [{ placement, refusal }] : [];
     });
     if (refusals.length > 0) {
@@ -267,7 +269,7 @@ export class KubernetesTarget implements DeployTarget {
         hint: refusals.map(({ refusal }) => refusal.wayOut).filter((line, index, all) => all.indexOf(line) === index).join('; '),
       });
     }
-    return new Map(found.map(({ placement, deployment }) => [placement.service, deployment!]));
+    return checked;
   }
 
   /**
