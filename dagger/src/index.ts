@@ -526,7 +526,8 @@ export class Lockstep {
 
   /** Without a GitHub token, the resolution reads the release archive alone. */
   private offline(): string[] {
-    return this.githubToken ? [] : ['--offline'];
+    const withGitHub = this.githubToken !== undefined;
+    return withGitHub ? [] : ['--offline'];
   }
 
   /** `--current-lock`: the committed lock, for the pull request's diff, when there is one. */
@@ -569,7 +570,8 @@ export class Lockstep {
     if (this.awsRegion) container = container.withEnvVariable('AWS_REGION', this.awsRegion);
     if (this.awsRoleArn) container = container.withEnvVariable('AWS_ROLE_ARN', this.awsRoleArn);
     if (this.awsWebIdentityToken) {
-      container = container.withMountedSecret('/lockstep/aws/web-identity-token', this.awsWebIdentityToken).withEnvVariable('AWS_WEB_IDENTITY_TOKEN_FILE', '/lockstep/aws/web-identity-token');
+      container = container.withMountedSecret('/lockstep/aws/web-identity-token', this.awsWebIdentityToken);
+      container = container.withEnvVariable('AWS_WEB_IDENTITY_TOKEN_FILE', '/lockstep/aws/web-identity-token');
     }
     return this.withDocker(container, options.docker ?? 'none');
   }
@@ -625,12 +627,12 @@ export class Lockstep {
     const values: Array<[string, unknown, string?]> = [
       ['--config', this.config],
       ['--lock-path', this.lockPath === 'locks/current.lock.yaml' ? undefined : this.lockPath],
-      ['--github-token', this.githubToken, 'env://GITHUB_TOKEN'],
+      ['--github-token', this.githubToken !== undefined, 'env://GITHUB_TOKEN'],
       ['--repository', this.repository],
       ['--github-api-url', this.githubApiUrl],
-      ['--registry-username', this.registryAuth && this.registryUsername],
-      ['--registry-auth', this.registryUsername !== undefined && this.registryAuth, 'env://LOCKSTEP_REGISTRY_PASSWORD'],
-      ['--kubeconfig', this.kubeconfig, 'env://LOCKSTEP_KUBECONFIG'],
+      ['--registry-username', this.registryAuth !== undefined && this.registryUsername],
+      ['--registry-auth', this.registryUsername !== undefined && this.registryAuth !== undefined, 'env://LOCKSTEP_REGISTRY_PASSWORD'],
+      ['--kubeconfig', this.kubeconfig !== undefined, 'env://LOCKSTEP_KUBECONFIG'],
       ['--docker-socket', this.dockerSocket, dockerSocketPath],
       ['--aws-access-key-id', this.awsAccessKeyId, 'env://AWS_ACCESS_KEY_ID'],
       ['--aws-secret-access-key', this.awsSecretAccessKey, 'env://AWS_SECRET_ACCESS_KEY'],

@@ -330,7 +330,8 @@ describe('secrets never travel as plain values: CLI flags and the Dagger module'
       lines.forEach((line, index) => {
         const at = `dagger/src/${name}:${index + 1}`;
         if (/\.plaintext\s*\(/.test(line)) problems.push(`${at}: reads a secret's plaintext`);
-        if (/withEnvVariable\([^)]*(secret|token|password|auth)/i.test(line)) problems.push(`${at}: a secret-looking value as a plain variable`);
+        // A *_FILE variable carries the path of a mounted secret (AWS_WEB_IDENTITY_TOKEN_FILE), never its value.
+        if (/withEnvVariable\((?!'[A-Z_]+_FILE', '\/)[^)]*(secret|token|password|auth)/i.test(line)) problems.push(`${at}: a secret-looking value as a plain variable`);
         if (/\bthis\.secret\(/.test(line) && !/with(SecretVariable|MountedSecret)\(/.test(line)) problems.push(`${at}: a secret used other than by withSecretVariable/withMountedSecret`);
         const passedAsSecret = /with(SecretVariable|MountedSecret|RegistryAuth)\(/.test(line);
         const bookkeeping = /this\.\w+ = \w+;|\{ githubToken: this\.githubToken|!== undefined(,|;|$| &&)/.test(line);

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const bin = join(root, 'bin', 'lockstep.js');
-const built = existsSync(join(root, 'dist', 'src', 'cli', 'commands', 'release.js'));
+// bin/lockstep.js loads the bundle npm run build writes.
+const built = existsSync(join(root, 'dist', 'bin', 'main.js'));
 const lock = join(root, 'locks', 'example.lock.yaml');
 
 function lockstep(args: string[]) {
