@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -6,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { execute, GraphQLError, getNamedType, isObjectType, parse, validate, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { collectProcess } from '../../support/collectProcess.js';
 
 /**
  * A local double of the Dagger engine's GraphQL API, for running a module through the SDK's own
@@ -383,14 +383,7 @@ function write(path: string, content: string): void {
   writeFileSync(path, content);
 }
 
-function run(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ exitCode: code ?? (signal ? 128 : 1), stdout, stderr }));
-  });
+async function run(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const { status, signal, stdout, stderr } = await collectProcess(command, args, options);
+  return { exitCode: status ?? (signal ? 128 : 1), stdout, stderr };
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { defaultModuleRef, pinModule, readWorkflowTemplates } from '../../../src/init/templates.js';
 import type { CallOutcome } from './daggerModule.js';
+import { collectProcess } from '../../support/collectProcess.js';
 
 /**
  * Just enough of GitHub Actions to run lockstep's workflow templates as `lockstep init` writes them:
@@ -280,7 +280,7 @@ async function bashStep(script: string, env: Record<string, string>, cwd: string
   const [file, output, exports, summary] = ['step.sh', 'output', 'env', 'summary'].map((name) => join(dir, name)) as [string, string, string, string];
   await writeFile(file, script);
   for (const empty of [output, exports, summary]) await writeFile(empty, '');
-  const result = await spawnCollect('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], { ...env, GITHUB_OUTPUT: output, GITHUB_ENV: exports, GITHUB_STEP_SUMMARY: summary }, cwd);
+  const result = await collectProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], { env: { ...env, GITHUB_OUTPUT: output, GITHUB_ENV: exports, GITHUB_STEP_SUMMARY: summary }, cwd });
   const pairs = async (from: string) => {
     const found: Record<string, string> = {};
     for (const line of (await readFile(from, 'utf8')).split('\n').filter(Boolean)) {
@@ -295,19 +295,7 @@ async function bashStep(script: string, env: Record<string, string>, cwd: string
 
 /** The words bash passes to `dagger` for a line, without running dagger. */
 async function bashWords(line: string, env: Record<string, string>, cwd: string): Promise<string[]> {
-  const result = await spawnCollect('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', `dagger() { printf '%s\\0' "$@"; }\n${line}`], { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, cwd);
+  const result = await collectProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', `dagger() { printf '%s\\0' "$@"; }\n${line}`], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, cwd });
   if (result.status !== 0) throw new Error(`the dagger step's line did not run: ${result.stderr}`);
   return result.stdout.split('\0').slice(0, -1);
-}
-
-function spawnCollect(command: string, args: string[], env: Record<string, string>, cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
-  });
 }

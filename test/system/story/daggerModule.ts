@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { copyFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { RecordedExec } from './engineDouble.js';
 import { strcaseKebab } from '../../integration/dagger/support/daggerCli.js';
-import { prepareRuntimeCopy, root, runUnderRuntime, type RuntimeCopy } from '../../integration/dagger/support/runtimeCopy.js';
+import { prepareRuntimeCopy, root, runUnderRuntime, runUnderRuntimeAsync, type RuntimeCopy } from '../../integration/dagger/support/runtimeCopy.js';
 
 /**
  * The lockstep Dagger module as a workflow's `dagger call` reaches it, without an engine: the words of
@@ -160,7 +159,7 @@ export class ModuleUnderDouble {
     const args = parsed.fn.arguments.map((arg) => value(arg, parsed.flags[arg.name]));
     const spec = { module: this.copy.sources.find((file) => file.endsWith('index.ts')), source: '', constructorArgs, calls: [{ fn: parsed.fn.name, args }] };
     try {
-      const child = await runAsync(this.copy, [join(root, 'test', 'system', 'story', 'invokeModule.ts'), JSON.stringify(spec)], {
+      const child = await runUnderRuntimeAsync(this.copy, [join(root, 'test', 'system', 'story', 'invokeModule.ts'), JSON.stringify(spec)], {
         ...doubleEnv(this.copy),
         LOCKSTEP_DOUBLE_HOST_ENV: options.hostEnv.join(','),
         LOCKSTEP_DOUBLE_EXEC_TIMEOUT_MS: String(options.timeoutMs),
@@ -194,21 +193,4 @@ export class ModuleUnderDouble {
 /** What the engine double reads: the pinned SDK's client declarations and the CLI it runs. */
 function doubleEnv(copy: RuntimeCopy): Record<string, string> {
   return { LOCKSTEP_DOUBLE_CLIENT: join(copy.sdk, 'dist', 'src', 'api', 'client.gen.d.ts'), LOCKSTEP_DOUBLE_CLI: join(root, 'bin', 'lockstep.js') };
-}
-
-/** runUnderRuntime, without blocking this process: the GitHub double the CLI talks to runs in it. */
-function runAsync(copy: RuntimeCopy, args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-      cwd: copy.moduleDir,
-      env: { ...process.env, ...env, TSX_TSCONFIG_PATH: join(copy.moduleDir, 'tsconfig.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
-  });
 }

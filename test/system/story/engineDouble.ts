@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
+import type { RecordedExec } from '../../doubles/dagger/engine.js';
 
 const sdkClient = process.env.LOCKSTEP_DOUBLE_CLIENT!;
 const cli = process.env.LOCKSTEP_DOUBLE_CLI!;
@@ -34,13 +35,7 @@ function checked(type: string, method: string): void {
   if (!declared.get(type)?.has(method)) throw new Error(`engine double: ${type}.${method} is not in the engine API of the pinned SDK`);
 }
 
-export interface RecordedExec {
-  args: string[];
-  env: Record<string, string>;
-  secretEnv: string[];
-  workdir: string;
-  ran: boolean;
-}
+export type { RecordedExec };
 
 export const execs: RecordedExec[] = [];
 

@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collectProcess } from '../../../support/collectProcess.js';
 
 /**
  * The module laid out as the Dagger 0.21 TypeScript runtime lays it out, without an engine: the
@@ -85,20 +86,11 @@ export function runUnderRuntime(copy: RuntimeCopy, args: string[], env: Record<s
 }
 
 /** runUnderRuntime without blocking this process: for a module that talks to a server living here (the engine double). */
-export function runUnderRuntimeAsync(copy: RuntimeCopy, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-      cwd: copy.moduleDir,
-      env: { ...process.env, ...env, TSX_TSCONFIG_PATH: join(copy.moduleDir, 'tsconfig.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 300_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+export async function runUnderRuntimeAsync(copy: RuntimeCopy, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return collectProcess(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: copy.moduleDir,
+    env: { ...process.env, ...env, TSX_TSCONFIG_PATH: join(copy.moduleDir, 'tsconfig.json') },
+    timeout: 300_000,
   });
 }
 
