@@ -25,11 +25,10 @@ interface FunctionRow {
   fn: string;
   /** CLI flag -> the function's flag. */
   flags: Record<string, string>;
-  implied: string[];
+  /** CLI flags the function sets itself, with whether each takes a value (--offline does not). */
+  implied: Map<string, boolean>;
   /** Flags the function needs to run this stage alone (rollback without its smoke stage). */
   extra: string[];
-  /** Value-less CLI flags the function decides itself (release resolve is offline without a GitHub token). */
-  switches: string[];
 }
 
 type FlagKey<C extends CommandSpec> = keyof C['flags'] & string;
@@ -42,7 +41,7 @@ function row<C extends CommandSpec>(
   spec: C,
   fn: string,
   flags: ReadonlyArray<FlagKey<C>>,
-  more: { implied?: ReadonlyArray<FlagKey<C>>; switches?: ReadonlyArray<FlagKey<C>>; extra?: string[] } = {},
+  more: { implied?: ReadonlyArray<FlagKey<C>>; extra?: string[] } = {},
 ): FunctionRow {
   const table: Readonly<Record<FlagKey<C>, FlagSpec>> = spec.flags;
   const flag = (key: FlagKey<C>): FlagSpec => table[key];
@@ -51,9 +50,8 @@ function row<C extends CommandSpec>(
     commands: [words(spec.name), ...(spec.alias ? [words(spec.alias)] : [])],
     fn,
     flags: Object.fromEntries(flags.map((key) => [longFlag(flag(key)), `--${kebab(flag(key).dagger ?? key)}`])),
-    implied: (more.implied ?? []).map((key) => longFlag(flag(key))),
+    implied: new Map((more.implied ?? []).map((key) => [longFlag(flag(key)), /[<[]/.test(flag(key).flags)])),
     extra: more.extra ?? [],
-    switches: (more.switches ?? []).map((key) => longFlag(flag(key))),
   };
 }
 
@@ -72,7 +70,7 @@ const functions: FunctionRow[] = [
   row(stages.deploy, 'deploy', ['env', 'lock']),
   row(stages.e2e, 'end-to-end', ['env'], { implied: ['reportDir'] }),
   row(stages.smoke, 'smoke', ['env'], { implied: ['reportDir'] }),
-  row(stages.releaseResolve, 'release-resolve', ['commit', 'pr', 'version', 'lock'], { implied: ['branch'], switches: ['offline'] }),
+  row(stages.releaseResolve, 'release-resolve', ['commit', 'pr', 'version', 'lock'], { implied: ['branch', 'offline'] }),
   row(stages.releaseArchive, 'release', ['version', 'lock']),
   row(stages.releaseCommitArchive, 'release-commit-archive', ['version'], { implied: ['branch'] }),
   row(stages.releasePublish, 'release-publish', ['version', 'target', 'lock'], { implied: ['branch'] }),
@@ -110,9 +108,9 @@ export function stageRerunLine(args: string[], context: DaggerCallContext | null
   for (let index = 0; index < flags.length; index += 1) {
     const flag = flags[index]!;
     const value = flags[index + 1];
-    if (row.switches.includes(flag)) continue;
-    if (row.implied.includes(flag)) {
-      index += 1;
+    const takesValue = row.implied.get(flag);
+    if (takesValue !== undefined) {
+      if (takesValue) index += 1;
       continue;
     }
     const mapped = row.flags[flag];
