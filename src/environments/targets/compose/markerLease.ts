@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { LockstepError } from '../../../errors.js';
 import { decideLease, newLease } from '../../lease/decideLease.js';
 import type { Lease, LeaseResult } from '../../target.js';
@@ -47,7 +48,12 @@ export class MarkerLease {
         return tookOverStale ? { acquired: true, lease, tookOverStale } : { acquired: true, lease };
       }
       const found = await this.read();
-      if (found === null) continue;
+      if (found === null) {
+        // Docker reserves the name before the other run's container exists: its create answered 409,
+        // yet the name does not inspect yet. Give that create a moment to finish before the next round.
+        await delay(50 * (round + 1));
+        continue;
+      }
       const decision = decideLease(found.lease, holder, now);
       if (decision.action === 'refuse') return { acquired: false, heldBy: decision.heldBy };
       if (decision.action === 'take-over' && decision.reason !== 'own') tookOverStale = decision.stale;
